@@ -1,0 +1,58 @@
+"""Corpus loading, chunking, embedding and hybrid search (FAISS + SQLite FTS5).
+
+    from retrieval import Index, build_index, get_embedder
+    build_index([Path("docs")], Path(".verify/index"), get_embedder())
+    for hit in Index.open(".verify/index").search("what port does the gateway use", k=5):
+        print(hit.chunk.source, hit.chunk.start_line, hit.score)
+
+The bottom layer: it imports nothing else of verify's.
+"""
+
+from ._build import BuildReport, build_index
+from ._chunking import MAX_CHUNK_CHARS, chunk_document
+from ._embedder import DEFAULT_EMBEDDER, Embedder, MiniLMEmbedder, get_embedder, register_embedder
+from ._errors import (
+    CorpusError,
+    EmbedderError,
+    EmbedderNotFound,
+    IndexCorrupt,
+    IndexLocked,
+    IndexMissing,
+    RetrievalError,
+)
+from ._index import Index, Mode
+from ._loader import MAX_FILE_BYTES, Document, Skipped, iter_documents
+from ._segments import split_prose
+from ._types import Chunk, Hit, Segment
+from ._vectors import HNSW_MIN_VECTORS, VectorIndex
+
+__all__ = [
+    "DEFAULT_EMBEDDER",
+    "HNSW_MIN_VECTORS",
+    "MAX_CHUNK_CHARS",
+    "MAX_FILE_BYTES",
+    "BuildReport",
+    "Chunk",
+    "CorpusError",
+    "Document",
+    "Embedder",
+    "EmbedderError",
+    "EmbedderNotFound",
+    "Hit",
+    "Index",
+    "IndexCorrupt",
+    "IndexLocked",
+    "IndexMissing",
+    "MiniLMEmbedder",
+    "Mode",
+    "RetrievalError",
+    "Segment",
+    "Skipped",
+    "VectorIndex",
+    "build_index",
+    "chunk_document",
+    "get_embedder",
+    "iter_documents",
+    "register_embedder",
+    "split_prose",
+]

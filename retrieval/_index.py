@@ -1,0 +1,209 @@
+"""Open an index and search it: dense (FAISS over segments), lexical (FTS5 BM25), or both.
+
+Hybrid search fuses the two rankings by weighted reciprocal rank fusion,
+``sum(w / (RRF_K + rank))``, and scales the fused score to [0, 1] by its maximum.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from ._embedder import Embedder, get_embedder
+from ._errors import IndexCorrupt
+from ._store import connect, current_generation
+from ._types import Chunk, Hit, Segment
+from ._vectors import VectorIndex
+
+__all__ = ["Index", "Mode"]
+
+Mode = Literal["hybrid", "dense", "lexical"]
+RRF_K = 60
+DENSE_WEIGHT = 1.0
+LEXICAL_WEIGHT = 1.0
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+_STOP = frozenset(
+    "a an and are as at be by can do does for from has have how i if in into is it its me my "
+    "of on or our so that the their them then there these they this to was we what when where "
+    "which who why will with you your should would could about after before than".split()
+)
+
+
+class Index:
+    """A read-only view of one generation of an index (immutable once published)."""
+
+    def __init__(self, folder: Path, gen: Path, conn: sqlite3.Connection,
+                 vectors: npt.NDArray[np.float32], ann: VectorIndex, embedder: Embedder,
+                 meta: dict[str, str]) -> None:
+        self.folder = folder
+        self.generation = gen
+        self._conn = conn
+        self.vectors = vectors
+        self._ann = ann
+        self.embedder = embedder
+        self.meta = meta
+
+    @classmethod
+    def open(cls, folder: str | Path, *, embedder: Embedder | None = None) -> Index:
+        """Open the live generation at ``folder``; IndexMissing or IndexCorrupt if unusable."""
+        folder = Path(folder).absolute()
+        gen = current_generation(folder)
+        conn = connect(gen / "chunks.sqlite", readonly=True)
+        try:
+            meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+            n = conn.execute("SELECT count(*) FROM segments").fetchone()[0]
+            vectors = np.load(gen / "vectors.npy", mmap_mode="r")
+        except (sqlite3.DatabaseError, OSError, ValueError) as exc:
+            raise IndexCorrupt(f"index {str(folder)!r} is corrupt ({exc}); rebuild it with "
+                               f"`verify index PATH... --index {folder} --rebuild`") from exc
+        if vectors.ndim != 2 or len(vectors) != n:
+            raise IndexCorrupt(f"index {str(folder)!r}: {n} segments but vectors of shape "
+                               f"{vectors.shape}; rebuild it with `verify index ... --rebuild`")
+        if (gen / "vectors.faiss").is_file():
+            ann = VectorIndex.load(gen / "vectors.faiss")
+        else:
+            ann = VectorIndex.build(np.asarray(vectors), hnsw=False)
+        if ann.size != n:
+            raise IndexCorrupt(f"index {str(folder)!r}: vector index out of step with its "
+                               "segments; rebuild it with `verify index ... --rebuild`")
+        embedder = embedder or get_embedder(meta.get("embedder"))
+        return cls(folder, gen, conn, vectors, ann, embedder, meta)
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> Index:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- facts --------------------------------------------------------------------------
+    @property
+    def root(self) -> Path:
+        return Path(self.meta.get("root", "."))
+
+    @property
+    def paths(self) -> list[Path]:
+        return [Path(p) for p in json.loads(self.meta.get("paths", "[]"))]
+
+    def stats(self) -> dict[str, Any]:
+        q = self._conn.execute
+        return {
+            "index": str(self.folder),
+            "root": str(self.root),
+            "documents": q("SELECT count(*) FROM files").fetchone()[0],
+            "chunks": q("SELECT count(*) FROM chunks").fetchone()[0],
+            "segments": len(self.vectors),
+            "vector_index": self._ann.kind,
+            "embedder": self.meta.get("embedder"),
+            "built_at": self.meta.get("built_at"),
+            "skipped": [{"path": s, "reason": r}
+                        for s, r in q("SELECT source, reason FROM skipped")],
+        }
+
+    # -- search -------------------------------------------------------------------------
+    def search(self, query: str, k: int = 5, *, mode: Mode = "hybrid") -> list[Hit]:
+        """The ``k`` best chunks for ``query``."""
+        qvec = self.embedder.embed([query])[0] if mode != "lexical" else None
+        return self.search_vector(query, qvec, k, mode=mode)
+
+    def search_vector(self, query: str, qvec: npt.NDArray[np.float32] | None, k: int,
+                      *, mode: Mode = "hybrid") -> list[Hit]:
+        """As ``search`` with the query already embedded (callers batch their embeddings)."""
+        depth = max(50, 8 * k)
+        dense: dict[int, tuple[float, list[int]]] = {}
+        if mode != "lexical" and qvec is not None:
+            dense = self._dense(qvec, depth)
+        lexical = self._lexical(query, depth) if mode != "dense" else {}
+        fused: dict[int, float] = {}
+        for weight, ranking in ((DENSE_WEIGHT, sorted(dense, key=lambda c: -dense[c][0])),
+                                (LEXICAL_WEIGHT, sorted(lexical, key=lambda c: -lexical[c]))):
+            for rank, cid in enumerate(ranking):
+                fused[cid] = fused.get(cid, 0.0) + weight / (RRF_K + rank + 1)
+        if mode == "dense":
+            fused = {c: v[0] for c, v in dense.items()}
+        top = sorted(fused, key=lambda c: -fused[c])[:k]
+        best = (DENSE_WEIGHT * (mode != "lexical") + LEXICAL_WEIGHT * (mode != "dense")) / (
+            RRF_K + 1)
+        chunks = self.chunks_by_rowid(top)
+        hits = []
+        for cid in top:
+            score = fused[cid] if mode == "dense" else fused[cid] / best
+            seg_rows = dense.get(cid, (0.0, []))[1]
+            hits.append(Hit(chunks[cid], float(min(1.0, max(0.0, score))),
+                            dense=dense.get(cid, (0.0, []))[0], lexical=lexical.get(cid, 0.0),
+                            segments=tuple(self.segments_by_row(seg_rows))))
+        return hits
+
+    def _dense(self, qvec: npt.NDArray[np.float32], depth: int) -> dict[int, tuple[float, list[int]]]:
+        scores, rows = self._ann.search(qvec[None, :], depth * 4)
+        valid = [int(r) for r in rows[0] if r >= 0]
+        owner = self._chunk_of_rows(valid)
+        out: dict[int, tuple[float, list[int]]] = {}
+        for score, row in zip(scores[0], rows[0], strict=False):
+            if row < 0 or int(row) not in owner:
+                continue
+            cid = owner[int(row)]
+            if cid in out:
+                out[cid][1].append(int(row))
+            elif len(out) < depth:
+                out[cid] = (float(score), [int(row)])
+        return out
+
+    def _lexical(self, query: str, depth: int) -> dict[int, float]:
+        terms = [t for t in _TOKEN.findall(query.lower()) if t not in _STOP]
+        if not terms:
+            return {}
+        match = " OR ".join('"' + t.replace('"', '""') + '"' for t in dict.fromkeys(terms))
+        rows = self._conn.execute(
+            "SELECT rowid, bm25(chunks_fts, 1.0, 0.5) FROM chunks_fts WHERE chunks_fts MATCH ?"
+            " ORDER BY bm25(chunks_fts, 1.0, 0.5) LIMIT ?", (match, depth)).fetchall()
+        return {int(r): -float(s) for r, s in rows}
+
+    # -- lookups ------------------------------------------------------------------------
+    def _chunk_of_rows(self, rows: Sequence[int]) -> dict[int, int]:
+        out: dict[int, int] = {}
+        for i in range(0, len(rows), 500):
+            part = rows[i : i + 500]
+            marks = ",".join("?" * len(part))
+            out.update(self._conn.execute(
+                f"SELECT row, chunk FROM segments WHERE row IN ({marks})", part).fetchall())
+        return out
+
+    def chunks_by_rowid(self, ids: Sequence[int]) -> dict[int, Chunk]:
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = self._conn.execute(
+            "SELECT id, chunk_id, source, start_line, end_line, text, heading FROM chunks "
+            f"WHERE id IN ({marks})", list(ids)).fetchall()
+        return {r[0]: Chunk(r[1], r[2], r[3], r[4], r[5], r[6]) for r in rows}
+
+    def segments_by_row(self, rows: Sequence[int]) -> list[Segment]:
+        if not rows:
+            return []
+        marks = ",".join("?" * len(rows))
+        found = self._conn.execute(
+            "SELECT s.row, c.chunk_id, c.source, s.line, s.text FROM segments s "
+            f"JOIN chunks c ON c.id = s.chunk WHERE s.row IN ({marks})", list(rows)).fetchall()
+        by_row = {r[0]: Segment(r[1], r[2], r[3], r[4], r[0]) for r in found}
+        return [by_row[r] for r in rows if r in by_row]
+
+    def segments_of(self, chunk_ids: Sequence[str]) -> list[Segment]:
+        """Every segment of the given chunks (by ``chunk_id``), in document order."""
+        if not chunk_ids:
+            return []
+        marks = ",".join("?" * len(chunk_ids))
+        found = self._conn.execute(
+            "SELECT s.row, c.chunk_id, c.source, s.line, s.text FROM segments s "
+            f"JOIN chunks c ON c.id = s.chunk WHERE c.chunk_id IN ({marks}) ORDER BY s.id",
+            list(chunk_ids)).fetchall()
+        return [Segment(r[1], r[2], r[3], r[4], r[0]) for r in found]

@@ -1,0 +1,119 @@
+"""Cut a chunk into segments, the units the dense index embeds and evidence is quoted from.
+
+Prose gives one segment per sentence (list items and table rows are sentences of their own);
+code and config give short runs of lines. Headings are not segments: they are the context
+given to the embedder with every segment of their section.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ._types import Chunk, Segment
+
+__all__ = ["embedding_text", "segment_chunk", "split_prose"]
+
+_MAX_CODE_SEGMENT = 240
+_PROSE_KINDS = {"markdown", "rst", "text", "record"}
+_ABBREV = "".join(
+    rf"(?<!\b{a}\.)" for a in (r"e\.g", r"i\.e", "etc", "vs", "No", "approx", "Dr", "Mr", "cf")
+)
+_SENTENCE_END = re.compile(_ABBREV + r"(?<=[.!?])[\"')\]]*\s+(?=[A-Z0-9`\"'(\[*_])")
+_CODE_SPAN = re.compile(r"`[^`\n]*`")
+_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}")
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+_MD_HEADING = re.compile(r"^#{1,6}\s")
+_WORD = re.compile(r"\w")
+
+
+def split_prose(text: str) -> list[tuple[int, int]]:
+    """Sentence spans of ``text``; full stops inside code spans do not end a sentence."""
+    masked = _CODE_SPAN.sub(lambda m: "x" * len(m.group()), text)
+    spans, start = [], 0
+    for m in _SENTENCE_END.finditer(masked):
+        spans.append((start, m.start() + len(m.group().rstrip())))
+        start = m.end()
+    spans.append((start, len(text)))
+    return [(s, e) for s, e in spans if text[s:e].strip()]
+
+
+def segment_chunk(chunk: Chunk, kind: str) -> list[Segment]:
+    lines = chunk.text.split("\n")
+    if kind in _PROSE_KINDS:
+        return _prose_segments(chunk, lines)
+    return _line_segments(chunk, lines)
+
+
+def embedding_text(segment_text: str, heading: str) -> str:
+    """What the embedder sees: the segment with its title and heading path as context."""
+    return f"{heading}: {segment_text}" if heading else segment_text
+
+
+def _prose_segments(chunk: Chunk, lines: list[str]) -> list[Segment]:
+    out: list[Segment] = []
+    para: list[tuple[int, str]] = []  # (line number, text) of the paragraph being read
+    in_fence = False
+
+    def flush() -> None:
+        if not para:
+            return
+        joined = " ".join(t.strip() for _, t in para)
+        starts = _line_starts([t.strip() for _, t in para])
+        for s, e in split_prose(joined):
+            idx = max(i for i, off in enumerate(starts) if off <= s)
+            _add(out, chunk, para[idx][0], joined[s:e])
+        para.clear()
+
+    for offset, line in enumerate(lines):
+        number = chunk.start_line + offset
+        stripped = line.strip()
+        if stripped.startswith(("```", "~~~")):
+            flush()
+            in_fence = not in_fence
+            continue
+        if in_fence:
+            _add(out, chunk, number, stripped)
+            continue
+        if not stripped or _MD_HEADING.match(stripped) or _TABLE_RULE.match(stripped):
+            flush()
+            continue
+        if stripped.startswith("|") or _LIST_ITEM.match(line):
+            flush()  # a table row or list item starts a sentence of its own
+        para.append((number, line))
+        if stripped.startswith("|"):
+            flush()
+    flush()
+    return out
+
+
+def _line_starts(parts: list[str]) -> list[int]:
+    starts, pos = [], 0
+    for part in parts:
+        starts.append(pos)
+        pos += len(part) + 1
+    return starts
+
+
+def _line_segments(chunk: Chunk, lines: list[str]) -> list[Segment]:
+    out: list[Segment] = []
+    buf: list[str] = []
+    first = chunk.start_line
+    for offset, line in enumerate(lines):
+        stripped = line.strip()
+        if not stripped or sum(len(x) for x in buf) + len(stripped) > _MAX_CODE_SEGMENT:
+            if buf:
+                _add(out, chunk, first, " ".join(buf))
+            buf = []
+        if stripped:
+            if not buf:
+                first = chunk.start_line + offset
+            buf.append(stripped)
+    if buf:
+        _add(out, chunk, first, " ".join(buf))
+    return out
+
+
+def _add(out: list[Segment], chunk: Chunk, line: int, text: str) -> None:
+    text = text.strip()
+    if len(_WORD.findall(text)) >= 2:
+        out.append(Segment(chunk.chunk_id, chunk.source, line, text))

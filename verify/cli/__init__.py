@@ -1,0 +1,59 @@
+"""The ``verify`` command line: a click group, one module per command.
+
+Exit codes everywhere: 0 pass, 1 blocked, 2 usage or input error, 3 internal error.
+"""
+
+from __future__ import annotations
+
+import os
+import traceback
+from typing import Any
+
+import click
+
+from .. import __version__
+from ..errors import ExitCode, exit_code_for
+
+__all__ = ["cli", "main"]
+
+
+class VerifyGroup(click.Group):
+    """Turns every error into one line on stderr and its exit code (fail closed: never 0)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as exc:
+            code = exit_code_for(exc)
+            message = " ".join(str(exc).split()) or exc.__class__.__name__
+            if code == ExitCode.INTERNAL and not str(exc):
+                message = f"internal error: {exc.__class__.__name__}"
+            click.echo(f"verify: error: {message}", err=True)
+            if os.environ.get("VERIFY_DEBUG"):
+                click.echo(traceback.format_exc(), err=True)
+            ctx.exit(int(code))
+
+
+@click.group(cls=VerifyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="verify")
+def cli() -> None:
+    """Check what an agent says against your own corpus before it may act.
+
+    Exit codes: 0 pass, 1 blocked, 2 usage or input error, 3 internal error (fail closed).
+    """
+
+
+def _register() -> None:
+    from . import index, search
+
+    for module in (index, search):
+        cli.add_command(module.command)
+
+
+_register()
+
+
+def main() -> None:
+    cli(prog_name="verify")

@@ -1,0 +1,101 @@
+"""Option bundles shared by commands: index location, output format, progress on stderr."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from ..config import Config, load_config
+
+__all__ = [
+    "config",
+    "emit",
+    "index_dir",
+    "index_option",
+    "output_options",
+    "progress_bar",
+    "resolve_format",
+    "warn",
+]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def index_option(f: F) -> F:
+    return click.option(
+        "--index", "index_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+        help="Index folder [default: .verify/index, or `index` in [tool.verify]].",
+    )(f)
+
+
+def output_options(formats: Sequence[str]) -> Callable[[F], F]:
+    """``--format`` (one of ``formats``), ``--json`` and ``--out FILE``, on any command."""
+    def decorate(f: F) -> F:
+        f = click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path),
+                         default=None, help="Write the result to FILE (atomically) instead of "
+                                            "stdout.")(f)
+        f = click.option("--json", "as_json", is_flag=True, help="Same as --format json.")(f)
+        return click.option(
+            "--format", "fmt", type=click.Choice(list(formats)), default=None,
+            help=f"Output format [default: text]. One of: {', '.join(formats)}.",
+        )(f)
+    return decorate
+
+
+def resolve_format(fmt: str | None, as_json: bool) -> str:
+    if as_json and fmt not in (None, "json"):
+        raise click.UsageError(f"--json conflicts with --format {fmt}")
+    return "json" if as_json else (fmt or "text")
+
+
+def emit(text: str, out: Path | None) -> None:
+    """Print the result to stdout, or write it atomically to ``out``."""
+    if out is None:
+        click.echo(text, nl=not text.endswith("\n"))
+        return
+    from reports import write_atomic
+
+    write_atomic(out, text if text.endswith("\n") else text + "\n")
+
+
+def warn(message: str) -> None:
+    click.echo(f"verify: warning: {message}", err=True)
+
+
+@contextmanager
+def progress_bar(label: str, quiet: bool = False) -> Iterator[Callable[[int, int], None]]:
+    """A progress callback ``(done, total)`` drawn on stderr; a no-op when quiet."""
+    if quiet:
+        yield lambda done, total: None
+        return
+    state: dict[str, Any] = {"bar": None, "done": 0}
+
+    def update(done: int, total: int) -> None:
+        if state["bar"] is None:
+            state["bar"] = click.progressbar(length=total, label=label, file=sys.stderr)
+            state["bar"].__enter__()
+        state["bar"].update(done - state["done"])
+        state["done"] = done
+
+    try:
+        yield update
+    finally:
+        if state["bar"] is not None:
+            state["bar"].__exit__(None, None, None)
+
+
+def config(ctx: click.Context) -> Config:
+    """The config for this invocation, loaded once."""
+    root = ctx.find_root()
+    if not isinstance(root.obj, Config):
+        root.obj = load_config()
+    return root.obj
+
+
+def index_dir(ctx: click.Context, given: Path | None) -> Path:
+    return given or Path(config(ctx)["index"])

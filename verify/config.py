@@ -1,0 +1,79 @@
+"""Configuration from ``[tool.verify]`` in pyproject.toml, or from verify.toml, in the cwd.
+
+Every key has a flag of the same name that overrides it; unknown keys are an input error so a
+typo never silently weakens a policy. The keys and their defaults are listed in ``DEFAULTS``
+and documented in README ("Configuration").
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError
+
+__all__ = ["DEFAULTS", "Config", "load_config"]
+
+DEFAULTS: dict[str, Any] = {
+    "index": ".verify/index",
+    "ledger": ".verify/ledger.db",
+    "embedder": "minilm",
+    "user": "",  # empty: $USER
+    "block": ["contradicted", "unverifiable", "error"],  # verdicts that block
+    "max_blocking": 0,  # how many blocking verdicts are tolerated before the decision blocks
+    "support_threshold": 0.5,  # score at or above which a claim counts as supported
+    "contradict_threshold": 0.5,
+    "claim_timeout": 30.0,  # seconds per claim before its verdict is `error`
+    "run_timeout": 600.0,  # seconds per command run
+    "allow_commands": ["ls", "cat", "grep", "wc", "head", "tail", "echo", "pytest", "python"],
+    "samples": 2,
+    "max_steps": 6,
+}
+
+
+@dataclass(frozen=True)
+class Config:
+    values: dict[str, Any] = field(default_factory=lambda: dict(DEFAULTS))
+    source: str = "defaults"
+
+    def __getitem__(self, key: str) -> Any:
+        return self.values[key]
+
+    @property
+    def user(self) -> str:
+        return str(self.values["user"] or os.environ.get("USER") or os.environ.get("USERNAME")
+                   or "unknown")
+
+
+def load_config(cwd: Path | None = None) -> Config:
+    cwd = cwd or Path.cwd()
+    found: dict[str, Any] = {}
+    source = "defaults"
+    verify_toml, pyproject = cwd / "verify.toml", cwd / "pyproject.toml"
+    try:
+        if verify_toml.is_file():
+            found = tomllib.loads(verify_toml.read_text(encoding="utf-8"))
+            found = found.get("tool", {}).get("verify", found)
+            source = str(verify_toml)
+        elif pyproject.is_file():
+            found = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("tool", {}).get(
+                "verify", {})
+            source = f"{pyproject} [tool.verify]"
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise InputError(f"cannot read config {source}: {exc}") from exc
+    unknown = sorted(set(found) - set(DEFAULTS))
+    if unknown:
+        raise InputError(f"unknown key(s) {', '.join(unknown)} in {source}; "
+                         f"known: {', '.join(sorted(DEFAULTS))}")
+    values = dict(DEFAULTS)
+    for key, value in found.items():
+        if not isinstance(value, type(DEFAULTS[key])) and not (
+            isinstance(DEFAULTS[key], float) and isinstance(value, int)
+        ):
+            raise InputError(f"{source}: {key} must be {type(DEFAULTS[key]).__name__}, "
+                             f"not {value!r}")
+        values[key] = value
+    return Config(values, source if found else "defaults")
