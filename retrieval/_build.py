@@ -191,14 +191,14 @@ def _insert_documents(conn: sqlite3.Connection, docs: list[Document]) -> list[st
     """Insert chunks and segments of ``docs``; returns the texts to embed, in segment order."""
     texts: list[str] = []
     for doc in docs:
-        conn.execute("INSERT INTO files VALUES (?, ?, ?, ?)",
-                     (doc.source, doc.sha256, doc.kind, doc.title))
+        conn.execute("INSERT INTO files VALUES (?, ?, ?, ?, ?)",
+                     (doc.source, doc.sha256, doc.kind, doc.title, int(doc.superseded)))
         for chunk in chunk_document(doc):
             cur = conn.execute(
-                "INSERT INTO chunks (chunk_id, source, start_line, end_line, text, heading, kind)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO chunks (chunk_id, source, start_line, end_line, text, heading, kind,"
+                " superseded) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (chunk.chunk_id, chunk.source, chunk.start_line, chunk.end_line, chunk.text,
-                 chunk.heading, doc.kind),
+                 chunk.heading, doc.kind, int(doc.superseded)),
             )
             rowid = cur.lastrowid
             conn.execute("INSERT INTO chunks_fts (rowid, text, heading) VALUES (?, ?, ?)",

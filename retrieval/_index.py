@@ -27,7 +27,9 @@ __all__ = ["Index", "Mode"]
 Mode = Literal["hybrid", "dense", "lexical"]
 RRF_K = 60
 DENSE_WEIGHT = 1.0
-LEXICAL_WEIGHT = 1.0
+LEXICAL_WEIGHT = 0.5
+#: A chunk of a superseded document keeps this share of its fused score.
+SUPERSEDED_PENALTY = 0.8
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 _STOP = frozenset(
     "a an and are as at be by can do does for from has have how i if in into is it its me my "
@@ -130,6 +132,8 @@ class Index:
                 fused[cid] = fused.get(cid, 0.0) + weight / (RRF_K + rank + 1)
         if mode == "dense":
             fused = {c: v[0] for c, v in dense.items()}
+        for cid in self._superseded(list(fused)):
+            fused[cid] *= SUPERSEDED_PENALTY
         top = sorted(fused, key=lambda c: -fused[c])[:k]
         best = (DENSE_WEIGHT * (mode != "lexical") + LEXICAL_WEIGHT * (mode != "dense")) / (
             RRF_K + 1)
@@ -183,9 +187,18 @@ class Index:
             return {}
         marks = ",".join("?" * len(ids))
         rows = self._conn.execute(
-            "SELECT id, chunk_id, source, start_line, end_line, text, heading FROM chunks "
-            f"WHERE id IN ({marks})", list(ids)).fetchall()
-        return {r[0]: Chunk(r[1], r[2], r[3], r[4], r[5], r[6]) for r in rows}
+            "SELECT id, chunk_id, source, start_line, end_line, text, heading, superseded "
+            f"FROM chunks WHERE id IN ({marks})", list(ids)).fetchall()
+        return {r[0]: Chunk(r[1], r[2], r[3], r[4], r[5], r[6], bool(r[7])) for r in rows}
+
+    def _superseded(self, ids: Sequence[int]) -> list[int]:
+        out: list[int] = []
+        for i in range(0, len(ids), 500):
+            part = list(ids[i : i + 500])
+            marks = ",".join("?" * len(part))
+            out += [r[0] for r in self._conn.execute(
+                f"SELECT id FROM chunks WHERE superseded = 1 AND id IN ({marks})", part)]
+        return out
 
     def segments_by_row(self, rows: Sequence[int]) -> list[Segment]:
         if not rows:

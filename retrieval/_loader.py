@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,11 @@ _KINDS = {
 _BINARY_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".pdf", ".zip", ".gz", ".tar", ".whl",
                     ".so", ".o", ".a", ".dll", ".exe", ".bin", ".gguf", ".onnx", ".pt", ".npy",
                     ".faiss", ".sqlite", ".db", ".ico", ".woff", ".woff2", ".pyc"}
+#: A document whose first lines say this is no longer current loses to one that is.
+_SUPERSEDED = re.compile(
+    r"\b(superseded|obsolete|deprecated|no longer (?:in force|current|valid|maintained))\b",
+    re.IGNORECASE,
+)
 _NAMED = {"Makefile": "code", "Dockerfile": "code", "README": "text", "LICENSE": "text"}
 
 
@@ -45,6 +51,7 @@ class Document:
     sha256: str
     title: str = ""
     line_offset: int = 0  # records: the 0-based line of the record in its .jsonl
+    superseded: bool = False  # the document says, near its top, that it is no longer current
 
 
 @dataclass(frozen=True)
@@ -160,7 +167,9 @@ def _read(path: Path, root: Path, max_bytes: int) -> Iterator[Document | Skipped
     if kind == "jsonl":
         yield from _records(source, text)
         return
-    yield Document(source, kind, text, digest, title=_title(source, kind, text))
+    head = "\n".join(text.splitlines()[:8])
+    yield Document(source, kind, text, digest, title=_title(source, kind, text),
+                   superseded=bool(_SUPERSEDED.search(head)))
 
 
 def _records(source: str, text: str) -> Iterator[Document | Skipped]:

@@ -25,6 +25,7 @@ class Chunk:
     end_line: int
     text: str
     heading: str = ""  # title and heading path, given to the embedder as context
+    superseded: bool = False  # its document says it is no longer current
 
     def to_json(self) -> dict[str, Any]:
         return {
