@@ -1,0 +1,14 @@
+"""Claim extraction: cut an agent's answer into atomic, checkable claims.
+
+``split_sentences`` finds sentence spans in Markdown-ish text (code spans, paths, versions,
+abbreviations and list structure survive); ``extract_claims`` turns those sentences into
+``Claim`` objects, splitting compounds and giving each part a self-contained wording, and
+reports what it left out (questions, opinions, plans, instructions, code, headings, meta
+talk, fragments) as ``Skipped`` spans.
+"""
+
+from checks.extraction._checkable import REASONS, Reason
+from checks.extraction._extract import Extraction, Skipped, extract_claims
+from checks.extraction._sentences import split_sentences
+
+__all__ = ["REASONS", "Extraction", "Reason", "Skipped", "extract_claims", "split_sentences"]

@@ -1,0 +1,106 @@
+"""Words of a sentence with their offsets; an inline code span is always one token.
+
+Offsets index the original text (never a lower-cased copy: ``"İ".lower()`` is two
+characters long), so every span built from tokens slices the source exactly.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+
+__all__ = ["Token", "code_spans", "tokenize"]
+
+_LEAD = "\"'“”‘’([{*_<>"
+_TRAIL = "\"'“”‘’)]}*_<>,;:.!?…"
+_IDENT_CHARS = frozenset("_-/.@#=:$\\+~|")
+_BACKTICKS = re.compile(r"`+")
+_NUMBER = re.compile(r"[~≈<>]?\d[\d.,:]*%?[a-z]{0,3}")
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    start: int
+    end: int
+    raw: str
+    #: lower-cased, outer punctuation stripped, curly apostrophes straightened
+    word: str
+    #: holds an inline code span (`like this`)
+    code: bool
+
+    @property
+    def ident(self) -> bool:
+        """Code, a number or an identifier (``inventory_db``, ``v3.1``, ``search-api``)."""
+        return self.code or any(c.isdigit() or c in _IDENT_CHARS for c in self.word)
+
+    @property
+    def numeric(self) -> bool:
+        """Holds a digit: a number, a version, an identifier like ``0042_add_index``."""
+        return any(c.isdigit() for c in self.word)
+
+    @property
+    def number(self) -> bool:
+        """A quantity: ``30``, ``3,180``, ``30s``, ``09:00``, ``20%``."""
+        return not self.code and _NUMBER.fullmatch(self.word) is not None
+
+    @property
+    def comma_after(self) -> bool:
+        return self.raw.rstrip(_TRAIL.replace(",", "")).endswith(",")
+
+
+def code_spans(text: str, start: int, end: int) -> dict[int, int]:
+    """Inline code spans of ``text[start:end]`` as {opening offset: end offset}.
+
+    CommonMark: a run of n backticks opens a span that closes at the next run of exactly n
+    backticks; a run with no such partner is literal. Runs are paired by bisection, so
+    unbalanced backticks cost O(r log r), not a rescan per run.
+    """
+    runs = [(m.start(), m.end()) for m in _BACKTICKS.finditer(text, start, end)]
+    by_length: dict[int, list[int]] = {}
+    for n, (s, e) in enumerate(runs):
+        by_length.setdefault(e - s, []).append(n)
+    spans: dict[int, int] = {}
+    n = 0
+    while n < len(runs):
+        s, e = runs[n]
+        same = by_length[e - s]
+        k = bisect.bisect_right(same, n)
+        if k < len(same):
+            spans[s] = runs[same[k]][1]
+            n = same[k] + 1
+        else:
+            n += 1
+    return spans
+
+
+def _word(raw: str) -> str:
+    word = raw.strip(_LEAD).rstrip(_TRAIL).strip(_LEAD)
+    return word.lower().replace("’", "'")
+
+
+def tokenize(text: str, start: int = 0, end: int | None = None) -> list[Token]:
+    """Whitespace-separated tokens of ``text[start:end]``, code spans kept whole."""
+    stop = len(text) if end is None else end
+    spans = code_spans(text, start, stop) if "`" in text[start:stop] else {}
+    tokens: list[Token] = []
+    i = start
+    while i < stop:
+        if text[i].isspace():
+            i += 1
+            continue
+        t0 = i
+        code = False
+        while i < stop and not text[i].isspace():
+            if text[i] == "`":
+                if i in spans:
+                    code = True
+                    i = spans[i]
+                    continue
+                while i < stop and text[i] == "`":
+                    i += 1
+                continue
+            i += 1
+        raw = text[t0:i]
+        tokens.append(Token(t0, i, raw, _word(raw), code))
+    return tokens
