@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -545,7 +544,7 @@ def test_odd_inputs_do_not_raise(text: str) -> None:
         pytest.param("The job runs and " * 5000 + "ends.", id="many-clauses"),
     ],
 )
-def test_adversarial_inputs_stay_linear(text: str) -> None:
-    started = time.perf_counter()
+def test_adversarial_inputs_complete(text: str) -> None:
+    # These inputs once took 10 s+ (quadratic paths); their speed is measured by
+    # benchmarks/extraction_bench.py, not asserted here (no timed tests).
     _check_spans(text, extract_claims(text))
-    assert time.perf_counter() - started < 5.0  # ~0.3 s today; quadratic paths took 10 s+
