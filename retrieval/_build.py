@@ -115,6 +115,15 @@ def _previous(folder: Path, embedder: Embedder) -> tuple[Path, sqlite3.Connectio
     if meta.get("schema") != SCHEMA_VERSION or meta.get("embedder") != embedder.name:
         conn.close()
         return None
+    n = -1
+    try:  # vectors that are missing, truncated or out of step: start afresh too
+        n = conn.execute("SELECT count(*) FROM segments").fetchone()[0]
+        shape = np.load(gen / "vectors.npy", mmap_mode="r").shape
+    except (sqlite3.DatabaseError, OSError, ValueError):
+        shape = ()
+    if shape != (n, embedder.dim):
+        conn.close()
+        return None
     return gen, conn
 
 
@@ -131,6 +140,7 @@ def _write_generation(
 ) -> None:
     db = gen / "chunks.sqlite"
     conn = sqlite3.connect(db)
+    conn.execute("PRAGMA synchronous=OFF")  # unpublished: publish() fsyncs every file
     old_vectors = None
     if old:
         old[1].backup(conn)

@@ -119,8 +119,8 @@ def _rst_starts(lines: list[str], title: str) -> dict[int, tuple[bool, str]]:
 def _python_starts(lines: list[str], title: str) -> dict[int, tuple[bool, str]]:
     try:
         tree = ast.parse("\n".join(lines))
-    except (SyntaxError, ValueError):
-        return {}
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return {}  # not Python we can parse (too deeply nested included): cut by paragraphs
     out: dict[int, tuple[bool, str]] = {}
     for node in tree.body:
         first = node.lineno - 1
@@ -163,7 +163,10 @@ def _pack(
             chunks.append(_make(doc, lines, start, end, heading))
             carry = block.start
             if not block.hard:  # same section goes on: repeat the tail of the last chunk
-                carry = max(start + 1, end - overlap)
+                last = end  # one past its last non-blank line: blank lines are no overlap
+                while last > start and not lines[last - 1].strip():
+                    last -= 1
+                carry = max(start + 1, last - overlap)
                 while carry < block.start and not lines[carry].strip():
                     carry += 1
             start, size = -1, 0
@@ -224,9 +227,11 @@ def _chunk_record(doc: Document, max_chars: int) -> list[Chunk]:
     """A corpus.jsonl record is one line of its file: pack its sentences into chunks."""
     line = doc.line_offset + 1
     sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z0-9(])", doc.text)
+    # a sentence longer than a chunk is cut into windows, as an overlong line of a file is
+    pieces = [s[o : o + max_chars] for s in sentences for o in range(0, len(s), max_chars)]
     chunks: list[Chunk] = []
     buf = ""
-    for sentence in sentences:
+    for sentence in pieces:
         if buf and len(buf) + len(sentence) + 1 > max_chars:
             chunks.append(_chunk(doc, line, line, buf, doc.title))
             buf = ""

@@ -125,16 +125,20 @@ class Index:
         if mode != "lexical" and qvec is not None:
             dense = self._dense(qvec, depth)
         lexical = self._lexical(query, depth) if mode != "dense" else {}
+        # ties go by chunk_id, not by row number: an index updated file by file then ranks
+        # exactly as one built afresh from the same files
+        names = self._chunk_ids([*dense, *lexical])
         fused: dict[int, float] = {}
-        for weight, ranking in ((DENSE_WEIGHT, sorted(dense, key=lambda c: -dense[c][0])),
-                                (LEXICAL_WEIGHT, sorted(lexical, key=lambda c: -lexical[c]))):
+        for weight, ranking in (
+                (DENSE_WEIGHT, sorted(dense, key=lambda c: (-dense[c][0], names[c]))),
+                (LEXICAL_WEIGHT, sorted(lexical, key=lambda c: (-lexical[c], names[c])))):
             for rank, cid in enumerate(ranking):
                 fused[cid] = fused.get(cid, 0.0) + weight / (RRF_K + rank + 1)
         if mode == "dense":
             fused = {c: v[0] for c, v in dense.items()}
         for cid in self._superseded(list(fused)):
             fused[cid] *= SUPERSEDED_PENALTY
-        top = sorted(fused, key=lambda c: -fused[c])[:k]
+        top = sorted(fused, key=lambda c: (-fused[c], names[c]))[:k]
         best = (DENSE_WEIGHT * (mode != "lexical") + LEXICAL_WEIGHT * (mode != "dense")) / (
             RRF_K + 1)
         chunks = self.chunks_by_rowid(top)
@@ -190,6 +194,16 @@ class Index:
             "SELECT id, chunk_id, source, start_line, end_line, text, heading, superseded "
             f"FROM chunks WHERE id IN ({marks})", list(ids)).fetchall()
         return {r[0]: Chunk(r[1], r[2], r[3], r[4], r[5], r[6], bool(r[7])) for r in rows}
+
+    def _chunk_ids(self, ids: Sequence[int]) -> dict[int, str]:
+        out: dict[int, str] = {}
+        unique = list(dict.fromkeys(ids))
+        for i in range(0, len(unique), 500):
+            part = unique[i : i + 500]
+            marks = ",".join("?" * len(part))
+            out.update(self._conn.execute(
+                f"SELECT id, chunk_id FROM chunks WHERE id IN ({marks})", part).fetchall())
+        return out
 
     def _superseded(self, ids: Sequence[int]) -> list[int]:
         out: list[int] = []

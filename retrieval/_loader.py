@@ -14,8 +14,10 @@ from ._errors import CorpusError
 
 __all__ = ["MAX_FILE_BYTES", "Document", "Skipped", "corpus_root", "iter_documents", "kind_of"]
 
-#: Files larger than this are skipped ("huge"); override with ``max_bytes``.
+#: Files larger than this are skipped ("huge"); override with ``max_bytes``. A corpus.jsonl
+#: holds many documents, one a line: it may be ``JSONL_FACTOR`` times larger.
 MAX_FILE_BYTES = 5 * 1024 * 1024
+JSONL_FACTOR = 100
 
 _SKIP_DIRS = {".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__", ".verify",
               ".mypy_cache", ".ruff_cache", ".pytest_cache", ".hypothesis", ".tox", "dist", "build"}
@@ -102,14 +104,17 @@ def iter_documents(
 
 
 def _rel(path: Path, root: Path) -> str:
-    try:
-        return path.absolute().relative_to(root).as_posix()
-    except ValueError:
-        return path.as_posix()
+    # the root is resolved; the path may run through a linked folder (keep its own name)
+    for candidate in (path.absolute(), path.parent.resolve() / path.name):
+        try:
+            return candidate.relative_to(root).as_posix()
+        except ValueError:
+            continue
+    return path.as_posix()
 
 
 def _walk(path: Path, root: Path) -> Iterator[Path | Skipped]:
-    if path.is_symlink() or path.is_file():
+    if path.is_file() or (path.is_symlink() and not path.is_dir()):
         yield path
         return
     for dirpath, dirnames, filenames in os.walk(path, followlinks=False):
@@ -135,14 +140,18 @@ def _read(path: Path, root: Path, max_bytes: int) -> Iterator[Document | Skipped
         if not target.is_relative_to(root):
             yield Skipped(source, "link leads outside the corpus root")
             return
+    if not path.is_file():  # a FIFO would block the read for ever; sockets, devices
+        yield Skipped(source, "not a regular file")
+        return
     kind = kind_of(path)
     if path.suffix.lower() in _BINARY_SUFFIXES:
         yield Skipped(source, "binary file")
         return
     try:
         size = path.stat().st_size
-        if size > max_bytes:
-            yield Skipped(source, f"huge file ({size} bytes > cap of {max_bytes})")
+        cap = max_bytes * JSONL_FACTOR if kind == "jsonl" else max_bytes
+        if size > cap:
+            yield Skipped(source, f"huge file ({size} bytes > cap of {cap})")
             return
         data = path.read_bytes()
     except OSError as exc:
@@ -174,6 +183,7 @@ def _read(path: Path, root: Path, max_bytes: int) -> Iterator[Document | Skipped
 
 def _records(source: str, text: str) -> Iterator[Document | Skipped]:
     """Records of a corpus.jsonl: one document per line with ``id``, ``title``, ``text``."""
+    first_line: dict[str, int] = {}  # record id -> the line it was first seen on
     for n, line in enumerate(text.splitlines()):
         if not line.strip():
             continue
@@ -190,8 +200,15 @@ def _records(source: str, text: str) -> Iterator[Document | Skipped]:
             yield Skipped(f"{source}:{n + 1}", "empty record")
             continue
         rid = str(rec.get("id", n + 1))
+        if rid in first_line:
+            yield Skipped(f"{source}:{n + 1}",
+                          f"duplicate record id {rid!r} (first on line {first_line[rid]})")
+            continue
+        first_line[rid] = n + 1
         title = str(rec.get("title") or "").strip()
-        digest = hashlib.sha256(line.encode()).hexdigest()
+        # the line number is part of the record: a record that moves must be re-chunked,
+        # or its chunks would keep pointing at its old line
+        digest = hashlib.sha256(f"{n + 1}\0{line}".encode()).hexdigest()
         yield Document(f"{source}#{rid}", "record", body, digest, title=title, line_offset=n)
 
 

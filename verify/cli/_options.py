@@ -15,7 +15,7 @@ from ..config import Config, load_config
 __all__ = [
     "config",
     "emit",
-    "index_dir",
+    "resolve_index_dir",
     "index_option",
     "output_options",
     "progress_bar",
@@ -97,5 +97,5 @@ def config(ctx: click.Context) -> Config:
     return root.obj
 
 
-def index_dir(ctx: click.Context, given: Path | None) -> Path:
+def resolve_index_dir(ctx: click.Context, given: Path | None) -> Path:
     return given or Path(config(ctx)["index"])

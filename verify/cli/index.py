@@ -10,7 +10,7 @@ import click
 from retrieval import MAX_FILE_BYTES, Index, IndexMissing, build_index, get_embedder
 
 from ..errors import InputError
-from ._options import config, index_dir, index_option, progress_bar, warn
+from ._options import config, index_option, progress_bar, resolve_index_dir, warn
 
 __all__ = ["command"]
 
@@ -42,7 +42,7 @@ def command(ctx: click.Context, paths: tuple[Path, ...], index_dir: Path | None,
     Example:
       verify index docs/ runbooks/ --index .verify/index
     """
-    folder = _index_dir(ctx, index_dir)
+    folder = resolve_index_dir(ctx, index_dir)
     if not paths:
         try:
             with Index.open(folder) as old:
@@ -71,7 +71,3 @@ def command(ctx: click.Context, paths: tuple[Path, ...], index_dir: Path | None,
         click.echo(f"skipped {len(report.skipped)}:")
         for s in report.skipped:
             click.echo(f"  {s.source}: {s.reason}")
-
-
-def _index_dir(ctx: click.Context, given: Path | None) -> Path:
-    return index_dir(ctx, given)

@@ -10,7 +10,7 @@ import click
 
 from retrieval import Index
 
-from ._options import index_dir, index_option
+from ._options import index_option, resolve_index_dir
 
 __all__ = ["command"]
 
@@ -34,7 +34,7 @@ def command(ctx: click.Context, query: str, index_dir: Path | None, k: int, mode
     """
     if not query.strip():
         raise click.BadParameter("QUERY is empty", param_hint="QUERY")
-    with Index.open(_folder(ctx, index_dir)) as index:
+    with Index.open(resolve_index_dir(ctx, index_dir)) as index:
         hits = index.search(query, k, mode=mode)  # type: ignore[arg-type]
     if as_json:
         click.echo(json.dumps({"results": [h.to_json() for h in hits]}, indent=2,
@@ -48,7 +48,3 @@ def command(ctx: click.Context, query: str, index_dir: Path | None, k: int, mode
                    + f"  score {hit.score:.3f}")
         body = textwrap.shorten(" ".join(c.text.split()), 300, placeholder=" …")
         click.echo(textwrap.indent(textwrap.fill(body, 96), "   "))
-
-
-def _folder(ctx: click.Context, given: Path | None) -> Path:
-    return index_dir(ctx, given)
