@@ -24,7 +24,10 @@ $(STAMP): pyproject.toml | $(BIN)/python
 demo: $(STAMP)
 	$(BIN)/verify demo
 
+# The usage report's screenshot test renders HTML in headless Chromium (Debian package).
 test: $(STAMP)
+	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq --no-install-recommends chromium >/dev/null)
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
@@ -34,6 +37,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/retrieval_bench.py
+	$(BIN)/python benchmarks/usage_bench.py
 
 clean:
 	rm -rf $(VENV) .verify reports/out

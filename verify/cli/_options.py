@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 import click
 
 from ..config import Config, load_config
+from ..errors import InputError
 
 __all__ = [
     "config",
@@ -60,7 +61,10 @@ def emit(text: str, out: Path | None) -> None:
         return
     from reports import write_atomic
 
-    write_atomic(out, text if text.endswith("\n") else text + "\n")
+    try:
+        write_atomic(out, text if text.endswith("\n") else text + "\n")
+    except OSError as exc:
+        raise InputError(f"cannot write {str(out)!r}: {exc.strerror or exc}") from exc
 
 
 def warn(message: str) -> None:

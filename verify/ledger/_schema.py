@@ -1,0 +1,130 @@
+"""The ledger's schema, as an ordered list of migrations (docs/ledger.md explains each column).
+
+``MIGRATIONS[i]`` takes a ledger from schema version ``i`` to ``i + 1``. ``migrate`` applies
+the missing ones in order, each in its own ``BEGIN IMMEDIATE`` transaction together with the
+``PRAGMA user_version`` bump, so a crash mid-migration leaves the previous version intact and
+two processes opening a fresh ledger at once migrate it exactly once. A migration never edits
+an earlier one: to change the schema, append a function.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+from ..errors import InputError
+
+__all__ = ["APPLICATION_ID", "MIGRATIONS", "SCHEMA_VERSION", "migrate"]
+
+#: ``PRAGMA application_id`` of every ledger: the bytes "vrfy". A SQLite file with another id
+#: (or with tables and no id) is somebody else's database and is refused.
+APPLICATION_ID = 0x76726679
+
+_V1 = (
+    """CREATE TABLE runs (
+        id             INTEGER PRIMARY KEY,
+        run_id         TEXT NOT NULL UNIQUE,
+        task           TEXT NOT NULL DEFAULT '',
+        agent          TEXT NOT NULL DEFAULT '',
+        user           TEXT NOT NULL DEFAULT '',
+        team           TEXT NOT NULL DEFAULT '',
+        source         TEXT NOT NULL DEFAULT 'verify',
+        started_at     REAL NOT NULL,
+        finished_at    REAL,
+        decision       TEXT NOT NULL DEFAULT '',
+        verified_units REAL
+    )""",
+    "CREATE INDEX runs_started_at ON runs(started_at)",
+    """CREATE TABLE calls (
+        id                 INTEGER PRIMARY KEY,
+        run                INTEGER NOT NULL REFERENCES runs(id),
+        step               INTEGER,
+        purpose            TEXT NOT NULL
+                           CHECK (purpose IN ('agent', 'sample', 'judge', 'imported')),
+        model              TEXT NOT NULL DEFAULT '',
+        prompt_tokens      INTEGER NOT NULL CHECK (prompt_tokens >= 0),
+        completion_tokens  INTEGER NOT NULL CHECK (completion_tokens >= 0),
+        seconds            REAL NOT NULL DEFAULT 0,
+        verdict            TEXT NOT NULL DEFAULT '' CHECK (verdict IN ('', 'pass', 'block')),
+        output             TEXT NOT NULL DEFAULT '',
+        output_chars       INTEGER NOT NULL DEFAULT 0,
+        sentences          INTEGER NOT NULL DEFAULT 0,
+        repeated_sentences INTEGER NOT NULL DEFAULT 0,
+        checkable          INTEGER NOT NULL DEFAULT 0,
+        minhash            BLOB,
+        created_at         REAL NOT NULL,
+        content_key        TEXT UNIQUE
+    )""",
+    "CREATE INDEX calls_run_step ON calls(run, step)",
+    """CREATE TABLE actions (
+        id               INTEGER PRIMARY KEY,
+        run              INTEGER NOT NULL REFERENCES runs(id),
+        step             INTEGER NOT NULL,
+        kind             TEXT NOT NULL,
+        decision         TEXT NOT NULL CHECK (decision IN ('', 'pass', 'block')),
+        executed         INTEGER NOT NULL CHECK (executed IN (0, 1)),
+        claims_supported INTEGER NOT NULL DEFAULT 0 CHECK (claims_supported >= 0),
+        claims_total     INTEGER NOT NULL DEFAULT 0 CHECK (claims_total >= claims_supported),
+        lines            INTEGER NOT NULL DEFAULT 0 CHECK (lines >= 0),
+        summary          TEXT NOT NULL DEFAULT '',
+        summary_hash     INTEGER NOT NULL,
+        created_at       REAL NOT NULL,
+        content_key      TEXT UNIQUE
+    )""",
+    "CREATE INDEX actions_run_step ON actions(run, step)",
+)
+
+
+def _v1(conn: sqlite3.Connection) -> None:
+    """Runs, model calls and gated actions."""
+    for statement in _V1:
+        conn.execute(statement)
+    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def _version(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def _check_ours(conn: sqlite3.Connection, where: str) -> None:
+    app_id = int(conn.execute("PRAGMA application_id").fetchone()[0])
+    if app_id == APPLICATION_ID:
+        return
+    has_tables = conn.execute(
+        "SELECT count(*) FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%'"
+    ).fetchone()[0]
+    if app_id != 0 or has_tables:
+        raise InputError(
+            f"{where} is a SQLite database but not a verify ledger; "
+            "point --ledger at a ledger file or a new path"
+        )
+
+
+def migrate(conn: sqlite3.Connection, where: str) -> int:
+    """Bring ``conn`` (autocommit mode) to ``SCHEMA_VERSION``; return the version found."""
+    found = _version(conn)
+    _check_ours(conn, where)
+    if found > SCHEMA_VERSION:
+        raise InputError(
+            f"{where} has ledger schema v{found}, newer than this verify knows "
+            f"(v{SCHEMA_VERSION}); upgrade verify"
+        )
+    while found < SCHEMA_VERSION:  # an up-to-date ledger opens without taking the write lock
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            version = _version(conn)  # re-read under the write lock: another process may have won
+            if version >= SCHEMA_VERSION:
+                conn.execute("COMMIT")
+                break
+            _check_ours(conn, where)
+            MIGRATIONS[version](conn)
+            conn.execute(f"PRAGMA user_version = {version + 1}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    return found
