@@ -1,0 +1,36 @@
+"""The deterministic stage of the verdict cascade: align a claim's values with evidence.
+
+``extract_values`` reads the values a sentence states (numbers, durations, sizes, dates,
+versions, ports, status codes, money, counts, identifiers and names), normalized so that
+"30s" equals "half a minute". ``polarity`` reads its negations and quantifiers.
+``align(claim, evidence)`` pairs the claim's values with the evidence values that play the
+same role and reports agreements, conflicts and negation or quantifier mismatches, with a
+verdict hint and a one-line explanation. Everything is pure Python and deterministic.
+"""
+
+from ._align import Alignment, Conflict, Hint, align
+from ._bounds import Qualifier
+from ._polarity import Negation, Polarity, Quantifier, QuantifierKind, polarity
+from ._text import Word, is_content, stem, words
+from ._values import Norm, Value, ValueKind, extract_values
+
+__all__ = [
+    "Alignment",
+    "Conflict",
+    "Hint",
+    "Negation",
+    "Norm",
+    "Polarity",
+    "Qualifier",
+    "Quantifier",
+    "QuantifierKind",
+    "Value",
+    "ValueKind",
+    "Word",
+    "align",
+    "extract_values",
+    "is_content",
+    "polarity",
+    "stem",
+    "words",
+]

@@ -1,0 +1,82 @@
+"""Polarity mismatches between a claim and an evidence sentence about the same thing.
+
+``negation_mismatch``: one side negates what the other states ("is never retried" against
+"retries the call"), or they use opposite state words ("manual" against "automatic").
+``quantifier_mismatch``: "all" against "some"/"only"/"no" over the same words, or the same
+number bounded on opposite sides ("at most 5" against "at least 5"). Each returns whether it
+found one and a short note for the explanation.
+"""
+
+from __future__ import annotations
+
+from ._compare import opposite_bounds
+from ._context import role_score, word_contexts
+from ._polarity import QuantifierKind, antonym
+from ._sides import Side
+from ._values import Value
+
+__all__ = ["NEG_ROLE_MIN", "NEG_ROLE_SINGLE", "negation_mismatch", "quantifier_mismatch"]
+
+NEG_ROLE_MIN = 0.15  # context similarity of a word negated on one side, stated on the other
+NEG_ROLE_SINGLE = 0.3  # ... when it is the only word the negation governs ("no index")
+
+
+def negation_mismatch(c: Side, e: Side) -> tuple[bool, str]:
+    """One side negates what the other states, about the same thing.
+
+    The shared words must sit in similar contexts on both sides (so "without a lock timeout"
+    does not deny "locking the table"), conditional negations ("if the page is not
+    acknowledged") never count, and a negation the other side shares is agreement.
+    """
+    for who, neg, other in (("evidence", e, c), ("claim", c, e)):
+        plain = other.pol.affirmed - other.pol.negated - other.pol.in_negated_clause()
+        for n in neg.pol.negations:
+            if n.conditional or n.scope & other.pol.negated:
+                continue
+            floor = NEG_ROLE_SINGLE if len(n.scope) == 1 else NEG_ROLE_MIN
+            shared = frozenset(
+                w for w in n.scope & plain if _anchored(neg, other, w, w, floor, n.end)
+            )
+            if len(shared) >= 2 or (shared and len(n.scope) == 1):
+                words = ", ".join(sorted(shared))
+                return True, f"{who} negates ({n.cue} {words}) what the other states"
+    for s in c.pol.states:
+        a = antonym(s)
+        opposed = a and a in e.pol.states and s not in e.pol.states and a not in c.pol.states
+        if a and opposed and _anchored(c, e, s, a):
+            return True, f"claim says {s}, evidence says {a}"
+    return False, ""
+
+
+def _anchored(
+    x: Side, y: Side, wx: str, wy: str, floor: float = NEG_ROLE_MIN, after: int = -1
+) -> bool:
+    """``wx`` in ``x`` (its first occurrence past ``after``) and some ``wy`` in ``y`` have
+    similar contexts."""
+    return any(
+        role_score(cx, cy) >= floor
+        for cx in word_contexts(x.lay, wx, after)
+        for cy in word_contexts(y.lay, wy)
+    )
+
+
+def quantifier_mismatch(c: Side, e: Side, matched: list[tuple[Value, Value]]) -> tuple[bool, str]:
+    for cv, ev in matched:
+        if opposite_bounds(cv, ev):
+            return True, f"claim bounds {cv.raw} as {cv.qualifier}, evidence as {ev.qualifier}"
+    pc, pe = c.pol, e.pol
+    pairs: tuple[tuple[QuantifierKind, tuple[QuantifierKind, ...]], ...] = (
+        ("universal", ("existential", "restrictive", "negative")),
+        ("restrictive", ("universal",)),
+        ("negative", ("universal",)),
+    )
+    for c_kind, e_kinds in pairs:
+        c_scope = pc.quantified(c_kind)
+        if not c_scope:
+            continue
+        for e_kind in e_kinds:
+            shared = c_scope & pe.quantified(e_kind)
+            if shared and not shared & pe.quantified(c_kind):
+                words = ", ".join(sorted(shared))
+                return True, f"claim quantifies ({words}) as {c_kind}, evidence as {e_kind}"
+    return False, ""

@@ -1,0 +1,269 @@
+"""Negation and quantifiers in one sentence, as structured data.
+
+``polarity(text)`` finds negation cues ("not", "never", "no", "without", "refuses to",
+contractions such as "isn't") and quantifiers ("all", "every", "some", "only", "at most",
+"at least", ...). Each carries a *scope*: the stems of the content words it governs, read to
+the right up to the end of the clause. "No more than", "not only" and friends are bounds or
+emphasis, not negation, and are recognised as such.
+
+Words inside the values of the sentence (identifiers, numbers with their units) are not
+predicates and are left out: "never retried (`inventory.reserve_retries` is 0)" negates
+"retried", not "inventory".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from ._bounds import BOUND_BEFORE
+from ._lexicon import ANTONYMS, wordset
+from ._text import Word, compounds, is_content, stem, words
+from ._values import extract_values
+
+__all__ = [
+    "Negation",
+    "Polarity",
+    "Quantifier",
+    "QuantifierKind",
+    "antonym",
+    "polarity",
+]
+
+QuantifierKind = Literal[
+    "universal", "negative", "existential", "restrictive", "upper_bound", "lower_bound"
+]
+
+_MAX_SCOPE = 6  # content words a negation governs at most
+_MAX_QUANT_SCOPE = 2  # a quantifier governs the noun phrase right after it
+_CONDITIONAL = re.compile(r"\b(?:if|unless|whether|when|whenever|in case|once)\b", re.IGNORECASE)
+_HEDGES = wordset("usually normally typically generally often sometimes mostly occasionally rarely")
+
+# Negation cues. "no"/"not" followed by a comparative are bounds, not negation.
+_NEG_WORDS = wordset(
+    """
+    not never no cannot can't won't isn't aren't wasn't weren't don't doesn't didn't hasn't
+    haven't hadn't shouldn't wouldn't couldn't mustn't needn't shan't ain't without nor
+    neither none nothing nobody nowhere
+    """
+)
+_NEG_PHRASES = re.compile(
+    r"\b(?:refuses? to|refused to|unable to|no longer|instead of|rather than|prevents?|"
+    r"prevented from|declines? to|fails? to)\b",
+    re.IGNORECASE,
+)
+_NOT_NEGATION_AFTER = wordset(
+    "only just more less fewer later earlier longer shorter greater higher lower matter sooner"
+)
+_CLAUSE_END = re.compile(r"[.;:!?|]|,|\b(?:but|whereas|while|although|though|so|because|unless)\b")
+
+_QUANT: dict[str, QuantifierKind] = {
+    "all": "universal", "every": "universal", "each": "universal", "always": "universal",
+    "any": "universal", "everyone": "universal", "everything": "universal",
+    "everywhere": "universal", "whole": "universal", "entire": "universal",
+    "none": "negative", "never": "negative", "nobody": "negative", "nothing": "negative",
+    "no": "negative", "neither": "negative",
+    "some": "existential", "sometimes": "existential", "several": "existential",
+    "certain": "existential", "few": "existential", "many": "existential",
+    "most": "existential", "usually": "existential", "often": "existential",
+    "occasionally": "existential", "typically": "existential", "generally": "existential",
+    "only": "restrictive", "exclusively": "restrictive", "solely": "restrictive",
+}  # fmt: skip
+
+_ANTONYM_STEMS: dict[str, str] = {stem(a): stem(b) for a, b in ANTONYMS.items()}
+
+
+@dataclass(frozen=True)
+class Negation:
+    """A negation cue and the stems of the content words it governs.
+
+    ``conditional`` negations sit in an "if"/"unless"/"when" clause ("if the page is not
+    acknowledged"): they describe a case, not a fact, and never count as a mismatch.
+    """
+
+    cue: str
+    start: int
+    end: int
+    scope: frozenset[str]
+    conditional: bool = False
+    clause: frozenset[str] = frozenset()  # every content stem of the clause holding the cue
+
+
+@dataclass(frozen=True)
+class Quantifier:
+    """A quantifier (``word`` normalized to lowercase) of a ``kind``, with its scope."""
+
+    word: str
+    kind: QuantifierKind
+    start: int
+    end: int
+    scope: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Polarity:
+    """What a sentence negates and quantifies.
+
+    ``negated`` holds stems under some negation; ``affirmed`` the content stems with at least
+    one occurrence outside every negation scope; ``states`` the state words of an antonym
+    pair ("enabled", "manual", "false") the sentence uses outside a negation; ``hedged``
+    says the sentence describes the usual case ("normally takes 35 to 45 minutes").
+    Words inside identifiers (``indexer-cli``, ``auto.offset.reset``) are names, not
+    predicates, and are left out of all of these.
+    """
+
+    negations: tuple[Negation, ...]
+    quantifiers: tuple[Quantifier, ...]
+    negated: frozenset[str]
+    affirmed: frozenset[str]
+    states: frozenset[str]
+    hedged: bool = False
+
+    @property
+    def is_negated(self) -> bool:
+        return bool(self.negations)
+
+    def in_negated_clause(self) -> frozenset[str]:
+        """Stems of every clause that holds a (non-conditional) negation."""
+        out: set[str] = set()
+        for n in self.negations:
+            if not n.conditional:
+                out |= n.clause
+        return frozenset(out)
+
+    def quantified(self, kind: QuantifierKind) -> frozenset[str]:
+        """Stems in the scope of any quantifier of ``kind``."""
+        out: set[str] = set()
+        for q in self.quantifiers:
+            if q.kind == kind:
+                out |= q.scope
+        return frozenset(out)
+
+
+def polarity(text: str) -> Polarity:
+    spans = [(v.start, v.end) for v in extract_values(text) if v.unit != "name"]
+    toks = [w for w in words(text) if not any(a <= w.start < b for a, b in spans)]
+    negations = _negations(text, toks)
+    quantifiers = _quantifiers(text, toks)
+    covered: list[tuple[int, int]] = []
+    negated: set[str] = set()
+    for n in negations:
+        negated |= n.scope
+        covered.append((n.end, _scope_end(text, toks, n.end)))
+    affirmed: set[str] = set()
+    states: set[str] = set()
+    joined = compounds(text, toks, [False] * len(toks))
+    for j, w in enumerate(toks):
+        if j in joined and not any(a <= w.start < b for a, b in covered):
+            affirmed |= joined[j]  # "fails over" also states "failover"
+        if not is_content(w) and w.lower not in ("true", "false"):
+            continue
+        inside = any(a <= w.start < b for a, b in covered)
+        if not inside:
+            affirmed.add(w.stem)
+            if w.stem in _ANTONYM_STEMS:
+                states.add(w.stem)
+        elif w.stem in _ANTONYM_STEMS:
+            # "not enabled" states the opposite of "enabled"
+            states.add(_ANTONYM_STEMS[w.stem])
+    hedged = any(w.lower in _HEDGES for w in toks)
+    return Polarity(
+        tuple(negations), tuple(quantifiers), frozenset(negated), frozenset(affirmed),
+        frozenset(states), hedged,
+    )  # fmt: skip
+
+
+def antonym(stem_: str) -> str | None:
+    """The stem of the state word opposite to ``stem_`` ("enabl" -> "disabl"), if any."""
+    return _ANTONYM_STEMS.get(stem_)
+
+
+def _scope_end(text: str, toks: list[Word], start: int, size: int = _MAX_SCOPE) -> int:
+    m = _CLAUSE_END.search(text, start)
+    limit = m.start() if m else len(text)
+    count = 0
+    for w in toks:
+        if w.start < start:
+            continue
+        if w.start >= limit:
+            break
+        if is_content(w):
+            count += 1
+            if count > size:
+                return w.start
+    return limit
+
+
+def _scope(text: str, toks: list[Word], start: int, size: int = _MAX_SCOPE) -> frozenset[str]:
+    end = _scope_end(text, toks, start, size)
+    return frozenset(w.stem for w in toks if start <= w.start < end and is_content(w))
+
+
+def _clause(text: str, toks: list[Word], pos: int) -> frozenset[str]:
+    head = text[:pos]
+    begin = max(head.rfind(m) for m in (".", ";", ":", "?", "!", ",")) + 1
+    m = _CLAUSE_END.search(text, pos)
+    end = m.start() if m else len(text)
+    return frozenset(w.stem for w in toks if begin <= w.start < end and is_content(w))
+
+
+def _conditional(text: str, pos: int) -> bool:
+    """Is ``pos`` inside an "if"/"unless"/"when" clause?"""
+    head = text[:pos]
+    cut = max(head.rfind(m) for m in (".", ";", ":", "?", "!", ","))
+    return _CONDITIONAL.search(head[cut + 1 :]) is not None
+
+
+def _negations(text: str, toks: list[Word]) -> list[Negation]:
+    out: list[Negation] = []
+    for i, w in enumerate(toks):
+        if w.lower not in _NEG_WORDS:
+            continue
+        nxt = toks[i + 1].lower if i + 1 < len(toks) else ""
+        if nxt in _NOT_NEGATION_AFTER and w.lower in ("no", "not"):
+            continue
+        if w.lower == "not" and i > 0 and toks[i - 1].lower in ("whether", "if"):
+            continue
+        cond = _conditional(text, w.start)
+        scope = _scope(text, toks, w.end)
+        clause = _clause(text, toks, w.start)
+        out.append(Negation(w.lower, w.start, w.end, scope, cond, clause))
+    for m in _NEG_PHRASES.finditer(text):
+        scope = _scope(text, toks, m.end())
+        cond = _conditional(text, m.start())
+        clause = _clause(text, toks, m.start())
+        out.append(Negation(m.group().lower(), m.start(), m.end(), scope, cond, clause))
+    out.sort(key=lambda n: n.start)
+    return out
+
+
+def _quantifiers(text: str, toks: list[Word]) -> list[Quantifier]:
+    out: list[Quantifier] = []
+    for i, w in enumerate(toks):
+        found = _QUANT.get(w.lower)
+        if found is None:
+            continue
+        nxt = toks[i + 1].lower if i + 1 < len(toks) else ""
+        if w.lower in ("no", "not") and nxt in _NOT_NEGATION_AFTER:
+            continue
+        if w.lower == "most" and i > 0 and toks[i - 1].lower == "at":
+            continue  # "at most" is a bound
+        if w.lower == "some" and _starts_number(text, w.end):
+            continue  # "some 40 minutes" is an approximation
+        scope = _scope(text, toks, w.end, _MAX_QUANT_SCOPE)
+        out.append(Quantifier(w.lower, found, w.start, w.end, scope))
+    for phrase, qual in BOUND_BEFORE.items():
+        if qual not in ("at_most", "at_least") or not phrase[0].isalpha() or " " not in phrase:
+            continue
+        for m in re.finditer(r"\b" + re.escape(phrase) + r"\b", text, re.IGNORECASE):
+            kind: QuantifierKind = "upper_bound" if qual == "at_most" else "lower_bound"
+            scope = _scope(text, toks, m.end(), _MAX_QUANT_SCOPE)
+            out.append(Quantifier(phrase, kind, m.start(), m.end(), scope))
+    out.sort(key=lambda q: q.start)
+    return out
+
+
+def _starts_number(text: str, pos: int) -> bool:
+    rest = text[pos : pos + 4].lstrip()
+    return bool(rest) and rest[0] in "0123456789"

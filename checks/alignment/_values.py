@@ -1,0 +1,148 @@
+"""Values a sentence states: what ``extract_values`` finds and how it normalizes them.
+
+A :class:`Value` is one stated value with its exact span (``text[start:end] == raw``), its
+``kind`` and a ``norm`` that compares across surface forms:
+
+============  ===============================================  =========================
+kind          written as                                       norm
+============  ===============================================  =========================
+duration      "30s", "30 seconds", "half a minute", "2h"       seconds (float)
+size          "10 MB", "10MiB", "1.5 GB"                       bytes (float)
+percent       "58%", "38 percent"                              the number (float)
+date          "May 1, 2024", "1 May 2024", "2024-05-01"        ISO string, as precise
+                                                               as written ("2024-05",
+                                                               "--11-25", "2024")
+time          "09:00 UTC", "3 pm"                              "HH:MM"
+version       "3.14.2", "v3.14", "Python 3.11", "4.12.x"       tuple of ints
+port          "port 8443", ":8443"                             int
+status_code   "HTTP 413", "returns 422", "400 BAD_KEY"         int
+money         "£96,400", "USD 10"                              amount; unit = currency
+count         "30 connections", "five units", "twice"          the number; unit = noun
+number        anything else numeric, "fifteen"                 float
+identifier    keys, env vars, paths, endpoints, names, ...     the identifier; unit =
+                                                               subtype (see
+                                                               ``_identifiers``)
+============  ===============================================  =========================
+
+``qualifier`` says how the value is stated: "exact", a bound ("at_most" for "up to 10 MB",
+"at_least", "more_than", "less_than"), "approx" ("about 40"), or one end of a range
+("range_low"/"range_high" for "between 2 and 5", "1–20"). ``key`` names the setting a number
+is the value of, when a config key or env var stands right before it (a table row, "key:
+value") or in parentheses after it ("a 1500 ms timeout (`reserve_timeout_ms`)"); a bare
+number takes the unit such a key implies (``*_ms``, ``*_hours``, ``*_mb``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal, cast
+
+from ._bounds import Qualifier, bound_after, bound_before
+from ._dates import scan_dates, scan_times, scan_versions
+from ._identifiers import find_identifiers, find_names
+from ._plain import attach_keys, link_ranges, scan_plain
+from ._quantities import UNIT_WORDS, scan_quantities
+from ._scan import Found, Norm, Scan
+
+__all__ = ["Norm", "Value", "ValueKind", "extract_values"]
+
+ValueKind = Literal[
+    "number", "duration", "size", "percent", "date", "time", "version", "port",
+    "status_code", "identifier", "money", "count",
+]  # fmt: skip
+
+_LIST_GAP = re.compile(r"^\s*(?:,|and|or|/|,\s*and|,\s*or)\s*$")
+_UNIT_SHOWN = {"duration", "size", "percent", "money"}
+
+
+@dataclass(frozen=True)
+class Value:
+    """One value stated in a text; ``raw == text[start:end]``."""
+
+    kind: ValueKind
+    raw: str
+    norm: Norm
+    start: int
+    end: int
+    unit: str | None = None
+    qualifier: Qualifier = "exact"
+    amount: float | None = None  # the number as written, before unit conversion
+    key: str | None = None  # the setting it is the value of: "cart.max_line_items" for its 50
+
+    def describe(self) -> str:
+        """How an explanation names the value: "port 8080", "1500 (ms)", "30 connections"."""
+        if self.kind == "port":
+            return self.raw if "port" in self.raw.lower() else f"port {self.raw}"
+        if self.kind == "count" and self.unit and not self.unit.startswith("/"):
+            noun = self.unit.split("/", 1)[0]
+            return f"{self.raw} {noun}" if noun.lower() not in self.raw.lower() else self.raw
+        bare = not any(c.isalpha() for c in self.raw) and not self.raw.endswith("%")
+        if self.kind in _UNIT_SHOWN and self.unit and bare:
+            return f"{self.raw} ({self.unit})"  # a unit read from a key name: "1500 (ms)"
+        return self.raw
+
+
+def extract_values(text: str) -> list[Value]:
+    """Every value of ``text``, left to right, never overlapping."""
+    return list(_extract(text))
+
+
+@lru_cache(maxsize=4096)
+def _extract(text: str) -> tuple[Value, ...]:
+    scan = Scan(text)
+    for ident in find_identifiers(text):
+        scan.add("identifier", ident.start, ident.end, ident.norm, unit=ident.subtype)
+    scan_dates(scan)
+    scan_times(scan)
+    scan_versions(scan, UNIT_WORDS)
+    scan_quantities(scan)
+    scan_plain(scan)
+    for name in find_names(text, scan.taken):
+        scan.add("identifier", name.start, name.end, name.norm, unit=name.subtype)
+    found, keys = attach_keys(text, scan.found)
+    found, marks = link_ranges(text, found)
+    found = _share_list_kinds(text, found)
+    ordered = sorted(found, key=lambda f: f.start)
+    return tuple(_value(text, f, marks.get(f.start), keys.get(f.start)) for f in ordered)
+
+
+def _value(text: str, f: Found, mark: str | None, key: str | None) -> Value:
+    qualifier: Qualifier = "exact"
+    if mark is not None:
+        qualifier = cast(Qualifier, mark)
+    elif f.kind not in ("identifier", "date", "time", "version"):
+        before = bound_before(text, f.start)
+        qualifier = before[0] if before is not None else bound_after(text, f.end) or "exact"
+    return Value(
+        kind=cast(ValueKind, f.kind),
+        raw=text[f.start : f.end],
+        norm=f.norm,
+        start=f.start,
+        end=f.end,
+        unit=f.unit,
+        qualifier=qualifier,
+        amount=f.amount,
+        key=key,
+    )
+
+
+def _share_list_kinds(text: str, found: list[Found]) -> list[Found]:
+    """In "ports 8081 and 8082" or "400, 409 or 422 BAD_X", list members share a kind."""
+    out = sorted(found, key=lambda f: f.start)
+    for _ in range(2):  # forwards, then backwards
+        for i in range(len(out) - 1):
+            a, b = out[i], out[i + 1]
+            if not _LIST_GAP.match(text[a.end : b.start]):
+                continue
+            for src, dst, j in ((a, b, i + 1), (b, a, i)):
+                if src.kind in ("port", "status_code") and dst.kind == "number":
+                    amount = dst.amount
+                    if amount is not None and amount == int(amount) and _fits(src.kind, amount):
+                        out[j] = Found(src.kind, dst.start, dst.end, int(amount), None, amount)
+    return out
+
+
+def _fits(kind: str, amount: float) -> bool:
+    return 1 <= amount <= 65535 if kind == "port" else 100 <= amount <= 599
