@@ -55,13 +55,13 @@ def load_config(cwd: Path | None = None) -> Config:
     verify_toml, pyproject = cwd / "verify.toml", cwd / "pyproject.toml"
     try:
         if verify_toml.is_file():
+            source = str(verify_toml)
             found = tomllib.loads(verify_toml.read_text(encoding="utf-8"))
             found = found.get("tool", {}).get("verify", found)
-            source = str(verify_toml)
         elif pyproject.is_file():
+            source = f"{pyproject} [tool.verify]"
             found = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("tool", {}).get(
                 "verify", {})
-            source = f"{pyproject} [tool.verify]"
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise InputError(f"cannot read config {source}: {exc}") from exc
     unknown = sorted(set(found) - set(DEFAULTS))

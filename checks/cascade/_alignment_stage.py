@@ -1,0 +1,109 @@
+"""Stage 1, deterministic: align the claim's key values with the sentences about its subject.
+
+Input: a claim and its candidates. Output: ``AlignmentResult`` — the decisive conflict (if a
+current document disagrees on a value of the same subject), the best agreeing sentence, and
+whether a superseded document lost to a current one. No model, no text can talk to it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ..alignment import Alignment, align, extract_values
+from ..evidence import Candidate
+
+__all__ = ["AlignmentResult", "run_alignment"]
+
+#: Candidates examined, by cosine; and how close a sentence must be to count as "about" it.
+TOP = 8
+MIN_COSINE = 0.45
+MIN_SUBJECT = 0.25
+
+
+@dataclass(frozen=True)
+class AlignmentResult:
+    conflict: tuple[Candidate, Alignment] | None  # a current document disagrees
+    agree: tuple[Candidate, Alignment] | None  # best sentence whose values all match
+    superseded_note: str = ""  # a superseded document was overruled (said in the reason)
+    best_subject: float = 0.0
+    values_in_claim: int = 0
+    values_matched: int = 0
+    negation_mismatch: bool = False
+    quantifier_mismatch: bool = False
+    examined: tuple[tuple[Candidate, Alignment], ...] = ()  # every (candidate, alignment) looked at
+    unstated_numbers: tuple[str, ...] = ()  # numbers of the claim no current evidence states
+
+    @property
+    def value_coverage(self) -> float:
+        return self.values_matched / self.values_in_claim if self.values_in_claim else 1.0
+
+
+def run_alignment(claim_text: str, candidates: Sequence[Candidate]) -> AlignmentResult:
+    examined = [(c, align(claim_text, c.text)) for c in candidates[:TOP]]
+    on_subject = [(c, a) for c, a in examined
+                  if c.cosine >= MIN_COSINE and a.subject_overlap >= MIN_SUBJECT]
+    # a claim value that some sentence about the subject states as is, is not in conflict
+    stated = {m[0] for c, a in examined if not c.superseded for m in a.matched}
+    conflicts = [(c, a) for c, a in on_subject if a.verdict_hint == "conflict"
+                 and not (a.conflicts and all(k.claim_value in stated for k in a.conflicts))]
+    agrees = [(c, a) for c, a in on_subject if a.verdict_hint == "agree"]
+    current_conflicts = [(c, a) for c, a in conflicts if not c.superseded]
+    current_agrees = [(c, a) for c, a in agrees if not c.superseded]
+    note = ""
+    conflict = None
+    if current_conflicts:
+        conflict = max(current_conflicts, key=lambda ca: (ca[1].subject_overlap, ca[0].cosine))
+        if any(c.superseded for c, _ in agrees):
+            old = next(c for c, _ in agrees if c.superseded)
+            note = (f"{old.source}:{old.line} agrees, but that document is superseded; "
+                    f"{conflict[0].source} is current")
+        elif current_agrees:
+            # a current document both agrees and disagrees: trust the closer sentence
+            best_agree = max(current_agrees, key=lambda ca: (ca[1].subject_overlap, ca[0].cosine))
+            if (best_agree[1].subject_overlap, best_agree[0].cosine) > (
+                    conflict[1].subject_overlap, conflict[0].cosine):
+                conflict = None
+    elif conflicts and current_agrees:
+        old = conflicts[0][0]
+        note = f"{old.source}:{old.line} disagrees, but that document is superseded"
+    old_conflicts = [c for c, a in on_subject if a.verdict_hint == "conflict" and c.superseded]
+    if not note and conflict is None and old_conflicts and current_agrees:
+        old = old_conflicts[0]
+        note = f"{old.source}:{old.line} disagrees, but that document is superseded"
+    agree = max(current_agrees, key=lambda ca: (ca[1].subject_overlap, ca[0].cosine),
+                default=None)
+    n_values = len(extract_values(claim_text))
+    matched = max((len(a.matched) for _, a in on_subject), default=0)
+    top = on_subject[0][1] if on_subject else None
+    return AlignmentResult(
+        conflict=conflict,
+        agree=agree,
+        superseded_note=note,
+        best_subject=max((a.subject_overlap for _, a in examined), default=0.0),
+        values_in_claim=n_values,
+        values_matched=min(matched, n_values),
+        negation_mismatch=bool(top and top.negation_mismatch),
+        quantifier_mismatch=bool(top and top.quantifier_mismatch),
+        examined=tuple(examined),
+        unstated_numbers=_unstated_numbers(claim_text, examined),
+    )
+
+
+_NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,:]\d+)*")
+
+
+def _unstated_numbers(claim: str, examined: Sequence[tuple[Candidate, Alignment]]) -> tuple[str, ...]:
+    """Numbers in the claim that no current candidate writes and no aligned value accounts
+    for ("two weeks" accounts for 14 days): a claim cannot be supported on a number the
+    evidence never states."""
+    covered = [(m[0].start, m[0].end) for c, a in examined if not c.superseded for m in a.matched]
+    text = " ".join(c.text for c, _ in examined if not c.superseded)
+    seen = set(_NUMBER.findall(text))
+    out = []
+    for m in _NUMBER.finditer(claim):
+        if m.group() in seen or any(s <= m.start() < e for s, e in covered):
+            continue
+        out.append(m.group())
+    return tuple(out)

@@ -1,0 +1,169 @@
+"""The verdict cascade, cheapest stage first; each stage that spoke is named in ``reason``.
+
+1. deterministic alignment — a current document disagreeing on a key value of the same
+   subject makes the claim ``contradicted`` outright;
+2. semantic signals at sentence level;
+3. the learned scorer over those signals gives P(supported/contradicted/unverifiable);
+4. an optional LLM judge, asked only when the scorer is uncertain; it never overrules the
+   deterministic stage.
+Any failure in any stage makes that claim's verdict ``error`` (fail closed).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from .._errors import CheckError, CheckTimeout
+from ..evidence import Candidate, EvidenceSource
+from ..judge import Judge
+from ..scorer import Scorer, default_scorer
+from ..types import Claim, Evidence, Label, Usage, Verdict
+from ._alignment_stage import run_alignment
+from ._signals import SIGNALS, signals
+
+__all__ = ["Cascade", "CascadeResult", "Policy"]
+
+
+@dataclass(frozen=True)
+class Policy:
+    support_threshold: float = 0.5  # P(supported) at or above which a claim is supported
+    contradict_threshold: float = 0.5  # P(contradicted) at or above which it is contradicted
+    judge_band: tuple[float, float] = (0.3, 0.7)  # P(supported) range the judge is asked in
+    claim_timeout: float = 30.0  # seconds per claim
+
+
+@dataclass
+class CascadeResult:
+    verdicts: list[Verdict]
+    usage: Usage = field(default_factory=Usage)
+    signals: list[dict[str, float]] = field(default_factory=list)
+
+
+class Cascade:
+    def __init__(self, evidence: EvidenceSource, *, scorer: Scorer | None = None,
+                 judge: Judge | None = None, policy: Policy | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.evidence = evidence
+        self.scorer = scorer
+        self.judge = judge
+        self.policy = policy or Policy()
+        self._clock = clock
+
+    def check(self, claims: Sequence[Claim]) -> CascadeResult:
+        """Verdicts for ``claims``, in order. Never raises for one claim's failure."""
+        if not claims:
+            return CascadeResult([])
+        try:
+            scorer = self.scorer or default_scorer()
+            missing = set(SIGNALS) ^ set(scorer.features)
+            if missing:
+                raise CheckError(f"scorer weights do not match the signals ({', '.join(sorted(missing))}); "
+                                 "regenerate them with benchmarks/train_scorer.py")
+        except CheckError as exc:
+            return CascadeResult([_error(c, f"scorer unusable: {exc}") for c in claims])
+        try:
+            vectors = self.evidence.embed([c.check_text for c in claims])
+            all_cands = self.evidence.candidates(claims, vectors)
+        except Exception as exc:  # retrieval failed: every claim is an error
+            why = f"retrieval failed: {type(exc).__name__}: {exc}"
+            return CascadeResult([_error(c, why) for c in claims])
+        result = CascadeResult([])
+        for claim, cands in zip(claims, all_cands, strict=True):
+            try:
+                verdict, sig, usage = self._one(claim, cands, scorer)
+            except Exception as exc:
+                verdict, sig, usage = _error(claim, _why(exc)), {}, Usage()
+            result.verdicts.append(verdict)
+            result.signals.append(sig)
+            result.usage = result.usage + usage
+        return result
+
+    def _one(self, claim: Claim, cands: list[Candidate],
+             scorer: Scorer) -> tuple[Verdict, dict[str, float], Usage]:
+        deadline = self._clock() + self.policy.claim_timeout
+        text = claim.check_text
+        aligned = run_alignment(text, cands)
+        self._in_time(deadline, "alignment")
+        sig = signals(text, cands, aligned)
+        probs = scorer.predict(sig)
+        self._in_time(deadline, "scoring")
+        p_sup = probs["supported"]
+        stages = [f"scorer p(supported)={p_sup:.2f} p(contradicted)={probs['contradicted']:.2f}"]
+        label: Label
+        if aligned.conflict is not None:
+            cand, al = aligned.conflict
+            label, score = "contradicted", min(p_sup, 0.1)
+            stages.insert(0, f"alignment: {al.explain} ({cand.source}:{cand.line})")
+            evidence = [cand]
+        else:
+            label = _label(probs, self.policy, agreed=aligned.agree is not None)
+            score = p_sup
+            evidence = [aligned.agree[0]] if aligned.agree else []
+            evidence += [c for c in cands[:2] if c not in evidence]
+            if aligned.agree:
+                stages.insert(0, f"alignment: values agree with {aligned.agree[0].source}:"
+                                 f"{aligned.agree[0].line}")
+        if label == "supported" and aligned.unstated_numbers:
+            label, score = "unverifiable", min(score, 0.4)
+            stages.insert(0, "alignment: no evidence states "
+                             + ", ".join(aligned.unstated_numbers))
+        if aligned.superseded_note:
+            stages.append(f"superseded: {aligned.superseded_note}")
+        usage = Usage()
+        lo, hi = self.policy.judge_band
+        if self.judge is not None and aligned.conflict is None and lo <= p_sup <= hi:
+            answer = self.judge.judge(text, cands[:4])
+            usage = answer.usage
+            label, score = answer.label, _blend(p_sup, answer.label)
+            stages.append(f"judge: {answer.label} ({answer.why})")
+            self._in_time(deadline, "judge")
+        if label == "unverifiable" and not evidence:
+            stages.append("no passage of the corpus is about this")
+        verdict = Verdict(claim, label, float(min(1.0, max(0.0, score))),
+                          tuple(_dedupe(c.evidence() for c in evidence[:3])), "; ".join(stages))
+        return verdict, sig, usage
+
+    def _in_time(self, deadline: float, stage: str) -> None:
+        if self._clock() > deadline:
+            raise CheckTimeout(f"{stage} ran past the per-claim deadline of "
+                               f"{self.policy.claim_timeout:g}s")
+
+
+def _label(probs: dict[str, float], policy: Policy, *, agreed: bool) -> Label:
+    """The scorer's label. Without a conflicting value, the mass it puts on "contradicted"
+    means "on topic": where a sentence about the subject states the claim's values, that
+    mass counts for support, and the claim is never called contradicted."""
+    if agreed:
+        on_topic = probs["supported"] + probs["contradicted"]
+        return "supported" if on_topic >= policy.support_threshold else "unverifiable"
+    if probs["supported"] >= policy.support_threshold:
+        return "supported"
+    if probs["contradicted"] >= policy.contradict_threshold:
+        return "contradicted"
+    best = max(probs, key=lambda k: probs[k])
+    return "contradicted" if best == "contradicted" else "unverifiable"
+
+
+def _blend(p_sup: float, judged: Label) -> float:
+    return (p_sup + (1.0 if judged == "supported" else 0.0)) / 2
+
+
+def _dedupe(items: object) -> list[Evidence]:
+    out: list[Evidence] = []
+    for e in items:  # type: ignore[attr-defined]
+        if e not in out:
+            out.append(e)
+    return out
+
+
+def _why(exc: Exception) -> str:
+    if isinstance(exc, CheckError):
+        return f"check failed: {exc}"
+    return f"check failed: {type(exc).__name__}: {exc}"
+
+
+def _error(claim: Claim, why: str) -> Verdict:
+    return Verdict(claim, "error", 0.0, (), why)
+

@@ -1,0 +1,48 @@
+"""Evidence from the index: hybrid search per claim, then every sentence of the top chunks."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from retrieval import Index
+
+from ..types import Claim
+from ._base import Candidate, EvidenceSource
+
+__all__ = ["IndexEvidence"]
+
+
+class IndexEvidence(EvidenceSource):
+    def __init__(self, index: Index, *, chunks: int = 6, per_claim: int = 24) -> None:
+        self.index = index
+        self.chunks = chunks
+        self.per_claim = per_claim
+
+    def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        return self.index.embedder.embed(list(texts))
+
+    def candidates(
+        self, claims: Sequence[Claim], vectors: npt.NDArray[np.float32]
+    ) -> list[list[Candidate]]:
+        out: list[list[Candidate]] = []
+        for claim, qvec in zip(claims, vectors, strict=True):
+            hits = self.index.search_vector(claim.check_text, qvec, self.chunks)
+            rank_of = {h.chunk.chunk_id: r for r, h in enumerate(hits)}
+            old = {h.chunk.chunk_id for h in hits if h.chunk.superseded}
+            segments = self.index.segments_of(list(rank_of))
+            if not segments:
+                out.append([])
+                continue
+            rows = np.array([s.row for s in segments], dtype=np.int64)
+            cos = np.asarray(self.index.vectors[rows]) @ qvec
+            cands = [
+                Candidate(s.text, s.source, s.line, s.chunk_id, float(c), rank_of[s.chunk_id],
+                          s.chunk_id in old)
+                for s, c in zip(segments, cos, strict=True)
+            ]
+            cands.sort(key=lambda c: -c.cosine)
+            out.append(cands[: self.per_claim])
+        return out

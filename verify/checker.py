@@ -1,0 +1,83 @@
+"""From text to an ``Outcome``: extract claims, run the cascade, apply the gate policy.
+
+The one place that wires an evidence source, a scorer and an optional judge together for
+``check``, ``run``, ``gate`` and ``bench``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from checks.cascade import Cascade, CascadeResult, Policy
+from checks.evidence import ContextEvidence, EvidenceSource, IndexEvidence
+from checks.extraction import extract_claims
+from checks.judge import Judge, LlmJudge
+from checks.llm import Generator, LlamaCppGenerator, get_generator
+from checks.types import Claim, Outcome
+from retrieval import Index, get_embedder
+
+from .config import Config
+from .errors import InputError
+from .policy import GatePolicy, decide
+
+__all__ = ["Checker", "cascade_policy", "evidence_from"]
+
+
+def cascade_policy(config: Config) -> Policy:
+    return Policy(support_threshold=float(config["support_threshold"]),
+                  contradict_threshold=float(config["contradict_threshold"]),
+                  claim_timeout=float(config["claim_timeout"]))
+
+
+def evidence_from(index_dir: Path, contexts: Sequence[Path], embedder: str) -> EvidenceSource:
+    """Passages given with ``--context`` if any, else the index at ``index_dir``."""
+    if contexts:
+        passages = []
+        for path in contexts:
+            try:
+                passages.append((path.name, path.read_text(encoding="utf-8")))
+            except (OSError, UnicodeDecodeError) as exc:
+                raise InputError(f"cannot read context file {str(path)!r}: {exc}") from exc
+        return ContextEvidence(passages, get_embedder(embedder))
+    return IndexEvidence(Index.open(index_dir))
+
+
+def _judge_generator(name: str) -> Generator:
+    """The judge's generator; a GGUF path is checked now, not when a claim first needs it
+    (a missing model would otherwise pass unnoticed whenever no claim is uncertain)."""
+    generator = get_generator(name)
+    if isinstance(generator, LlamaCppGenerator) and generator.path is not None:
+        path = generator.path
+        try:
+            with path.open("rb") as fh:
+                magic = fh.read(4)
+        except OSError as exc:
+            raise InputError(f"--judge {name!r}: cannot read the model file "
+                             f"({exc.strerror or exc}); pass an existing .gguf") from exc
+        if magic != b"GGUF":
+            raise InputError(f"--judge {name!r} is not a GGUF model file; pass a .gguf")
+    return generator
+
+
+@dataclass
+class Checker:
+    cascade: Cascade
+    gate: GatePolicy
+
+    @classmethod
+    def build(cls, evidence: EvidenceSource, config: Config, *, judge: str | None = None,
+              gate: GatePolicy | None = None) -> Checker:
+        the_judge: Judge | None = LlmJudge(_judge_generator(judge)) if judge else None
+        return cls(Cascade(evidence, judge=the_judge, policy=cascade_policy(config)),
+                   gate or GatePolicy.from_config(config))
+
+    def check_claims(self, claims: Sequence[Claim]) -> CascadeResult:
+        return self.cascade.check(claims)
+
+    def check_text(self, text: str) -> Outcome:
+        claims = extract_claims(text).claims
+        result = self.cascade.check(claims)
+        return Outcome(tuple(result.verdicts), decide(result.verdicts, self.gate),
+                       usage=result.usage, text=text)
