@@ -5,6 +5,7 @@ Exit codes everywhere: 0 pass, 1 blocked, 2 usage or input error, 3 internal err
 
 from __future__ import annotations
 
+import importlib
 import os
 import traceback
 from typing import Any
@@ -17,8 +18,32 @@ from ..errors import ExitCode, exit_code_for
 __all__ = ["cli", "main"]
 
 
+#: Subcommands, imported only when used: ``verify index`` never loads the LLM stack.
+COMMANDS = {
+    "index": "index",
+    "search": "search",
+    "check": "check",
+    "bench": "bench",
+    "run": "run",
+    "demo": "demo",
+    "gate": "gate",
+    "usage": "usage",
+}
+
+
 class VerifyGroup(click.Group):
-    """Turns every error into one line on stderr and its exit code (fail closed: never 0)."""
+    """Loads subcommands lazily and turns every error into one line on stderr and its exit
+    code (fail closed: never 0)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(COMMANDS))
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return super().get_command(ctx, name)
+        module = importlib.import_module(f"{__name__}.{COMMANDS[name]}")
+        command: click.Command = module.command
+        return command
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -43,16 +68,6 @@ def cli() -> None:
 
     Exit codes: 0 pass, 1 blocked, 2 usage or input error, 3 internal error (fail closed).
     """
-
-
-def _register() -> None:
-    from . import index, search
-
-    for module in (index, search):
-        cli.add_command(module.command)
-
-
-_register()
 
 
 def main() -> None:

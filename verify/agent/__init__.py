@@ -1,0 +1,45 @@
+"""Agents that must pass verification before they act (``verify run``, ``verify demo``)."""
+
+from ._actions import ACTION_GRAMMAR, KINDS, Action, parse_action
+from ._backends import (
+    Backend,
+    LlamaBackend,
+    Proposal,
+    ReplayBackend,
+    Turn,
+    get_backend,
+    register_backend,
+)
+from ._commands import CommandResult, check_command, run_command
+from ._gate import ActionGate, ModelCall, StepCheck, texts_to_check
+from ._runner import AgentRunner, CallLog, RunResult, Step
+from ._setup import make_runner
+from ._workspace import ConfinementError, Workspace
+
+__all__ = [
+    "ACTION_GRAMMAR",
+    "KINDS",
+    "Action",
+    "ActionGate",
+    "AgentRunner",
+    "Backend",
+    "CallLog",
+    "CommandResult",
+    "ConfinementError",
+    "LlamaBackend",
+    "ModelCall",
+    "Proposal",
+    "ReplayBackend",
+    "RunResult",
+    "Step",
+    "StepCheck",
+    "Turn",
+    "Workspace",
+    "check_command",
+    "get_backend",
+    "make_runner",
+    "parse_action",
+    "register_backend",
+    "run_command",
+    "texts_to_check",
+]

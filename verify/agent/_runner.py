@@ -1,0 +1,285 @@
+"""The agent loop: propose one action, gate it, act only if it passed, feed back the result.
+
+Every model call (agent step, extra samples, each judge call) is written to the ledger with
+its tokens. A blocked action is not executed: the agent gets the reasons and may try again
+within ``max_steps``. A check that fails or times out blocks the action and makes the run an
+error; so does the run's own deadline (``run_timeout``), checked before every proposal and
+again before every action, so nothing is executed once it has passed.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from checks.types import Claim, Outcome, Usage, Verdict
+from retrieval import Index
+
+from ._actions import Action
+from ._backends import Backend, Proposal, ReplayBackend, Turn
+from ._commands import run_command
+from ._gate import ActionGate, StepCheck
+from ._workspace import ConfinementError, Workspace
+
+__all__ = ["AgentRunner", "CallLog", "RunResult", "Step"]
+
+
+class CallLog(Protocol):
+    """The part of the ledger the runner writes to (see verify/ledger)."""
+
+    def start_run(self, *, run_id: str, task: str, agent: str, user: str, team: str = "",
+                  source: str = "verify") -> None: ...
+    def record_call(self, *, run_id: str, purpose: str, model: str, prompt_tokens: int,
+                    completion_tokens: int, seconds: float, verdict: str = "", output: str = "",
+                    step: int | None = None) -> int: ...
+    def record_action(self, *, run_id: str, step: int, kind: str, decision: str, executed: bool,
+                      claims_supported: int, claims_total: int, summary: str = "") -> None: ...
+    def finish_run(self, *, run_id: str, decision: str,
+                   verified_units: float | None = None) -> None: ...
+
+
+@dataclass
+class Step:
+    number: int
+    action: Action | None
+    check: StepCheck
+    executed: bool
+    result: str
+    raw: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "step": self.number,
+            "action": self.action.to_json() if self.action else {"action": "malformed",
+                                                                 "raw": self.raw[:500]},
+            "decision": self.check.decision,
+            "executed": self.executed,
+            "result": self.result,
+            "claims": [v.to_json() for v in self.check.verdicts],
+            "findings": [f.to_json() for f in self.check.findings],
+            "consistency": {k: round(v, 3) for k, v in self.check.consistency.items()},
+        }
+
+
+@dataclass
+class RunResult:
+    run_id: str
+    task: str
+    agent: str
+    steps: list[Step] = field(default_factory=list)
+    usage_by_purpose: dict[str, Usage] = field(default_factory=dict)
+    answer: str = ""
+    error: str = ""  # why the run stopped short (its deadline); such a run never passes
+
+    @property
+    def verified_actions(self) -> int:
+        return sum(1 for s in self.steps if s.executed and s.check.decision == "pass")
+
+    @property
+    def decision(self) -> str:
+        blocked = any(s.check.decision == "block" for s in self.steps)
+        return "block" if blocked or self.error or not self.steps else "pass"
+
+    @property
+    def errored(self) -> bool:
+        return bool(self.error) or any(s.check.errored for s in self.steps)
+
+    def add_usage(self, purpose: str, p: Proposal | Usage) -> None:
+        u = p if isinstance(p, Usage) else Usage(p.prompt_tokens, p.completion_tokens)
+        self.usage_by_purpose[purpose] = self.usage_by_purpose.get(purpose, Usage()) + u
+
+    def outcome(self) -> Outcome:
+        verdicts: list[Verdict] = [v for s in self.steps for v in s.check.verdicts]
+        if self.error:
+            verdicts.append(Verdict(Claim("run", "", 0, 0), "error", 0.0, (), self.error))
+        total = sum(self.usage_by_purpose.values(), Usage())
+        tokens = total.prompt_tokens + total.completion_tokens
+        return Outcome(
+            tuple(verdicts), "block" if self.decision == "block" else "pass",
+            findings=tuple(f for s in self.steps for f in s.check.findings),
+            usage=total,  # no text: claims come from several texts, spans differ
+            extra={
+                "run_id": self.run_id,
+                "task": self.task,
+                "agent": self.agent,
+                "steps": [s.to_json() for s in self.steps],
+                "usage_by_purpose": {k: v.to_json() for k, v in self.usage_by_purpose.items()},
+                "verified_actions": self.verified_actions,
+                "error": self.error,
+                "tokens_per_verified_action": (round(tokens / self.verified_actions, 1)
+                                               if self.verified_actions else None),
+            },
+        )
+
+
+class AgentRunner:
+    def __init__(self, backend: Backend, gate: ActionGate, workspace: Workspace, *,
+                 index: Index | None = None, ledger: CallLog | None = None, agent: str = "",
+                 user: str = "", samples: int = 2, max_steps: int = 6,
+                 run_timeout: float = 600.0, command_timeout: float = 20.0,
+                 on_step: Callable[[Step], None] | None = None) -> None:
+        self.backend = backend
+        self.gate = gate
+        self.workspace = workspace
+        self.index = index
+        self.ledger = ledger
+        self.agent = agent or backend.name
+        self.user = user
+        self.samples = samples
+        self.max_steps = max_steps
+        self.run_timeout = run_timeout
+        self.command_timeout = command_timeout
+        self.on_step = on_step
+
+    def run(self, task: str) -> RunResult:
+        result = RunResult(uuid.uuid4().hex[:12], task, self.agent)
+        if self.ledger:
+            self.ledger.start_run(run_id=result.run_id, task=task, agent=self.agent,
+                                  user=self.user)
+        deadline = time.monotonic() + self.run_timeout
+        try:
+            self._loop(task, result, deadline)
+        except BaseException:
+            if self.ledger:  # the run ends in the ledger even when it crashed
+                self.ledger.finish_run(run_id=result.run_id, decision="error")
+            raise
+        if self.ledger:
+            self.ledger.finish_run(run_id=result.run_id,
+                                   decision="error" if result.errored else result.decision)
+        return result
+
+    def _loop(self, task: str, result: RunResult, deadline: float) -> None:
+        context = self._search(task, 3)
+        history: list[Turn] = []
+        replay = isinstance(self.backend, ReplayBackend)
+        limit = self.backend.length if isinstance(self.backend, ReplayBackend) else self.max_steps
+        for number in range(1, limit + 1):
+            if time.monotonic() > deadline:
+                result.error = (f"run {result.run_id} passed its deadline of "
+                                f"{self.run_timeout:g}s before step {number}")
+                break
+            proposal = self.backend.propose(task, context, history)
+            if proposal is None:
+                break
+            step = self._step(number, proposal, task, context, result, deadline)
+            result.steps.append(step)
+            history.append(Turn(step.action, step.result))
+            if self.on_step:
+                self.on_step(step)
+            if step.check.errored:
+                break  # fail closed: stop at the first check that could not run
+            if step.executed and step.action and step.action.kind == "answer":
+                result.answer = step.action.text
+                if not replay:
+                    break
+
+    def _step(self, number: int, proposal: Proposal, task: str, context: list[str],
+              result: RunResult, deadline: float) -> Step:
+        result.add_usage("agent", proposal)
+        action = proposal.action
+        samples: list[Proposal] = []
+        if action is not None and action.kind == "answer" and self.samples:
+            samples = self.backend.samples(task, context, self.samples)
+        for s in samples:
+            result.add_usage("sample", s)
+        if action is None:
+            check = StepCheck("block")
+            outcome = f"malformed: {proposal.error}"
+        else:
+            try:
+                check = self.gate.check(action, [s.action.text for s in samples
+                                                 if s.action and s.action.kind == "answer"])
+            except Exception as exc:  # a check that raises blocks the action: fail closed
+                check = StepCheck("block", findings=[])
+                check.verdicts = [_error_verdict(number, exc)]
+            result.add_usage("judge", check.usage)
+            if time.monotonic() > deadline:  # the proposal or its check ran out the clock
+                check.decision = "block"
+                check.verdicts.append(_error_verdict(number, TimeoutError(
+                    f"the run passed its deadline of {self.run_timeout:g}s before the action "
+                    "could run")))
+            outcome = self._act(action, check, context)
+        self._log(result.run_id, number, proposal, samples, check, action, outcome)
+        executed = outcome.startswith("executed")
+        return Step(number, action, check, executed, outcome, proposal.raw)
+
+    def _act(self, action: Action, check: StepCheck, context: list[str]) -> str:
+        if check.decision != "pass":
+            reasons = [f.message for f in check.findings if f.severity == "block"]
+            reasons += [f"{v.label}: {v.claim.text or v.reason}" for v in check.verdicts
+                        if v.label in self.gate.checker.gate.block]
+            return "blocked: " + "; ".join(reasons)[:600]
+        try:
+            if action.kind == "search":
+                found = self._search(action.query, 3)
+                context.extend(found)
+                return f"executed: {len(found)} passages"
+            if action.kind == "write_file":
+                path = self.workspace.write(action.path, action.content)
+                return f"executed: wrote {path.relative_to(self.workspace.root.resolve())}"
+            if action.kind == "run_command":
+                res = run_command(action.argv, self.gate.allow_commands, self.workspace.root,
+                                  timeout=self.command_timeout)
+                state = "timed out" if res.timed_out else f"exit {res.returncode}"
+                return f"executed: {state}; {res.stdout[:300]}"
+            return "executed: answer delivered"
+        except ConfinementError as exc:
+            check.decision = "block"
+            return f"blocked: {exc}"
+
+    def _search(self, query: str, k: int) -> list[str]:
+        if self.index is None:
+            return []
+        return [" ".join(h.chunk.text.split())[:500] for h in self.index.search(query, k)]
+
+    def _log(self, run_id: str, number: int, proposal: Proposal, samples: Sequence[Proposal],
+             check: StepCheck, action: Action | None, outcome: str) -> None:
+        if not self.ledger:
+            return
+        verdict = check.decision
+        self.ledger.record_call(run_id=run_id, purpose="agent", model=proposal.model,
+                                prompt_tokens=proposal.prompt_tokens,
+                                completion_tokens=proposal.completion_tokens,
+                                seconds=proposal.seconds, verdict=verdict, output=proposal.raw,
+                                step=number)
+        for s in samples:
+            self.ledger.record_call(run_id=run_id, purpose="sample", model=s.model,
+                                    prompt_tokens=s.prompt_tokens,
+                                    completion_tokens=s.completion_tokens, seconds=s.seconds,
+                                    verdict="", output=s.raw, step=number)
+        for call in check.calls:
+            self.ledger.record_call(run_id=run_id, purpose="judge", model=call.model,
+                                    prompt_tokens=call.usage.prompt_tokens,
+                                    completion_tokens=call.usage.completion_tokens,
+                                    seconds=call.seconds, verdict=verdict, step=number)
+        seen = sum((c.usage for c in check.calls), Usage())
+        rest = Usage(check.usage.prompt_tokens - seen.prompt_tokens,
+                     check.usage.completion_tokens - seen.completion_tokens)
+        if rest.prompt_tokens > 0 or rest.completion_tokens > 0:  # a judge we could not watch
+            self.ledger.record_call(run_id=run_id, purpose="judge", model="judge",
+                                    prompt_tokens=max(rest.prompt_tokens, 0),
+                                    completion_tokens=max(rest.completion_tokens, 0),
+                                    seconds=0.0, verdict=verdict, step=number)
+        supported = sum(v.label == "supported" for v in check.verdicts)
+        self.ledger.record_action(run_id=run_id, step=number,
+                                  kind=action.kind if action else "malformed",
+                                  decision=verdict, executed=outcome.startswith("executed"),
+                                  claims_supported=supported, claims_total=len(check.verdicts),
+                                  summary=_summary(action))
+
+
+def _summary(action: Action | None) -> str:
+    """What identifies an action in the ledger (loop and duplicate detection read it)."""
+    if action is None:
+        return "malformed output"
+    if action.kind == "answer":
+        return action.text[:400]
+    return action.describe()[:400]
+
+
+def _error_verdict(step: int, exc: Exception) -> Verdict:
+    return Verdict(Claim(f"step{step}", "", 0, 0), "error", 0.0, (),
+                   f"check failed: {type(exc).__name__}: {exc}")
