@@ -53,6 +53,7 @@ def _prose_segments(chunk: Chunk, lines: list[str]) -> list[Segment]:
     out: list[Segment] = []
     para: list[tuple[int, str]] = []  # (line number, text) of the paragraph being read
     in_fence = False
+    header: list[str] = []  # cells of the current table's header row
 
     def flush() -> None:
         if not para:
@@ -74,16 +75,36 @@ def _prose_segments(chunk: Chunk, lines: list[str]) -> list[Segment]:
         if in_fence:
             _add(out, chunk, number, stripped)
             continue
-        if not stripped or _MD_HEADING.match(stripped) or _TABLE_RULE.match(stripped):
-            flush()
-            continue
-        if stripped.startswith("|") or _LIST_ITEM.match(line):
-            flush()  # a table row or list item starts a sentence of its own
-        para.append((number, line))
         if stripped.startswith("|"):
             flush()
+            cells = _cells(stripped)
+            if _TABLE_RULE.match(stripped):
+                if out and out[-1].line == number - 1:
+                    header = _cells(lines[offset - 1].strip()) if offset else []
+                    out.pop()  # the header row states no fact of its own
+                continue
+            _add(out, chunk, number, _row_text(header, cells) or stripped)
+            continue
+        header = []
+        if not stripped or _MD_HEADING.match(stripped):
+            flush()
+            continue
+        if _LIST_ITEM.match(line):
+            flush()  # a list item starts a sentence of its own
+        para.append((number, line))
     flush()
     return out
+
+
+def _cells(row: str) -> list[str]:
+    return [c.strip() for c in row.strip().strip("|").split("|")]
+
+
+def _row_text(header: list[str], cells: list[str]) -> str:
+    """A table row as a sentence: "Key: `a.b`; Default: 30 s" (empty when no header fits)."""
+    if len(header) != len(cells) or not any(header):
+        return ""
+    return "; ".join(f"{h}: {c}" for h, c in zip(header, cells, strict=True) if c and h)
 
 
 def _line_starts(parts: list[str]) -> list[int]:
