@@ -28,7 +28,8 @@ DEFAULTS: dict[str, Any] = {
     "contradict_threshold": 0.5,
     "claim_timeout": 30.0,  # seconds per claim before its verdict is `error`
     "run_timeout": 600.0,  # seconds per command run
-    "allow_commands": ["ls", "cat", "grep", "wc", "head", "tail", "echo", "pytest", "python"],
+    # no interpreters by default: an allowlisted interpreter can run anything
+    "allow_commands": ["ls", "cat", "grep", "wc", "head", "tail", "echo"],
     "samples": 2,
     "max_steps": 6,
 }

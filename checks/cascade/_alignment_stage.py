@@ -20,6 +20,7 @@ __all__ = ["AlignmentResult", "run_alignment"]
 TOP = 8
 MIN_COSINE = 0.45
 MIN_SUBJECT = 0.25
+FULL_SUBJECT = 0.8  # a claim without values agrees with a sentence covering this much of it
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,12 @@ def run_alignment(claim_text: str, candidates: Sequence[Candidate]) -> Alignment
     agree = max(current_agrees, key=lambda ca: (ca[1].subject_overlap, ca[0].cosine),
                 default=None)
     n_values = len(extract_values(claim_text))
+    if agree is None and n_values == 0:
+        # nothing to align: a current sentence that says nearly all the claim says, with the
+        # same polarity, is the agreeing sentence
+        close = [(c, a) for c, a in on_subject if not c.superseded and a.verdict_hint != "conflict"
+                 and a.subject_overlap >= FULL_SUBJECT and c.cosine >= 0.7]
+        agree = max(close, key=lambda ca: (ca[1].subject_overlap, ca[0].cosine), default=None)
     matched = max((len(a.matched) for _, a in on_subject), default=0)
     top = on_subject[0][1] if on_subject else None
     return AlignmentResult(

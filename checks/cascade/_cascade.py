@@ -99,7 +99,7 @@ class Cascade:
             evidence = [cand]
         else:
             label = _label(probs, self.policy, agreed=aligned.agree is not None)
-            score = p_sup
+            score = p_sup + probs["contradicted"] if aligned.agree is not None else p_sup
             evidence = [aligned.agree[0]] if aligned.agree else []
             evidence += [c for c in cands[:2] if c not in evidence]
             if aligned.agree:
@@ -142,8 +142,7 @@ def _label(probs: dict[str, float], policy: Policy, *, agreed: bool) -> Label:
         return "supported"
     if probs["contradicted"] >= policy.contradict_threshold:
         return "contradicted"
-    best = max(probs, key=lambda k: probs[k])
-    return "contradicted" if best == "contradicted" else "unverifiable"
+    return "unverifiable"
 
 
 def _blend(p_sup: float, judged: Label) -> float:

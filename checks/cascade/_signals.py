@@ -18,7 +18,7 @@ __all__ = ["SIGNALS", "signals"]
 SIGNALS = (
     "cos1", "cos3", "cover1", "cover3", "rare_cover", "subject", "value_cover", "has_values",
     "conflict", "agree", "negation", "quantifier", "conflict_subject", "agree_subject",
-    "unmatched_values", "negation_any",
+    "unmatched_values", "negation_any", "unstated_numbers",
 )
 _SPECIFIC = re.compile(r"[\d_./:@-]|^[A-Z]")
 
@@ -68,6 +68,7 @@ def signals(claim_text: str, cands: Sequence[Candidate], aligned: AlignmentResul
                               if a.verdict_hint == "agree"), default=0.0),
         "unmatched_values": _unmatched(aligned),
         "negation_any": float(any(a.negation_mismatch for _, a in _by_subject(aligned)[:3])),
+        "unstated_numbers": float(bool(aligned.unstated_numbers)),
     }
 
 

@@ -66,7 +66,7 @@ SYSTEM = (
 
 
 class LlamaBackend(Backend):
-    def __init__(self, generator: Generator, *, max_tokens: int = 512) -> None:
+    def __init__(self, generator: Generator, *, max_tokens: int = 1200) -> None:
         self.generator = generator
         self.max_tokens = max_tokens
         self.name = generator.name

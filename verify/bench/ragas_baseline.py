@@ -192,16 +192,15 @@ class _LlamaServer:
     def __init__(self, model: Path, *, n_ctx: int = 4096, threads: int = 2) -> None:
         self.model = model
         self.alias = model.stem
-        self.args = [
-            "--n_ctx",
-            str(n_ctx),
-            "--n_threads",
-            str(threads),
-            "--n_threads_batch",
-            str(threads),
-            "--seed",
-            "0",
-        ]
+        options = {
+            "--n_ctx": n_ctx,
+            "--n_threads": threads,
+            "--n_threads_batch": threads,
+            "--seed": 0,
+            "--model_alias": self.alias,
+            "--host": "127.0.0.1",
+        }
+        self.args = [a for k, v in options.items() for a in (k, str(v))]
         self.port = 0
         self.start_seconds = 0.0
         self._proc: subprocess.Popen[bytes] | None = None
@@ -216,21 +215,9 @@ class _LlamaServer:
         self.port = _free_port()
         self._log = tempfile.TemporaryFile()
         env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+        argv = [sys.executable, "-m", "llama_cpp.server", "--model", str(self.model)]
         self._proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "llama_cpp.server",
-                "--model",
-                str(self.model),
-                "--model_alias",
-                self.alias,
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                *self.args,
-            ],
+            [*argv, *self.args, "--port", str(self.port)],
             stdin=subprocess.DEVNULL,
             stdout=self._log,
             stderr=subprocess.STDOUT,
