@@ -1,6 +1,6 @@
 """Claim extraction speed on ordinary and adversarial inputs. Prints seconds per input.
 
-    python benchmarks/extraction_bench.py
+python benchmarks/extraction_bench.py
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks._common import SHARED  # noqa: E402
-from checks.extraction import extract_claims  # noqa: E402
+from benchmarks._common import SHARED
+from checks.extraction import extract_claims
 
 ADVERSARIAL = {
     "long-coordination": "The team owns " + "search and " * 5000 + "checkout.",
@@ -33,8 +33,10 @@ def main() -> None:
         t0 = time.perf_counter()
         total = sum(len(extract_claims(t).claims) for t in texts)
         dt = time.perf_counter() - t0
-        print(f"halueval responses      {len(texts)} texts  {dt:6.3f}s  {total} claims "
-              f"({len(texts) / dt:.0f} texts/s)")
+        print(
+            f"halueval responses      {len(texts)} texts  {dt:6.3f}s  {total} claims "
+            f"({len(texts) / dt:.0f} texts/s)"
+        )
 
 
 if __name__ == "__main__":

@@ -19,20 +19,27 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks._common import SHARED, read_jsonl, require  # noqa: E402
-from checks.cascade import Cascade  # noqa: E402
-from checks.evidence import ContextEvidence  # noqa: E402
-from checks.extraction import extract_claims  # noqa: E402
-from checks.types import Claim  # noqa: E402
-from retrieval import get_embedder  # noqa: E402
+from benchmarks._common import SHARED, read_jsonl, require
+from checks.cascade import Cascade
+from checks.evidence import ContextEvidence
+from checks.extraction import extract_claims
+from checks.types import Claim
+from retrieval import get_embedder
 
 
 def claims_of(case: dict[str, str]) -> list[Claim]:
     response = case["response"].strip()
     claims = list(extract_claims(response).claims)
     if case["task"] == "qa" or not claims:
-        return [Claim("c1", response, 0, len(response),
-                      standalone=f"{case['question'].strip()} {response}")]
+        return [
+            Claim(
+                "c1",
+                response,
+                0,
+                len(response),
+                standalone=f"{case['question'].strip()} {response}",
+            )
+        ]
     return claims
 
 
@@ -67,12 +74,17 @@ def main() -> None:
             hallucinated = any(v.label != "supported" for v in verdicts)
             correct += hallucinated == (case["label"] == "hallucinated")
         seconds = time.perf_counter() - t0
-        results[task] = {"n": len(subset), "accuracy": correct / len(subset),
-                         "length_floor": length_floor(subset),
-                         "cases_per_second": len(subset) / seconds}
+        results[task] = {
+            "n": len(subset),
+            "accuracy": correct / len(subset),
+            "length_floor": length_floor(subset),
+            "cases_per_second": len(subset) / seconds,
+        }
         r = results[task]
-        print(f"{task:14} n {r['n']}  accuracy {r['accuracy']:.3f}  length-only floor "
-              f"{r['length_floor']:.3f}  {r['cases_per_second']:.1f} cases/s")
+        print(
+            f"{task:14} n {r['n']}  accuracy {r['accuracy']:.3f}  length-only floor "
+            f"{r['length_floor']:.3f}  {r['cases_per_second']:.1f} cases/s"
+        )
     if args.json:
         print(json.dumps(results, indent=2))
 

@@ -27,8 +27,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks._common import CACHE, SHARED, read_jsonl, require  # noqa: E402
-from retrieval import (  # noqa: E402
+from benchmarks._common import CACHE, SHARED, read_jsonl, require
+from retrieval import (
     Embedder,
     Index,
     VectorIndex,
@@ -36,9 +36,9 @@ from retrieval import (  # noqa: E402
     get_embedder,
     register_embedder,
 )
-from retrieval._segments import embedding_text, segment_chunk  # noqa: E402
-from retrieval._chunking import chunk_document  # noqa: E402
-from retrieval._loader import Document, iter_documents  # noqa: E402
+from retrieval._chunking import chunk_document
+from retrieval._loader import Document, iter_documents
+from retrieval._segments import embedding_text, segment_chunk
 
 MODES = ("hybrid", "dense", "lexical")
 
@@ -74,8 +74,9 @@ def internal_dev(embedder: Embedder) -> dict[str, dict[str, float]]:
 def scifact(embedder: Embedder, split: str = "dev") -> dict[str, dict[str, float]]:
     d = require(SHARED / "scifact")
     index = _cached_index("scifact", [d / "corpus.jsonl"], embedder)
-    claims = [c for c in read_jsonl(d / "claims.jsonl") if c["evidence_ids"] and
-              c["split"] == split]
+    claims = [
+        c for c in read_jsonl(d / "claims.jsonl") if c["evidence_ids"] and c["split"] == split
+    ]
     out = {}
     for mode in MODES:
         hit = 0
@@ -103,13 +104,19 @@ def indexing_ratio(embedder: Embedder, n_records: int = 800) -> dict[str, float]
     for doc in iter_documents([work / "corpus"], work / "corpus"):
         if isinstance(doc, Document):
             for chunk in chunk_document(doc):
-                texts += [embedding_text(s.text, chunk.heading)
-                          for s in segment_chunk(chunk, doc.kind)]
+                texts += [
+                    embedding_text(s.text, chunk.heading) for s in segment_chunk(chunk, doc.kind)
+                ]
     t0 = time.perf_counter()
     embedder.embed(texts)
     t_raw = time.perf_counter() - t0
-    return {"records": n_records, "segments": report.segments, "index_seconds": t_index,
-            "raw_embed_seconds": t_raw, "ratio": t_raw / t_index}
+    return {
+        "records": n_records,
+        "segments": report.segments,
+        "index_seconds": t_index,
+        "raw_embed_seconds": t_raw,
+        "ratio": t_raw / t_index,
+    }
 
 
 class SyntheticEmbedder(Embedder):
@@ -137,15 +144,20 @@ def latency(real: Embedder, n_chunks: int = 100_000, n_queries: int = 200) -> di
     folder = CACHE / f"synthetic-{n_chunks}"
     corpus = CACHE / f"synthetic-{n_chunks}-corpus"
     rng = random.Random(11)
-    vocab = [f"{a}{b}" for a in ("ka", "lo", "mi", "ne", "su", "ta", "ve", "zo", "ri", "pa")
-             for b in ("ran", "tel", "vos", "min", "dak", "por", "lux", "sen", "tor", "gim")]
+    vocab = [
+        f"{a}{b}"
+        for a in ("ka", "lo", "mi", "ne", "su", "ta", "ve", "zo", "ri", "pa")
+        for b in ("ran", "tel", "vos", "min", "dak", "por", "lux", "sen", "tor", "gim")
+    ]
     if not (folder / "CURRENT").exists():
         corpus.mkdir(parents=True, exist_ok=True)
         with (corpus / "corpus.jsonl").open("w", encoding="utf-8") as fh:
             for i in range(n_chunks):
                 words = " ".join(rng.choice(vocab) for _ in range(14))
-                fh.write(json.dumps({"id": i, "title": f"doc {i}",
-                                     "text": f"Service {i} {words}."}) + "\n")
+                fh.write(
+                    json.dumps({"id": i, "title": f"doc {i}", "text": f"Service {i} {words}."})
+                    + "\n"
+                )
         t0 = time.perf_counter()
         build_index([corpus], folder, SyntheticEmbedder())
         print(f"  built synthetic index in {time.perf_counter() - t0:.0f}s", file=sys.stderr)
@@ -168,8 +180,9 @@ def latency(real: Embedder, n_chunks: int = 100_000, n_queries: int = 200) -> di
     qv = SyntheticEmbedder().embed([f"probe {i}" for i in range(n_queries)])
     _, truth = exact.search(qv, 10)
     _, approx = hnsw.search(qv, 10)
-    out["hnsw_recall@10"] = float(np.mean([len(set(a) & set(t)) / 10
-                                           for a, t in zip(approx, truth, strict=True)]))
+    out["hnsw_recall@10"] = float(
+        np.mean([len(set(a) & set(t)) / 10 for a, t in zip(approx, truth, strict=True)])
+    )
     return out
 
 
@@ -198,8 +211,9 @@ def _print(title: str, table: object) -> None:
     print(f"\n{title}")
     assert isinstance(table, dict)
     for mode, row in table.items():
-        cells = "  ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}"
-                          for k, v in row.items())
+        cells = "  ".join(
+            f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}" for k, v in row.items()
+        )
         print(f"  {mode:8} {cells}")
 
 

@@ -20,12 +20,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks._common import CACHE, REPO, SHARED, read_jsonl, require  # noqa: E402
-from checks.cascade import SIGNALS, run_alignment, signals  # noqa: E402
-from checks.evidence import IndexEvidence  # noqa: E402
-from checks.scorer import CLASSES, Scorer, claim_key  # noqa: E402
-from checks.types import Claim  # noqa: E402
-from retrieval import Index, build_index, get_embedder  # noqa: E402
+from benchmarks._common import CACHE, REPO, SHARED, read_jsonl, require
+from checks.cascade import SIGNALS, run_alignment, signals
+from checks.evidence import IndexEvidence
+from checks.scorer import CLASSES, Scorer, claim_key
+from checks.types import Claim
+from retrieval import Index, build_index, get_embedder
 
 WEIGHTS = REPO / "checks" / "scorer" / "weights.json"
 SEED = 0
@@ -38,7 +38,7 @@ def featurise(corpus: Path, name: str, claims: list[dict[str, str]]) -> np.ndarr
     evidence = IndexEvidence(Index.open(folder, embedder=emb))
     rows = []
     for start in range(0, len(claims), 64):
-        batch = [Claim(c["id"], c["claim"], 0, len(c["claim"])) for c in claims[start:start + 64]]
+        batch = [Claim(c["id"], c["claim"], 0, len(c["claim"])) for c in claims[start : start + 64]]
         vecs = evidence.embed([c.text for c in batch])
         for claim, cands in zip(batch, evidence.candidates(batch, vecs), strict=True):
             sig = signals(claim.text, cands, run_alignment(claim.text, cands))
@@ -66,10 +66,17 @@ def main() -> None:
     ap.add_argument("--eval", action="store_true")
     args = ap.parse_args()
     sets = datasets()
-    cache_names = {"scifact-train": "scifact", "scifact-dev": "scifact",
-                   "ferrowave": "demo", "internal-dev": "internal-dev"}
-    feats = {k: featurise(p, cache_names[k], c) for k, (p, c) in sets.items()
-             if args.eval or k in ("scifact-train", "ferrowave")}
+    cache_names = {
+        "scifact-train": "scifact",
+        "scifact-dev": "scifact",
+        "ferrowave": "demo",
+        "internal-dev": "internal-dev",
+    }
+    feats = {
+        k: featurise(p, cache_names[k], c)
+        for k, (p, c) in sets.items()
+        if args.eval or k in ("scifact-train", "ferrowave")
+    }
     train = ["scifact-train", "ferrowave"]
     x = np.vstack([feats[k] for k in train])
     y = np.array([CLASSES.index(c["label"]) for k in train for c in sets[k][1]])
@@ -77,9 +84,15 @@ def main() -> None:
     scale[scale == 0] = 1.0
     model = LogisticRegression(C=1.0, class_weight="balanced", max_iter=2000, random_state=SEED)
     model.fit((x - mean) / scale, y)
-    scorer = Scorer(tuple(SIGNALS), mean, scale, model.coef_, model.intercept_,
-                    frozenset(claim_key(c["claim"]) for k in train for c in sets[k][1]),
-                    {"trained_on": train, "n": int(len(y)), "script": "benchmarks/train_scorer.py"})
+    scorer = Scorer(
+        tuple(SIGNALS),
+        mean,
+        scale,
+        model.coef_,
+        model.intercept_,
+        frozenset(claim_key(c["claim"]) for k in train for c in sets[k][1]),
+        {"trained_on": train, "n": len(y), "script": "benchmarks/train_scorer.py"},
+    )
     WEIGHTS.write_text(json.dumps(scorer.to_json(), indent=1) + "\n", encoding="utf-8")
     print(f"wrote {WEIGHTS} ({len(y)} claims)")
     for f, w in zip(SIGNALS, model.coef_.T, strict=True):

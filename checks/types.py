@@ -140,7 +140,7 @@ class Outcome:
     extra: dict[str, Any] = field(default_factory=dict)  # command-specific keys (steps, ...)
 
     def summary(self) -> dict[str, int]:
-        counts: dict[str, int] = {label: 0 for label in LABELS}
+        counts: dict[str, int] = dict.fromkeys(LABELS, 0)
         for v in self.verdicts:
             counts[v.label] += 1
         return counts

@@ -169,8 +169,9 @@ def _write_generation(
         vectors.save(gen / "vectors.faiss")
     report.vector_index = vectors.kind
     conn.execute("DELETE FROM skipped")
-    conn.executemany("INSERT INTO skipped VALUES (?, ?)",
-                     [(s.source, s.reason) for s in report.skipped])
+    conn.executemany(
+        "INSERT INTO skipped VALUES (?, ?)", [(s.source, s.reason) for s in report.skipped]
+    )
     meta = {
         "schema": SCHEMA_VERSION,
         "embedder": embedder.name,
@@ -201,21 +202,35 @@ def _insert_documents(conn: sqlite3.Connection, docs: list[Document]) -> list[st
     """Insert chunks and segments of ``docs``; returns the texts to embed, in segment order."""
     texts: list[str] = []
     for doc in docs:
-        conn.execute("INSERT INTO files VALUES (?, ?, ?, ?, ?)",
-                     (doc.source, doc.sha256, doc.kind, doc.title, int(doc.superseded)))
+        conn.execute(
+            "INSERT INTO files VALUES (?, ?, ?, ?, ?)",
+            (doc.source, doc.sha256, doc.kind, doc.title, int(doc.superseded)),
+        )
         for chunk in chunk_document(doc):
             cur = conn.execute(
                 "INSERT INTO chunks (chunk_id, source, start_line, end_line, text, heading, kind,"
                 " superseded) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (chunk.chunk_id, chunk.source, chunk.start_line, chunk.end_line, chunk.text,
-                 chunk.heading, doc.kind, int(doc.superseded)),
+                (
+                    chunk.chunk_id,
+                    chunk.source,
+                    chunk.start_line,
+                    chunk.end_line,
+                    chunk.text,
+                    chunk.heading,
+                    doc.kind,
+                    int(doc.superseded),
+                ),
             )
             rowid = cur.lastrowid
-            conn.execute("INSERT INTO chunks_fts (rowid, text, heading) VALUES (?, ?, ?)",
-                         (rowid, chunk.text, chunk.heading))
+            conn.execute(
+                "INSERT INTO chunks_fts (rowid, text, heading) VALUES (?, ?, ?)",
+                (rowid, chunk.text, chunk.heading),
+            )
             for seg in segment_chunk(chunk, doc.kind):
-                conn.execute("INSERT INTO segments (chunk, line, text, row) VALUES (?, ?, ?, ?)",
-                             (rowid, seg.line, seg.text, -1 - len(texts)))
+                conn.execute(
+                    "INSERT INTO segments (chunk, line, text, row) VALUES (?, ?, ?, ?)",
+                    (rowid, seg.line, seg.text, -1 - len(texts)),
+                )
                 texts.append(embedding_text(seg.text, chunk.heading))
     return texts
 
@@ -237,6 +252,7 @@ def _renumber(
             if old is None or where[~fresh].max() >= len(old):
                 raise IndexCorrupt("segment vectors missing from the previous index; rebuild it")
             matrix[~fresh] = old[where[~fresh]]
-    conn.executemany("UPDATE segments SET row = ? WHERE id = ?",
-                     [(i, sid) for i, (sid, _) in enumerate(rows)])
+    conn.executemany(
+        "UPDATE segments SET row = ? WHERE id = ?", [(i, sid) for i, (sid, _) in enumerate(rows)]
+    )
     return matrix

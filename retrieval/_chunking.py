@@ -144,7 +144,7 @@ def _config_starts(lines: list[str], title: str) -> dict[int, tuple[bool, str]]:
         elif (m := _YAML_TOP_KEY.match(line)) and not line.startswith((" ", "\t", "-")):
             out[i] = (True, f"{title} > {m.group(1)}")
         elif m := _JSON_TOP_KEY.match(line):
-            if line.startswith(("  \"", "\t\"", "    \"")) and len(line) - len(line.lstrip()) <= 4:
+            if line.startswith(('  "', '\t"', '    "')) and len(line) - len(line.lstrip()) <= 4:
                 out[i] = (False, f"{title} > {m.group(1)}")
         elif _TOML_KEY.match(line) and i > 0 and not lines[i - 1].strip():
             out.setdefault(i, (False, f"{title} > {table}" if table else title))
@@ -219,8 +219,9 @@ def _make(doc: Document, lines: list[str], start: int, end: int, heading: str) -
 
 
 def _chunk(doc: Document, first: int, last: int, text: str, heading: str) -> Chunk:
-    return Chunk(chunk_id_for(doc.source, first, last, text), doc.source, first, last, text,
-                 heading)
+    return Chunk(
+        chunk_id_for(doc.source, first, last, text), doc.source, first, last, text, heading
+    )
 
 
 def _chunk_record(doc: Document, max_chars: int) -> list[Chunk]:

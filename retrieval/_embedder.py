@@ -68,13 +68,15 @@ class Embedder(ABC):
         return out
 
     def embed_one(self, text: str) -> Vectors:
-        return self.embed([text])[0]
+        row: Vectors = self.embed([text])[0]
+        return row
 
 
 def _normalise(vecs: Vectors) -> Vectors:
     norms = np.linalg.norm(vecs, axis=1, keepdims=True)
     norms[norms == 0] = 1.0
-    return (vecs / norms).astype(np.float32)
+    out: Vectors = (vecs / norms).astype(np.float32)
+    return out
 
 
 class MiniLMEmbedder(Embedder):
@@ -99,8 +101,10 @@ class MiniLMEmbedder(Embedder):
             from sentence_transformers import SentenceTransformer
 
             self._model = SentenceTransformer(str(path), device="cpu")
-            getter = getattr(self._model, "get_embedding_dimension", None) or getattr(
-                self._model, "get_sentence_embedding_dimension")
+            getter = (
+                getattr(self._model, "get_embedding_dimension", None)
+                or self._model.get_sentence_embedding_dimension
+            )
             self.dim = int(getter() or self.dim)
         except EmbedderError:
             raise
@@ -110,7 +114,10 @@ class MiniLMEmbedder(Embedder):
     def embed_batch(self, texts: Sequence[str]) -> Vectors:
         self.load()
         vecs = self._model.encode(
-            list(texts), batch_size=len(texts), convert_to_numpy=True, show_progress_bar=False,
+            list(texts),
+            batch_size=len(texts),
+            convert_to_numpy=True,
+            show_progress_bar=False,
             normalize_embeddings=False,
         )
         return _normalise(np.asarray(vecs, dtype=np.float32))
@@ -121,8 +128,8 @@ def _quiet_transformers() -> None:
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     import transformers
 
-    transformers.logging.set_verbosity_error()
-    transformers.logging.disable_progress_bar()
+    transformers.logging.set_verbosity_error()  # type: ignore[no-untyped-call]
+    transformers.logging.disable_progress_bar()  # type: ignore[no-untyped-call]
 
 
 def _bundled_minilm() -> Path:
@@ -145,7 +152,7 @@ def register_embedder(name: str, factory: Callable[[], Embedder]) -> None:
 
 
 def get_embedder(name: str | None = None) -> Embedder:
-    """An embedder by registered name, or ``path:DIR``/a folder for a sentence-transformers model."""
+    """An embedder by registered name, or ``path:DIR`` / a sentence-transformers folder."""
     name = name or DEFAULT_EMBEDDER
     if name in _FACTORIES:
         return _FACTORIES[name]()

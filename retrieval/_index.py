@@ -32,18 +32,27 @@ LEXICAL_WEIGHT = 0.5
 SUPERSEDED_PENALTY = 0.8
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 _STOP = frozenset(
-    "a an and are as at be by can do does for from has have how i if in into is it its me my "
-    "of on or our so that the their them then there these they this to was we what when where "
-    "which who why will with you your should would could about after before than".split()
+    (
+        "a an and are as at be by can do does for from has have how i if in into is it its me "
+        "my of on or our so that the their them then there these they this to was we what when "
+        "where which who why will with you your should would could about after before than"
+    ).split()
 )
 
 
 class Index:
     """A read-only view of one generation of an index (immutable once published)."""
 
-    def __init__(self, folder: Path, gen: Path, conn: sqlite3.Connection,
-                 vectors: npt.NDArray[np.float32], ann: VectorIndex, embedder: Embedder,
-                 meta: dict[str, str]) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        gen: Path,
+        conn: sqlite3.Connection,
+        vectors: npt.NDArray[np.float32],
+        ann: VectorIndex,
+        embedder: Embedder,
+        meta: dict[str, str],
+    ) -> None:
         self.folder = folder
         self.generation = gen
         self._conn = conn
@@ -63,18 +72,24 @@ class Index:
             n = conn.execute("SELECT count(*) FROM segments").fetchone()[0]
             vectors = np.load(gen / "vectors.npy", mmap_mode="r")
         except (sqlite3.DatabaseError, OSError, ValueError) as exc:
-            raise IndexCorrupt(f"index {str(folder)!r} is corrupt ({exc}); rebuild it with "
-                               f"`verify index PATH... --index {folder} --rebuild`") from exc
+            raise IndexCorrupt(
+                f"index {str(folder)!r} is corrupt ({exc}); rebuild it with "
+                f"`verify index PATH... --index {folder} --rebuild`"
+            ) from exc
         if vectors.ndim != 2 or len(vectors) != n:
-            raise IndexCorrupt(f"index {str(folder)!r}: {n} segments but vectors of shape "
-                               f"{vectors.shape}; rebuild it with `verify index ... --rebuild`")
+            raise IndexCorrupt(
+                f"index {str(folder)!r}: {n} segments but vectors of shape "
+                f"{vectors.shape}; rebuild it with `verify index ... --rebuild`"
+            )
         if (gen / "vectors.faiss").is_file():
             ann = VectorIndex.load(gen / "vectors.faiss")
         else:
             ann = VectorIndex.build(np.asarray(vectors), hnsw=False)
         if ann.size != n:
-            raise IndexCorrupt(f"index {str(folder)!r}: vector index out of step with its "
-                               "segments; rebuild it with `verify index ... --rebuild`")
+            raise IndexCorrupt(
+                f"index {str(folder)!r}: vector index out of step with its "
+                "segments; rebuild it with `verify index ... --rebuild`"
+            )
         embedder = embedder or get_embedder(meta.get("embedder"))
         return cls(folder, gen, conn, vectors, ann, embedder, meta)
 
@@ -107,8 +122,9 @@ class Index:
             "vector_index": self._ann.kind,
             "embedder": self.meta.get("embedder"),
             "built_at": self.meta.get("built_at"),
-            "skipped": [{"path": s, "reason": r}
-                        for s, r in q("SELECT source, reason FROM skipped")],
+            "skipped": [
+                {"path": s, "reason": r} for s, r in q("SELECT source, reason FROM skipped")
+            ],
         }
 
     # -- search -------------------------------------------------------------------------
@@ -117,8 +133,9 @@ class Index:
         qvec = self.embedder.embed([query])[0] if mode != "lexical" else None
         return self.search_vector(query, qvec, k, mode=mode)
 
-    def search_vector(self, query: str, qvec: npt.NDArray[np.float32] | None, k: int,
-                      *, mode: Mode = "hybrid") -> list[Hit]:
+    def search_vector(
+        self, query: str, qvec: npt.NDArray[np.float32] | None, k: int, *, mode: Mode = "hybrid"
+    ) -> list[Hit]:
         """As ``search`` with the query already embedded (callers batch their embeddings)."""
         depth = max(50, 8 * k)
         dense: dict[int, tuple[float, list[int]]] = {}
@@ -130,8 +147,9 @@ class Index:
         names = self._chunk_ids([*dense, *lexical])
         fused: dict[int, float] = {}
         for weight, ranking in (
-                (DENSE_WEIGHT, sorted(dense, key=lambda c: (-dense[c][0], names[c]))),
-                (LEXICAL_WEIGHT, sorted(lexical, key=lambda c: (-lexical[c], names[c])))):
+            (DENSE_WEIGHT, sorted(dense, key=lambda c: (-dense[c][0], names[c]))),
+            (LEXICAL_WEIGHT, sorted(lexical, key=lambda c: (-lexical[c], names[c]))),
+        ):
             for rank, cid in enumerate(ranking):
                 fused[cid] = fused.get(cid, 0.0) + weight / (RRF_K + rank + 1)
         if mode == "dense":
@@ -140,18 +158,27 @@ class Index:
             fused[cid] *= SUPERSEDED_PENALTY
         top = sorted(fused, key=lambda c: (-fused[c], names[c]))[:k]
         best = (DENSE_WEIGHT * (mode != "lexical") + LEXICAL_WEIGHT * (mode != "dense")) / (
-            RRF_K + 1)
+            RRF_K + 1
+        )
         chunks = self.chunks_by_rowid(top)
         hits = []
         for cid in top:
             score = fused[cid] if mode == "dense" else fused[cid] / best
             seg_rows = dense.get(cid, (0.0, []))[1]
-            hits.append(Hit(chunks[cid], float(min(1.0, max(0.0, score))),
-                            dense=dense.get(cid, (0.0, []))[0], lexical=lexical.get(cid, 0.0),
-                            segments=tuple(self.segments_by_row(seg_rows))))
+            hits.append(
+                Hit(
+                    chunks[cid],
+                    float(min(1.0, max(0.0, score))),
+                    dense=dense.get(cid, (0.0, []))[0],
+                    lexical=lexical.get(cid, 0.0),
+                    segments=tuple(self.segments_by_row(seg_rows)),
+                )
+            )
         return hits
 
-    def _dense(self, qvec: npt.NDArray[np.float32], depth: int) -> dict[int, tuple[float, list[int]]]:
+    def _dense(
+        self, qvec: npt.NDArray[np.float32], depth: int
+    ) -> dict[int, tuple[float, list[int]]]:
         scores, rows = self._ann.search(qvec[None, :], depth * 4)
         valid = [int(r) for r in rows[0] if r >= 0]
         owner = self._chunk_of_rows(valid)
@@ -173,7 +200,9 @@ class Index:
         match = " OR ".join('"' + t.replace('"', '""') + '"' for t in dict.fromkeys(terms))
         rows = self._conn.execute(
             "SELECT rowid, bm25(chunks_fts, 1.0, 0.5) FROM chunks_fts WHERE chunks_fts MATCH ?"
-            " ORDER BY bm25(chunks_fts, 1.0, 0.5) LIMIT ?", (match, depth)).fetchall()
+            " ORDER BY bm25(chunks_fts, 1.0, 0.5) LIMIT ?",
+            (match, depth),
+        ).fetchall()
         return {int(r): -float(s) for r, s in rows}
 
     # -- lookups ------------------------------------------------------------------------
@@ -182,8 +211,11 @@ class Index:
         for i in range(0, len(rows), 500):
             part = rows[i : i + 500]
             marks = ",".join("?" * len(part))
-            out.update(self._conn.execute(
-                f"SELECT row, chunk FROM segments WHERE row IN ({marks})", part).fetchall())
+            out.update(
+                self._conn.execute(
+                    f"SELECT row, chunk FROM segments WHERE row IN ({marks})", part
+                ).fetchall()
+            )
         return out
 
     def chunks_by_rowid(self, ids: Sequence[int]) -> dict[int, Chunk]:
@@ -192,7 +224,9 @@ class Index:
         marks = ",".join("?" * len(ids))
         rows = self._conn.execute(
             "SELECT id, chunk_id, source, start_line, end_line, text, heading, superseded "
-            f"FROM chunks WHERE id IN ({marks})", list(ids)).fetchall()
+            f"FROM chunks WHERE id IN ({marks})",
+            list(ids),
+        ).fetchall()
         return {r[0]: Chunk(r[1], r[2], r[3], r[4], r[5], r[6], bool(r[7])) for r in rows}
 
     def _chunk_ids(self, ids: Sequence[int]) -> dict[int, str]:
@@ -201,8 +235,11 @@ class Index:
         for i in range(0, len(unique), 500):
             part = unique[i : i + 500]
             marks = ",".join("?" * len(part))
-            out.update(self._conn.execute(
-                f"SELECT id, chunk_id FROM chunks WHERE id IN ({marks})", part).fetchall())
+            out.update(
+                self._conn.execute(
+                    f"SELECT id, chunk_id FROM chunks WHERE id IN ({marks})", part
+                ).fetchall()
+            )
         return out
 
     def _superseded(self, ids: Sequence[int]) -> list[int]:
@@ -210,8 +247,12 @@ class Index:
         for i in range(0, len(ids), 500):
             part = list(ids[i : i + 500])
             marks = ",".join("?" * len(part))
-            out += [r[0] for r in self._conn.execute(
-                f"SELECT id FROM chunks WHERE superseded = 1 AND id IN ({marks})", part)]
+            out += [
+                r[0]
+                for r in self._conn.execute(
+                    f"SELECT id FROM chunks WHERE superseded = 1 AND id IN ({marks})", part
+                )
+            ]
         return out
 
     def segments_by_row(self, rows: Sequence[int]) -> list[Segment]:
@@ -220,7 +261,9 @@ class Index:
         marks = ",".join("?" * len(rows))
         found = self._conn.execute(
             "SELECT s.row, c.chunk_id, c.source, s.line, s.text FROM segments s "
-            f"JOIN chunks c ON c.id = s.chunk WHERE s.row IN ({marks})", list(rows)).fetchall()
+            f"JOIN chunks c ON c.id = s.chunk WHERE s.row IN ({marks})",
+            list(rows),
+        ).fetchall()
         by_row = {r[0]: Segment(r[1], r[2], r[3], r[4], r[0]) for r in found}
         return [by_row[r] for r in rows if r in by_row]
 
@@ -232,5 +275,6 @@ class Index:
         found = self._conn.execute(
             "SELECT s.row, c.chunk_id, c.source, s.line, s.text FROM segments s "
             f"JOIN chunks c ON c.id = s.chunk WHERE c.chunk_id IN ({marks}) ORDER BY s.id",
-            list(chunk_ids)).fetchall()
+            list(chunk_ids),
+        ).fetchall()
         return [Segment(r[1], r[2], r[3], r[4], r[0]) for r in found]

@@ -19,22 +19,91 @@ __all__ = ["MAX_FILE_BYTES", "Document", "Skipped", "corpus_root", "iter_documen
 MAX_FILE_BYTES = 5 * 1024 * 1024
 JSONL_FACTOR = 100
 
-_SKIP_DIRS = {".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__", ".verify",
-              ".mypy_cache", ".ruff_cache", ".pytest_cache", ".hypothesis", ".tox", "dist", "build"}
+_SKIP_DIRS = {
+    ".git",
+    ".hg",
+    ".svn",
+    ".venv",
+    "venv",
+    "node_modules",
+    "__pycache__",
+    ".verify",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".pytest_cache",
+    ".hypothesis",
+    ".tox",
+    "dist",
+    "build",
+}
 _KINDS = {
     "markdown": {".md", ".markdown", ".mdx"},
     "rst": {".rst"},
     "text": {".txt", ".text", ""},
     "config": {".yaml", ".yml", ".toml", ".json", ".ini", ".cfg", ".conf", ".env", ".properties"},
     "python": {".py", ".pyi"},
-    "code": {".js", ".ts", ".tsx", ".jsx", ".go", ".rs", ".java", ".kt", ".c", ".h", ".cc",
-             ".cpp", ".hpp", ".cs", ".rb", ".php", ".sh", ".bash", ".sql", ".swift", ".scala",
-             ".lua", ".r", ".pl", ".proto", ".graphql", ".tf", ".hcl", ".mk", ".cmake"},
+    "code": {
+        ".js",
+        ".ts",
+        ".tsx",
+        ".jsx",
+        ".go",
+        ".rs",
+        ".java",
+        ".kt",
+        ".c",
+        ".h",
+        ".cc",
+        ".cpp",
+        ".hpp",
+        ".cs",
+        ".rb",
+        ".php",
+        ".sh",
+        ".bash",
+        ".sql",
+        ".swift",
+        ".scala",
+        ".lua",
+        ".r",
+        ".pl",
+        ".proto",
+        ".graphql",
+        ".tf",
+        ".hcl",
+        ".mk",
+        ".cmake",
+    },
     "jsonl": {".jsonl"},
 }
-_BINARY_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".pdf", ".zip", ".gz", ".tar", ".whl",
-                    ".so", ".o", ".a", ".dll", ".exe", ".bin", ".gguf", ".onnx", ".pt", ".npy",
-                    ".faiss", ".sqlite", ".db", ".ico", ".woff", ".woff2", ".pyc"}
+_BINARY_SUFFIXES = {
+    ".png",
+    ".jpg",
+    ".jpeg",
+    ".gif",
+    ".pdf",
+    ".zip",
+    ".gz",
+    ".tar",
+    ".whl",
+    ".so",
+    ".o",
+    ".a",
+    ".dll",
+    ".exe",
+    ".bin",
+    ".gguf",
+    ".onnx",
+    ".pt",
+    ".npy",
+    ".faiss",
+    ".sqlite",
+    ".db",
+    ".ico",
+    ".woff",
+    ".woff2",
+    ".pyc",
+}
 #: A document whose first lines say this is no longer current loses to one that is.
 _SUPERSEDED = re.compile(
     r"\b(superseded|obsolete|deprecated|no longer (?:in force|current|valid|maintained))\b",
@@ -177,8 +246,14 @@ def _read(path: Path, root: Path, max_bytes: int) -> Iterator[Document | Skipped
         yield from _records(source, text)
         return
     head = "\n".join(text.splitlines()[:8])
-    yield Document(source, kind, text, digest, title=_title(source, kind, text),
-                   superseded=bool(_SUPERSEDED.search(head)))
+    yield Document(
+        source,
+        kind,
+        text,
+        digest,
+        title=_title(source, kind, text),
+        superseded=bool(_SUPERSEDED.search(head)),
+    )
 
 
 def _records(source: str, text: str) -> Iterator[Document | Skipped]:
@@ -201,8 +276,10 @@ def _records(source: str, text: str) -> Iterator[Document | Skipped]:
             continue
         rid = str(rec.get("id", n + 1))
         if rid in first_line:
-            yield Skipped(f"{source}:{n + 1}",
-                          f"duplicate record id {rid!r} (first on line {first_line[rid]})")
+            yield Skipped(
+                f"{source}:{n + 1}",
+                f"duplicate record id {rid!r} (first on line {first_line[rid]})",
+            )
             continue
         first_line[rid] = n + 1
         title = str(rec.get("title") or "").strip()

@@ -67,12 +67,15 @@ def current_generation(folder: Path) -> Path:
     try:
         name = pointer.read_text(encoding="utf-8").strip()
     except (OSError, UnicodeDecodeError) as exc:
-        raise IndexCorrupt(f"index {str(folder)!r}: unreadable CURRENT ({exc}); "
-                           + _rebuild_hint(folder)) from exc
+        raise IndexCorrupt(
+            f"index {str(folder)!r}: unreadable CURRENT ({exc}); " + _rebuild_hint(folder)
+        ) from exc
     gen = folder / name
     if not name.startswith("g-") or "/" in name or not (gen / "chunks.sqlite").is_file():
-        raise IndexCorrupt(f"index {str(folder)!r} points at a missing generation {name!r}; "
-                           + _rebuild_hint(folder))
+        raise IndexCorrupt(
+            f"index {str(folder)!r} points at a missing generation {name!r}; "
+            + _rebuild_hint(folder)
+        )
     return gen
 
 
@@ -85,8 +88,9 @@ def connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
             conn.execute("PRAGMA journal_mode=DELETE")
         conn.execute("SELECT count(*) FROM meta").fetchone()
     except sqlite3.DatabaseError as exc:
-        raise IndexCorrupt(f"index database {str(path)!r} is corrupt ({exc}); "
-                           + _rebuild_hint(path.parent.parent)) from exc
+        raise IndexCorrupt(
+            f"index database {str(path)!r} is corrupt ({exc}); " + _rebuild_hint(path.parent.parent)
+        ) from exc
     return conn
 
 

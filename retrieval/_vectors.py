@@ -37,6 +37,7 @@ class VectorIndex:
 
         dim = vectors.shape[1]
         use_hnsw = len(vectors) >= HNSW_MIN_VECTORS if hnsw is None else hnsw
+        index: Any
         if use_hnsw:
             index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
             index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION

@@ -242,8 +242,16 @@ def deny_reading(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
 # Judge, Generator) and records what it was asked.
 
 
-def cand(text: str, source: str = "docs/a.md", line: int = 1, *, cosine: float = 0.9,
-         rank: int = 0, superseded: bool = False, chunk_id: str = "") -> Candidate:
+def cand(
+    text: str,
+    source: str = "docs/a.md",
+    line: int = 1,
+    *,
+    cosine: float = 0.9,
+    rank: int = 0,
+    superseded: bool = False,
+    chunk_id: str = "",
+) -> Candidate:
     """A candidate evidence sentence; ``chunk_id`` defaults to ``source#line``."""
     return Candidate(text, source, line, chunk_id or f"{source}#{line}", cosine, rank, superseded)
 
@@ -255,8 +263,13 @@ class FakeEvidence(EvidenceSource):
     broken index or embedder would. ``asked`` records the check texts of every call.
     """
 
-    def __init__(self, by_text: Mapping[str, Sequence[Candidate]] | None = None, *,
-                 fail: Exception | None = None, fail_embed: Exception | None = None) -> None:
+    def __init__(
+        self,
+        by_text: Mapping[str, Sequence[Candidate]] | None = None,
+        *,
+        fail: Exception | None = None,
+        fail_embed: Exception | None = None,
+    ) -> None:
         self.by_text = dict(by_text or {})
         self.fail = fail
         self.fail_embed = fail_embed
@@ -267,21 +280,24 @@ class FakeEvidence(EvidenceSource):
             raise self.fail_embed
         return np.zeros((len(texts), 8), dtype=np.float32)
 
-    def candidates(self, claims: Sequence[Claim],
-                   vectors: npt.NDArray[np.float32]) -> list[list[Candidate]]:
+    def candidates(
+        self, claims: Sequence[Claim], vectors: npt.NDArray[np.float32]
+    ) -> list[list[Candidate]]:
         assert len(vectors) == len(claims)
         self.asked.append([c.check_text for c in claims])
         if self.fail is not None:
             raise self.fail
-        return [sorted(self.by_text.get(c.check_text, ()), key=lambda x: -x.cosine)
-                for c in claims]
+        return [sorted(self.by_text.get(c.check_text, ()), key=lambda x: -x.cosine) for c in claims]
 
 
-def hand_scorer(supported: Mapping[str, float] | None = None,
-                contradicted: Mapping[str, float] | None = None,
-                unverifiable: Mapping[str, float] | None = None, *,
-                intercept: Sequence[float] = (0.0, 0.0, 0.0),
-                features: Sequence[str] = SIGNALS) -> Scorer:
+def hand_scorer(
+    supported: Mapping[str, float] | None = None,
+    contradicted: Mapping[str, float] | None = None,
+    unverifiable: Mapping[str, float] | None = None,
+    *,
+    intercept: Sequence[float] = (0.0, 0.0, 0.0),
+    features: Sequence[str] = SIGNALS,
+) -> Scorer:
     """A ``Scorer`` with weights chosen by the test: logit(class) = intercept + sum(w * signal).
 
     No standardisation (mean 0, scale 1), so a test can compute the probabilities itself.
@@ -291,8 +307,13 @@ def hand_scorer(supported: Mapping[str, float] | None = None,
     for row, weights in enumerate((supported, contradicted, unverifiable)):
         for name, weight in (weights or {}).items():
             coef[row, names.index(name)] = weight
-    return Scorer(names, np.zeros(len(names)), np.ones(len(names)), coef,
-                  np.array(intercept, dtype=np.float64))
+    return Scorer(
+        names,
+        np.zeros(len(names)),
+        np.ones(len(names)),
+        coef,
+        np.array(intercept, dtype=np.float64),
+    )
 
 
 class FakeJudge(Judge):
@@ -303,9 +324,14 @@ class FakeJudge(Judge):
     before answering (e.g. to move a fake clock, as a slow model would).
     """
 
-    def __init__(self, answers: Mapping[str, Label] | None = None, *,
-                 default: Label = "supported", fail_on: Sequence[str] = (),
-                 on_ask: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self,
+        answers: Mapping[str, Label] | None = None,
+        *,
+        default: Label = "supported",
+        fail_on: Sequence[str] = (),
+        on_ask: Callable[[str], None] | None = None,
+    ) -> None:
         self.answers = dict(answers or {})
         self.default = default
         self.fail_on = set(fail_on)
@@ -331,17 +357,31 @@ class FakeGenerator(Generator):
 
     name = "fake-generator"
 
-    def __init__(self, replies: Sequence[str], *, prompt_tokens: int = 50,
-                 completion_tokens: int = 12) -> None:
+    def __init__(
+        self, replies: Sequence[str], *, prompt_tokens: int = 50, completion_tokens: int = 12
+    ) -> None:
         self.replies = list(replies)
         self.prompt_tokens = prompt_tokens
         self.completion_tokens = completion_tokens
         self.calls: list[dict[str, object]] = []
 
-    def generate(self, messages: Sequence[Message], *, grammar: str | None = None,
-                 max_tokens: int = 256, temperature: float = 0.0, seed: int = 0) -> Generation:
-        self.calls.append({"messages": [dict(m) for m in messages], "grammar": grammar,
-                           "max_tokens": max_tokens, "temperature": temperature})
+    def generate(
+        self,
+        messages: Sequence[Message],
+        *,
+        grammar: str | None = None,
+        max_tokens: int = 256,
+        temperature: float = 0.0,
+        seed: int = 0,
+    ) -> Generation:
+        self.calls.append(
+            {
+                "messages": [dict(m) for m in messages],
+                "grammar": grammar,
+                "max_tokens": max_tokens,
+                "temperature": temperature,
+            }
+        )
         text = self.replies[min(len(self.calls), len(self.replies)) - 1]
         return Generation(text, self.prompt_tokens, self.completion_tokens, self.name)
 
@@ -365,6 +405,7 @@ class FakeClock:
 
 
 # -- the agent: a scripted backend, a scripted cascade, a fake judge, an in-memory ledger ------
+
 
 def answer(text: str) -> Action:
     return Action("answer", text=text)
@@ -401,9 +442,14 @@ class ScriptedBackend(Backend):
     ``propose`` that slow.
     """
 
-    def __init__(self, script: Sequence[Action | Proposal], *, name: str = "fake-agent",
-                 sample_texts: Sequence[str] = ("The gateway listens on port 8443.",),
-                 delay: float = 0.0) -> None:
+    def __init__(
+        self,
+        script: Sequence[Action | Proposal],
+        *,
+        name: str = "fake-agent",
+        sample_texts: Sequence[str] = ("The gateway listens on port 8443.",),
+        delay: float = 0.0,
+    ) -> None:
         self.script = list(script)
         self.name = name
         self.sample_texts = list(sample_texts)
@@ -414,13 +460,13 @@ class ScriptedBackend(Backend):
 
     def _proposal(self, purpose: str, action: Action, model: str) -> Proposal:
         n = len(self.handed)
-        proposal = Proposal(action, json.dumps(action.to_json()), model, 100 + 7 * n, 10 + n,
-                            0.001)
+        proposal = Proposal(action, json.dumps(action.to_json()), model, 100 + 7 * n, 10 + n, 0.001)
         self.handed.append((purpose, proposal))
         return proposal
 
-    def propose(self, task: str, context: Sequence[str],
-                history: Sequence[Turn]) -> Proposal | None:
+    def propose(
+        self, task: str, context: Sequence[str], history: Sequence[Turn]
+    ) -> Proposal | None:
         self.calls.append(ProposeCall(task, tuple(context), tuple(history)))
         if self.delay:
             time.sleep(self.delay)
@@ -434,8 +480,14 @@ class ScriptedBackend(Backend):
 
     def samples(self, task: str, context: Sequence[str], n: int) -> list[Proposal]:
         self.sample_calls.append((task, n))
-        return [self._proposal("sample", answer(self.sample_texts[i % len(self.sample_texts)]),
-                               f"{self.name}-sampler") for i in range(n)]
+        return [
+            self._proposal(
+                "sample",
+                answer(self.sample_texts[i % len(self.sample_texts)]),
+                f"{self.name}-sampler",
+            )
+            for i in range(n)
+        ]
 
 
 class InjectedFault(RuntimeError):
@@ -445,8 +497,9 @@ class InjectedFault(RuntimeError):
 class NoEvidence(EvidenceSource):
     """An evidence source for cascades that never ask for evidence; fails if asked."""
 
-    def candidates(self, claims: Sequence[Claim],
-                   vectors: npt.NDArray[np.float32]) -> list[list[Candidate]]:
+    def candidates(
+        self, claims: Sequence[Claim], vectors: npt.NDArray[np.float32]
+    ) -> list[list[Candidate]]:
         raise AssertionError("NoEvidence was asked for candidates")
 
     def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
@@ -461,8 +514,14 @@ class ScriptedCascade(Cascade):
     (a check that breaks); ``delay``: seconds each ``check`` takes.
     """
 
-    def __init__(self, *, false: Sequence[str] = ("9999",), unsure: Sequence[str] = (),
-                 raise_on: str | None = None, delay: float = 0.0) -> None:
+    def __init__(
+        self,
+        *,
+        false: Sequence[str] = ("9999",),
+        unsure: Sequence[str] = (),
+        raise_on: str | None = None,
+        delay: float = 0.0,
+    ) -> None:
         super().__init__(NoEvidence())
         self.false = tuple(false)
         self.unsure = tuple(unsure)
@@ -497,24 +556,68 @@ class RecordingCallLog:
     actions: list[dict[str, object]] = field(default_factory=list)
     finished: list[dict[str, object]] = field(default_factory=list)
 
-    def start_run(self, *, run_id: str, task: str, agent: str, user: str, team: str = "",
-                  source: str = "verify") -> None:
+    def start_run(
+        self,
+        *,
+        run_id: str,
+        task: str,
+        agent: str,
+        user: str,
+        team: str = "",
+        source: str = "verify",
+    ) -> None:
         self.runs.append({"run_id": run_id, "task": task, "agent": agent, "user": user})
 
-    def record_call(self, *, run_id: str, purpose: str, model: str, prompt_tokens: int,
-                    completion_tokens: int, seconds: float, verdict: str = "", output: str = "",
-                    step: int | None = None) -> int:
-        self.calls.append({"run_id": run_id, "purpose": purpose, "model": model,
-                           "prompt_tokens": prompt_tokens,
-                           "completion_tokens": completion_tokens, "verdict": verdict,
-                           "output": output, "step": step})
+    def record_call(
+        self,
+        *,
+        run_id: str,
+        purpose: str,
+        model: str,
+        prompt_tokens: int,
+        completion_tokens: int,
+        seconds: float,
+        verdict: str = "",
+        output: str = "",
+        step: int | None = None,
+    ) -> int:
+        self.calls.append(
+            {
+                "run_id": run_id,
+                "purpose": purpose,
+                "model": model,
+                "prompt_tokens": prompt_tokens,
+                "completion_tokens": completion_tokens,
+                "verdict": verdict,
+                "output": output,
+                "step": step,
+            }
+        )
         return len(self.calls)
 
-    def record_action(self, *, run_id: str, step: int, kind: str, decision: str, executed: bool,
-                      claims_supported: int, claims_total: int, summary: str = "") -> None:
-        self.actions.append({"run_id": run_id, "step": step, "kind": kind,
-                             "decision": decision, "executed": executed})
+    def record_action(
+        self,
+        *,
+        run_id: str,
+        step: int,
+        kind: str,
+        decision: str,
+        executed: bool,
+        claims_supported: int,
+        claims_total: int,
+        summary: str = "",
+    ) -> None:
+        self.actions.append(
+            {
+                "run_id": run_id,
+                "step": step,
+                "kind": kind,
+                "decision": decision,
+                "executed": executed,
+            }
+        )
 
-    def finish_run(self, *, run_id: str, decision: str,
-                   verified_units: float | None = None) -> None:
+    def finish_run(
+        self, *, run_id: str, decision: str, verified_units: float | None = None
+    ) -> None:
         self.finished.append({"run_id": run_id, "decision": decision})

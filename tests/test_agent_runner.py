@@ -64,16 +64,35 @@ def ws(tmp_path: Path) -> Path:
     return tmp_path / "ws"
 
 
-def make_runner(backend: Backend, index: Index, ws: Path, *,
-                cascade: Cascade | None = None, ledger: CallLog | None = None,
-                allow: tuple[str, ...] = ("echo", "touch"), samples: int = 0,
-                max_steps: int = 6, run_timeout: float = 60.0,
-                embedder: HashEmbedder | None = None, **kw: Any) -> AgentRunner:
+def make_runner(
+    backend: Backend,
+    index: Index,
+    ws: Path,
+    *,
+    cascade: Cascade | None = None,
+    ledger: CallLog | None = None,
+    allow: tuple[str, ...] = ("echo", "touch"),
+    samples: int = 0,
+    max_steps: int = 6,
+    run_timeout: float = 60.0,
+    embedder: HashEmbedder | None = None,
+    **kw: Any,
+) -> AgentRunner:
     checker = Checker(cascade or ScriptedCascade(), GatePolicy())
-    gate = ActionGate(checker, Workspace(ws), allow_commands=list(allow),
-                      embedder=embedder or HashEmbedder())
-    return AgentRunner(backend, gate, Workspace(ws), index=index, ledger=ledger,
-                       samples=samples, max_steps=max_steps, run_timeout=run_timeout, **kw)
+    gate = ActionGate(
+        checker, Workspace(ws), allow_commands=list(allow), embedder=embedder or HashEmbedder()
+    )
+    return AgentRunner(
+        backend,
+        gate,
+        Workspace(ws),
+        index=index,
+        ledger=ledger,
+        samples=samples,
+        max_steps=max_steps,
+        run_timeout=run_timeout,
+        **kw,
+    )
 
 
 def files_under(root: Path) -> list[str]:
@@ -84,12 +103,15 @@ def files_under(root: Path) -> list[str]:
 
 
 def test_a_blocked_action_is_not_executed_and_the_next_proposal_sees_why(
-        index: Index, ws: Path) -> None:
-    backend = ScriptedBackend([
-        write("notes/port.md", f"{FALSE}\n"),
-        command("touch", "made-by-agent", reason=f"Marks the check. {FALSE}"),
-        write("notes/port.md", f"{TRUE}\n"),
-    ])
+    index: Index, ws: Path
+) -> None:
+    backend = ScriptedBackend(
+        [
+            write("notes/port.md", f"{FALSE}\n"),
+            command("touch", "made-by-agent", reason=f"Marks the check. {FALSE}"),
+            write("notes/port.md", f"{TRUE}\n"),
+        ]
+    )
     result = make_runner(backend, index, ws).run("write down the gateway port")
 
     assert [s.check.decision for s in result.steps] == ["block", "block", "pass"]
@@ -107,8 +129,9 @@ def test_a_blocked_action_is_not_executed_and_the_next_proposal_sees_why(
 
 
 def test_a_policy_refusal_reaches_the_agent_too(index: Index, ws: Path) -> None:
-    backend = ScriptedBackend([command("rm", "-rf", "notes"), write("../escape.md", TRUE),
-                               answer(TRUE)])
+    backend = ScriptedBackend(
+        [command("rm", "-rf", "notes"), write("../escape.md", TRUE), answer(TRUE)]
+    )
     result = make_runner(backend, index, ws).run("clean up")
 
     assert [s.executed for s in result.steps] == [False, False, True]
@@ -141,15 +164,18 @@ def test_max_steps_bounds_the_proposals(index: Index, ws: Path, max_steps: int) 
 
 
 def test_an_answer_that_passes_ends_the_run(index: Index, ws: Path) -> None:
-    backend = ScriptedBackend([answer(FALSE), answer(TRUE), write("late.md", TRUE),
-                               search("anything")])
+    backend = ScriptedBackend(
+        [answer(FALSE), answer(TRUE), write("late.md", TRUE), search("anything")]
+    )
     result = make_runner(backend, index, ws).run("port?")
 
     assert len(backend.calls) == 2 and len(result.steps) == 2
     assert result.answer == TRUE and result.verified_actions == 1
     assert not (ws / "late.md").exists()
     assert [s.result for s in result.steps] == [
-        result.steps[0].result, "executed: answer delivered"]
+        result.steps[0].result,
+        "executed: answer delivered",
+    ]
 
 
 def test_the_backend_running_dry_ends_the_run(index: Index, ws: Path) -> None:
@@ -160,16 +186,16 @@ def test_the_backend_running_dry_ends_the_run(index: Index, ws: Path) -> None:
 
 
 def test_a_search_adds_passages_to_the_context(index: Index, ws: Path) -> None:
-    backend = ScriptedBackend([search("how long are raw uploads kept fourteen days"),
-                               answer(TRUE)])
+    backend = ScriptedBackend([search("how long are raw uploads kept fourteen days"), answer(TRUE)])
     result = make_runner(backend, index, ws).run("Which port does the gateway listen on?")
 
     before, after = backend.calls[0].context, backend.calls[1].context
     assert after[: len(before)] == before and len(after) > len(before)
-    added = after[len(before):]
+    added = after[len(before) :]
     assert any("fourteen days" in passage for passage in added)
     assert result.steps[0].executed and result.steps[0].result == (
-        f"executed: {len(added)} passages")
+        f"executed: {len(added)} passages"
+    )
 
 
 def test_a_blocked_search_adds_nothing(index: Index, ws: Path) -> None:
@@ -182,8 +208,10 @@ def test_a_blocked_search_adds_nothing(index: Index, ws: Path) -> None:
 
 
 def test_answers_get_extra_samples_and_write_actions_do_not(index: Index, ws: Path) -> None:
-    backend = ScriptedBackend([write("a.md", TRUE), answer(TRUE)],
-                              sample_texts=[TRUE, "The gateway listens on port 8443 too."])
+    backend = ScriptedBackend(
+        [write("a.md", TRUE), answer(TRUE)],
+        sample_texts=[TRUE, "The gateway listens on port 8443 too."],
+    )
     result = make_runner(backend, index, ws, samples=2).run("port?")
     assert backend.sample_calls == [("port?", 2)]
     assert set(result.steps[1].check.consistency) == {"answer.c1"}
@@ -202,6 +230,7 @@ ACTIONS = {
 
 def _inject(fault: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     """Make one part of the gate raise; returns runner keyword arguments it needs."""
+
     def boom(*args: Any, **kwargs: Any) -> Any:
         raise InjectedFault(f"{fault} check broke")
 
@@ -218,10 +247,15 @@ def _inject(fault: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     return {}
 
 
-@pytest.mark.parametrize(("fault", "kind"), [  # only answers are sampled
-    (f, k) for f in FAULTS for k in ACTIONS if f != "samples" or k == "answer"])
+@pytest.mark.parametrize(
+    ("fault", "kind"),
+    [  # only answers are sampled
+        (f, k) for f in FAULTS for k in ACTIONS if f != "samples" or k == "answer"
+    ],
+)
 def test_a_gate_check_that_raises_blocks_the_action_and_errors_the_run(
-        index: Index, ws: Path, monkeypatch: pytest.MonkeyPatch, fault: str, kind: str) -> None:
+    index: Index, ws: Path, monkeypatch: pytest.MonkeyPatch, fault: str, kind: str
+) -> None:
     log = RecordingCallLog()
     backend = ScriptedBackend([ACTIONS[kind], answer(TRUE), write("later.md", TRUE)])
     runner = make_runner(backend, index, ws, ledger=log, **_inject(fault, monkeypatch))
@@ -263,8 +297,9 @@ def test_a_slow_check_past_the_run_deadline_acts_on_nothing(index: Index, ws: Pa
 
 def test_the_deadline_stops_the_loop_between_steps(index: Index, ws: Path) -> None:
     backend = ScriptedBackend([search("gateway"), write("notes/port.md", TRUE)])
-    result = make_runner(backend, index, ws, run_timeout=0.2,
-                         on_step=lambda step: time.sleep(0.4)).run("port?")
+    result = make_runner(
+        backend, index, ws, run_timeout=0.2, on_step=lambda step: time.sleep(0.4)
+    ).run("port?")
     assert len(backend.calls) == 1 and len(result.steps) == 1
     assert result.errored and "deadline" in result.error
     assert not (ws / "notes/port.md").exists()
@@ -306,33 +341,42 @@ def test_the_call_log_gets_one_record_per_model_call(index: Index, ws: Path) -> 
     assert {c["run_id"] for c in log.calls} == {result.run_id}
     by_purpose = result.usage_by_purpose
     assert by_purpose["agent"].prompt_tokens == sum(
-        p.prompt_tokens for purpose, p in backend.handed if purpose == "agent")
+        p.prompt_tokens for purpose, p in backend.handed if purpose == "agent"
+    )
     assert by_purpose["sample"].completion_tokens == sum(
-        p.completion_tokens for purpose, p in backend.handed if purpose == "sample")
+        p.completion_tokens for purpose, p in backend.handed if purpose == "sample"
+    )
 
 
-def test_the_sqlite_ledger_gets_one_row_per_model_call(index: Index, ws: Path,
-                                                        tmp_path: Path) -> None:
+def test_the_sqlite_ledger_gets_one_row_per_model_call(
+    index: Index, ws: Path, tmp_path: Path
+) -> None:
     backend = ScriptedBackend(list(SCRIPT))
     with Ledger.open(tmp_path / "ledger.db") as ledger:
         result = make_runner(backend, index, ws, ledger=ledger, samples=2).run("port?")
         rows = ledger.execute(
             "SELECT c.purpose, c.prompt_tokens, c.completion_tokens, c.step, c.verdict"
             " FROM calls c JOIN runs r ON c.run = r.id WHERE r.run_id = ? ORDER BY c.id",
-            (result.run_id,))
+            (result.run_id,),
+        )
         actions = ledger.execute("SELECT step, kind, decision, executed FROM actions ORDER BY id")
         run = ledger.execute("SELECT decision, finished_at IS NOT NULL FROM runs")
 
     assert sorted(r[:3] for r in rows) == sorted(_expected_calls(backend))
     assert len(rows) == len(backend.handed) == 8
     assert [r[4] for r in rows if r[0] == "agent"] == ["pass", "block", "pass", "pass"]
-    assert actions == [(1, "search", "pass", 1), (2, "answer", "block", 0),
-                       (3, "write_file", "pass", 1), (4, "answer", "pass", 1)]
+    assert actions == [
+        (1, "search", "pass", 1),
+        (2, "answer", "block", 0),
+        (3, "write_file", "pass", 1),
+        (4, "answer", "pass", 1),
+    ]
     assert run == [("block", 1)]
 
 
-def test_each_judge_call_is_its_own_ledger_row(built_index: Built, ws: Path,
-                                               tmp_path: Path) -> None:
+def test_each_judge_call_is_its_own_ledger_row(
+    built_index: Built, ws: Path, tmp_path: Path
+) -> None:
     embedder = HashEmbedder()
     index = Index.open(built_index.folder, embedder=embedder)
     judge = FakeJudge(default="supported")
@@ -341,26 +385,37 @@ def test_each_judge_call_is_its_own_ledger_row(built_index: Built, ws: Path,
     backend = ScriptedBackend([answer(f"{TRUE} {TRUE_2}")])
     with Ledger.open(tmp_path / "ledger.db") as ledger:
         result = make_runner(backend, index, ws, cascade=cascade, ledger=ledger).run("port?")
-        rows = ledger.execute("SELECT purpose, model, prompt_tokens, completion_tokens"
-                              " FROM calls WHERE purpose = 'judge' ORDER BY id")
+        rows = ledger.execute(
+            "SELECT purpose, model, prompt_tokens, completion_tokens"
+            " FROM calls WHERE purpose = 'judge' ORDER BY id"
+        )
 
     assert len(judge.usages) == 2  # one question per claim
-    assert rows == [("judge", "FakeJudge", u.prompt_tokens, u.completion_tokens)
-                    for u in judge.usages]
+    assert rows == [
+        ("judge", "FakeJudge", u.prompt_tokens, u.completion_tokens) for u in judge.usages
+    ]
     judged = result.usage_by_purpose["judge"]
     assert judged.prompt_tokens == sum(u.prompt_tokens for u in judge.usages)
 
 
 def test_replayed_usage_lands_in_the_ledger(index: Index, ws: Path, tmp_path: Path) -> None:
-    lines = [{"action": "search", "query": "port", "model": "elsewhere",
-              "usage": {"prompt_tokens": 321, "completion_tokens": 12}},
-             {"action": "answer", "text": TRUE}]  # no usage: zero tokens, still one row
+    lines = [
+        {
+            "action": "search",
+            "query": "port",
+            "model": "elsewhere",
+            "usage": {"prompt_tokens": 321, "completion_tokens": 12},
+        },
+        {"action": "answer", "text": TRUE},
+    ]  # no usage: zero tokens, still one row
     path = tmp_path / "t.jsonl"
     path.write_text("\n".join(json.dumps(x) for x in lines) + "\n", encoding="utf-8")
     log = RecordingCallLog()
     make_runner(agent.ReplayBackend(path), index, ws, ledger=log, samples=2).run("t")
     assert [(c["model"], c["prompt_tokens"], c["completion_tokens"]) for c in log.calls] == [
-        ("elsewhere", 321, 12), ("replay", 0, 0)]
+        ("elsewhere", 321, 12),
+        ("replay", 0, 0),
+    ]
 
 
 # -- `verify run` through the CLI, with the fake registered as a backend ----------------------
@@ -382,16 +437,31 @@ def registered() -> Iterator[dict[str, ScriptedBackend]]:
 
 
 def verify_run(name: str, built: Built, root: Path, *extra: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, [
-        "run", "what port?", "--model", name, "--index", str(built.folder),
-        "--workspace", str(root / "ws"), "--ledger", str(root / "ledger.db"), "--json", "-q",
-        *extra])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "run",
+            "what port?",
+            "--model",
+            name,
+            "--index",
+            str(built.folder),
+            "--workspace",
+            str(root / "ws"),
+            "--ledger",
+            str(root / "ledger.db"),
+            "--json",
+            "-q",
+            *extra,
+        ],
+    )
     return result.exit_code, result.stdout, result.stderr
 
 
 @pytest.fixture
 def scripted_checker(monkeypatch: pytest.MonkeyPatch) -> None:
     """`verify run` builds its checker with the scripted cascade (the real policy)."""
+
     def build(evidence: Any, config: Any, **kw: Any) -> Checker:
         return Checker(ScriptedCascade(), GatePolicy.from_config(config))
 
@@ -403,8 +473,12 @@ def test_get_backend_finds_a_registered_fake(registered: dict[str, ScriptedBacke
 
 
 @pytest.mark.usefixtures("scripted_checker")
-def test_verify_run_passes_and_acts(registered: dict[str, ScriptedBackend], built_index: Built,
-                                    tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_verify_run_passes_and_acts(
+    registered: dict[str, ScriptedBackend],
+    built_index: Built,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.chdir(tmp_path)
     code, out, err = verify_run("fake-pass", built_index, tmp_path)
     assert code == 0, err
@@ -415,9 +489,12 @@ def test_verify_run_passes_and_acts(registered: dict[str, ScriptedBackend], buil
 
 
 @pytest.mark.usefixtures("scripted_checker")
-def test_verify_run_blocks_with_exit_1(registered: dict[str, ScriptedBackend],
-                                       built_index: Built, tmp_path: Path,
-                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_verify_run_blocks_with_exit_1(
+    registered: dict[str, ScriptedBackend],
+    built_index: Built,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.chdir(tmp_path)
     code, out, err = verify_run("fake-block", built_index, tmp_path)
     assert code == 1, err
@@ -425,9 +502,12 @@ def test_verify_run_blocks_with_exit_1(registered: dict[str, ScriptedBackend],
     assert not (tmp_path / "ws/notes/port.md").exists()
 
 
-def test_verify_run_exits_3_when_a_check_raises(registered: dict[str, ScriptedBackend],
-                                                built_index: Built, tmp_path: Path,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_verify_run_exits_3_when_a_check_raises(
+    registered: dict[str, ScriptedBackend],
+    built_index: Built,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.chdir(tmp_path)
 
     def broken(self: Checker, text: str) -> Any:
@@ -447,8 +527,11 @@ def test_verify_run_exits_3_when_a_check_raises(registered: dict[str, ScriptedBa
 
 @pytest.mark.usefixtures("scripted_checker")
 def test_verify_run_exits_3_past_the_configured_run_timeout(
-        registered: dict[str, ScriptedBackend], built_index: Built, tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    registered: dict[str, ScriptedBackend],
+    built_index: Built,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "verify.toml").write_text("run_timeout = 0.2\n", encoding="utf-8")
     code, out, err = verify_run("fake-slow", built_index, tmp_path)
@@ -460,8 +543,9 @@ def test_verify_run_exits_3_past_the_configured_run_timeout(
         assert ledger.execute("SELECT decision FROM runs") == [("error",)]
 
 
-def test_verify_run_exits_3_when_the_model_crashes(built_index: Built, tmp_path: Path,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_verify_run_exits_3_when_the_model_crashes(
+    built_index: Built, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     class Crashing(ScriptedBackend):
         def propose(self, task: str, context: Any, history: Any) -> Proposal | None:
             raise InjectedFault("model crashed")

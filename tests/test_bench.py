@@ -22,9 +22,9 @@ S, C, U, E = "supported", "contradicted", "unverifiable", "error"
 
 DOCS = {
     "gateway.md": "# Gateway\n\nThe upload gateway listens on port 8443.\n\n"
-                  "Health checks are served on port 9100.\n",
+    "Health checks are served on port 9100.\n",
     "retention.md": "# Retention\n\nRaw uploads are kept for 14 days.\n\n"
-                    "The billing service is owned by Priya Raman.\n",
+    "The billing service is owned by Priya Raman.\n",
 }
 CLAIMS = [
     {"id": "s1", "claim": "The upload gateway listens on port 8443.", "label": "supported"},
@@ -36,8 +36,9 @@ CLAIMS = [
 GOLD = {"s1": S, "s2": S, "c1": C, "c2": C, "u1": U}
 
 
-def write_dataset(folder: Path, claims: list[dict[str, str]] | None = None,
-                  lines: list[str] | None = None) -> Path:
+def write_dataset(
+    folder: Path, claims: list[dict[str, str]] | None = None, lines: list[str] | None = None
+) -> Path:
     (folder / "corpus").mkdir(parents=True)
     for name, text in DOCS.items():
         (folder / "corpus" / name).write_text(text, encoding="utf-8")
@@ -53,15 +54,15 @@ def dataset(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def bench(folder: Path, *args: str) -> Result:
-    return CliRunner().invoke(cli, ["bench", str(folder), "--embedder", FAKE_EMBEDDER, "-q",
-                                    *args])
+    return CliRunner().invoke(cli, ["bench", str(folder), "--embedder", FAKE_EMBEDDER, "-q", *args])
 
 
 # -- the command -------------------------------------------------------------------------------
 
 
 def test_bench_json_has_the_design_keys_and_metrics_that_match_its_predictions(
-        dataset: Path) -> None:
+    dataset: Path,
+) -> None:
     res = bench(dataset, "--json")
     assert res.exit_code == 0, res.output
     data = json.loads(res.stdout)
@@ -98,7 +99,10 @@ def test_bench_text_prints_every_figure(dataset: Path) -> None:
         row = m["per_label"][label]
         line = next(x for x in out.splitlines() if x.startswith(label))
         assert re.findall(r"\d+\.\d{3}", line) == [
-            f"{row['precision']:.3f}", f"{row['recall']:.3f}", f"{row['f1']:.3f}"]
+            f"{row['precision']:.3f}",
+            f"{row['recall']:.3f}",
+            f"{row['f1']:.3f}",
+        ]
     assert f"macro-F1 {m['macro_f1']:.3f}" in out
     assert f"balanced accuracy {m['balanced_accuracy']:.3f}" in out
     assert f"AUROC {m['auroc']:.3f}" in out
@@ -124,8 +128,9 @@ def test_bench_limit_and_split(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     assert first["n"] == 3
 
 
-def test_a_single_class_dataset_has_no_auroc(tmp_path: Path,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_single_class_dataset_has_no_auroc(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     folder = write_dataset(tmp_path / "one", CLAIMS[:2])
     res = bench(folder)
@@ -134,17 +139,20 @@ def test_a_single_class_dataset_has_no_auroc(tmp_path: Path,
     assert json.loads(bench(folder, "--json").stdout)["metrics"]["auroc"] is None
 
 
-@pytest.mark.parametrize("lines, where, says", [
-    ([json.dumps(CLAIMS[0]), "{not json"], 2, ""),
-    ([json.dumps(CLAIMS[0]), "", json.dumps({"id": "x", "claim": "y"})], 3, "label"),
-    ([json.dumps({"id": "x", "claim": "y", "label": "maybe"})], 1, "maybe"),
-    ([json.dumps(CLAIMS[0]), "[1, 2]"], 2, ""),
-    (["null"], 1, ""),
-    ([json.dumps({"claim": "y", "label": "supported"})], 1, "id"),
-])
+@pytest.mark.parametrize(
+    "lines, where, says",
+    [
+        ([json.dumps(CLAIMS[0]), "{not json"], 2, ""),
+        ([json.dumps(CLAIMS[0]), "", json.dumps({"id": "x", "claim": "y"})], 3, "label"),
+        ([json.dumps({"id": "x", "claim": "y", "label": "maybe"})], 1, "maybe"),
+        ([json.dumps(CLAIMS[0]), "[1, 2]"], 2, ""),
+        (["null"], 1, ""),
+        ([json.dumps({"claim": "y", "label": "supported"})], 1, "id"),
+    ],
+)
 def test_a_malformed_claims_file_exits_2_naming_the_line(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lines: list[str], where: int,
-        says: str) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lines: list[str], where: int, says: str
+) -> None:
     monkeypatch.chdir(tmp_path)
     folder = write_dataset(tmp_path / "bad", lines=lines)
     res = bench(folder)
@@ -155,8 +163,9 @@ def test_a_malformed_claims_file_exits_2_naming_the_line(
 
 
 @pytest.mark.parametrize("breakage", ["no-folder", "no-claims", "no-corpus", "blank-claims"])
-def test_a_dataset_that_is_not_one_exits_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                           breakage: str) -> None:
+def test_a_dataset_that_is_not_one_exits_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, breakage: str
+) -> None:
     monkeypatch.chdir(tmp_path)
     folder = tmp_path / "ds"
     if breakage != "no-folder":
@@ -174,8 +183,9 @@ def test_a_dataset_that_is_not_one_exits_2(tmp_path: Path, monkeypatch: pytest.M
     assert res.stdout == "" and len(res.stderr.strip().splitlines()) == 1
 
 
-def test_bench_with_a_broken_checker_exits_3(dataset: Path,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bench_with_a_broken_checker_exits_3(
+    dataset: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from checks.scorer import default_scorer
 
     real = default_scorer()
@@ -210,14 +220,11 @@ def test_metrics_per_label_against_hand_computed_values() -> None:
     m = metrics(GOLD8, PRED8, SCORE8)
     per = m["per_label"]
     # supported: tp 2 (0, 1), fp 1 (6), fn 1 (2)
-    assert per[S] == pytest.approx({"precision": 2 / 3, "recall": 2 / 3, "f1": 2 / 3,
-                                    "support": 3})
+    assert per[S] == pytest.approx({"precision": 2 / 3, "recall": 2 / 3, "f1": 2 / 3, "support": 3})
     # contradicted: tp 1 (3), fp 1 (2), fn 2 (4, and 5 which is an error)
-    assert per[C] == pytest.approx({"precision": 1 / 2, "recall": 1 / 3, "f1": 2 / 5,
-                                    "support": 3})
+    assert per[C] == pytest.approx({"precision": 1 / 2, "recall": 1 / 3, "f1": 2 / 5, "support": 3})
     # unverifiable: tp 1 (7), fp 1 (4), fn 1 (6)
-    assert per[U] == pytest.approx({"precision": 1 / 2, "recall": 1 / 2, "f1": 1 / 2,
-                                    "support": 2})
+    assert per[U] == pytest.approx({"precision": 1 / 2, "recall": 1 / 2, "f1": 1 / 2, "support": 2})
     assert m["macro_f1"] == pytest.approx((2 / 3 + 2 / 5 + 1 / 2) / 3)
     assert m["accuracy"] == pytest.approx(4 / 8)
     assert m["errors"] == 1
@@ -250,7 +257,8 @@ def test_auroc_against_hand_computed_values() -> None:
 def test_auroc_counts_ties_half() -> None:
     # positives 0.5, 0.5, 0.9 against negatives 0.5, 0.1: (0.5 + 1) * 2 + 2 = 5 of 6 pairs
     assert auroc([True, True, True, False, False], [0.5, 0.5, 0.9, 0.5, 0.1]) == pytest.approx(
-        5 / 6)
+        5 / 6
+    )
     assert auroc([True, False, True, False], [0.3] * 4) == pytest.approx(0.5)
 
 
@@ -269,8 +277,9 @@ def test_metrics_of_a_single_class_set() -> None:
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.lists(st.tuples(st.booleans(), st.sampled_from([0.0, 0.25, 0.5, 0.75, 1.0])),
-                max_size=12))
+@given(
+    st.lists(st.tuples(st.booleans(), st.sampled_from([0.0, 0.25, 0.5, 0.75, 1.0])), max_size=12)
+)
 def test_auroc_is_the_share_of_correctly_ordered_pairs(rows: list[tuple[bool, float]]) -> None:
     pos = [s for p, s in rows if p]
     neg = [s for p, s in rows if not p]

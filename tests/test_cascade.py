@@ -44,11 +44,16 @@ def claims(*texts: str) -> list[Claim]:
     return [claim(t, i) for i, t in enumerate(texts, 1)]
 
 
-def softmax(scorer_weights: Mapping[str, Mapping[str, float]], intercept: tuple[float, ...],
-            signals: Mapping[str, float]) -> dict[str, float]:
+def softmax(
+    scorer_weights: Mapping[str, Mapping[str, float]],
+    intercept: tuple[float, ...],
+    signals: Mapping[str, float],
+) -> dict[str, float]:
     """The probabilities a hand-built scorer must give, computed here independently."""
-    z = [b + sum(w * signals[f] for f, w in scorer_weights.get(c, {}).items())
-         for c, b in zip(CLASSES, intercept, strict=True)]
+    z = [
+        b + sum(w * signals[f] for f, w in scorer_weights.get(c, {}).items())
+        for c, b in zip(CLASSES, intercept, strict=True)
+    ]
     top = max(z)
     e = [math.exp(x - top) for x in z]
     return {c: x / sum(e) for c, x in zip(CLASSES, e, strict=True)}
@@ -99,8 +104,9 @@ def test_no_evidence_at_all_is_unverifiable_never_supported() -> None:
 
 def test_the_scorer_probabilities_are_the_softmax_of_the_weights_given() -> None:
     weights = {"supported": {"cos1": 3.0, "agree": 1.5}, "unverifiable": {"cover1": -2.0}}
-    scorer = hand_scorer(weights["supported"], None, weights["unverifiable"],
-                         intercept=(0.2, -0.4, 0.1))
+    scorer = hand_scorer(
+        weights["supported"], None, weights["unverifiable"], intercept=(0.2, -0.4, 0.1)
+    )
     ev = FakeEvidence({PORT: [cand(PORT, cosine=0.8)], BANANAS: [cand(HEALTH, cosine=0.1)]})
     result = Cascade(ev, scorer=scorer).check(claims(PORT, BANANAS))
     for v, sig in zip(result.verdicts, result.signals, strict=True):
@@ -144,7 +150,8 @@ def test_agreeing_with_the_current_document_says_the_superseded_one_was_overrule
 def test_without_the_superseded_document_the_current_one_decides_alone() -> None:
     _, current = _retention()
     result = Cascade(FakeEvidence({KEPT_14: [current]}), scorer=SAYS_SUPPORTED).check(
-        [claim(KEPT_14)])
+        [claim(KEPT_14)]
+    )
     assert result.verdicts[0].label == "contradicted"
     assert "superseded" not in result.verdicts[0].reason
 
@@ -154,20 +161,22 @@ def test_without_the_superseded_document_the_current_one_decides_alone() -> None
 
 def _band_evidence() -> tuple[FakeEvidence, dict[str, float]]:
     """Three claims whose top cosine puts p(supported) under, inside and over (0.3, 0.7)."""
-    texts = {"The archive job compresses logs nightly.": 0.05,
-             "The archive job rotates logs weekly.": 0.5,
-             "The archive job uploads logs hourly.": 0.95}
+    texts = {
+        "The archive job compresses logs nightly.": 0.05,
+        "The archive job rotates logs weekly.": 0.5,
+        "The archive job uploads logs hourly.": 0.95,
+    }
     filler = "Unrelated filler sentence about the cafeteria menu."
-    return FakeEvidence({t: [cand(filler, "notes.md", 2, cosine=c)]
-                         for t, c in texts.items()}), texts
+    return FakeEvidence(
+        {t: [cand(filler, "notes.md", 2, cosine=c)] for t, c in texts.items()}
+    ), texts
 
 
 def test_the_judge_is_asked_only_inside_the_uncertain_band_and_its_tokens_are_summed() -> None:
     evidence, texts = _band_evidence()
     judge = FakeJudge(default="contradicted")
     policy = Policy(judge_band=(0.3, 0.7))
-    result = Cascade(evidence, scorer=BY_COSINE, judge=judge, policy=policy).check(
-        claims(*texts))
+    result = Cascade(evidence, scorer=BY_COSINE, judge=judge, policy=policy).check(claims(*texts))
     asked = [q for q, _ in judge.asked]
     for c, v, sig in zip(claims(*texts), result.verdicts, result.signals, strict=True):
         p = softmax({"supported": {"cos1": 10.0}}, (-5.0, -40.0, 0.0), sig)["supported"]
@@ -226,7 +235,8 @@ def test_a_stage_that_raises_makes_only_that_claim_an_error() -> None:
     evidence = FakeEvidence({**ok_cands, BANANAS: [cand(HEALTH, cosine=_ScorerFailingOn.sentinel)]})
     result = Cascade(evidence, scorer=failing).check(claims(PORT, BANANAS, KEPT_30))
     reference = Cascade(FakeEvidence(ok_cands), scorer=base).check(
-        [claim(PORT, 1), claim(KEPT_30, 3)])
+        [claim(PORT, 1), claim(KEPT_30, 3)]
+    )
     first, broken, third = result.verdicts
     assert broken.label == "error" and broken.score == 0.0 and broken.evidence == ()
     assert "ValueError" in broken.reason and "scorer blew up" in broken.reason
@@ -247,11 +257,11 @@ def test_a_judge_that_raises_makes_only_its_claim_an_error() -> None:
 @pytest.mark.parametrize("where", ["candidates", "embed"])
 def test_retrieval_raising_makes_every_claim_an_error(where: str) -> None:
     boom = OSError("index folder vanished")
-    evidence = (FakeEvidence(fail=boom) if where == "candidates"
-                else FakeEvidence(fail_embed=boom))
+    evidence = FakeEvidence(fail=boom) if where == "candidates" else FakeEvidence(fail_embed=boom)
     judge = FakeJudge()
     result = Cascade(evidence, scorer=SAYS_SUPPORTED, judge=judge).check(
-        claims(PORT, KEPT_30, BANANAS))
+        claims(PORT, KEPT_30, BANANAS)
+    )
     assert [v.label for v in result.verdicts] == ["error"] * 3
     for v in result.verdicts:
         assert "retrieval failed" in v.reason and "index folder vanished" in v.reason
@@ -264,7 +274,8 @@ def test_a_clock_that_jumps_past_the_deadline_is_an_error_naming_it() -> None:
     evidence = FakeEvidence({PORT: [cand(PORT, cosine=0.97)]})
     policy = Policy(claim_timeout=30.0)
     result = Cascade(evidence, scorer=SAYS_SUPPORTED, policy=policy, clock=clock).check(
-        claims(PORT, BANANAS))
+        claims(PORT, BANANAS)
+    )
     for v in result.verdicts:
         assert v.label == "error"
         assert "deadline" in v.reason and "30s" in v.reason
@@ -277,8 +288,9 @@ def test_a_slow_judge_times_out_only_its_own_claim() -> None:
     slow = list(texts)[1]
     judge = FakeJudge(on_ask=lambda q: clock.advance(45.0 if q == slow else 1.0))
     policy = Policy(claim_timeout=30.0, judge_band=(0.0, 1.0))
-    result = Cascade(evidence, scorer=hand_scorer(), judge=judge, policy=policy,
-                     clock=clock).check(claims(*texts))
+    result = Cascade(evidence, scorer=hand_scorer(), judge=judge, policy=policy, clock=clock).check(
+        claims(*texts)
+    )
     labels = [v.label for v in result.verdicts]
     assert labels[1] == "error"
     assert "judge" in result.verdicts[1].reason and "deadline of 30s" in result.verdicts[1].reason
@@ -288,8 +300,7 @@ def test_a_slow_judge_times_out_only_its_own_claim() -> None:
 def test_scorer_weights_that_do_not_match_the_signals_are_an_error() -> None:
     features = (*SIGNALS[:-1], "retired_signal")
     stale = hand_scorer(intercept=(4.0, 0.0, 0.0), features=features)
-    result = Cascade(FakeEvidence({PORT: [cand(PORT)]}), scorer=stale).check(
-        claims(PORT, BANANAS))
+    result = Cascade(FakeEvidence({PORT: [cand(PORT)]}), scorer=stale).check(claims(PORT, BANANAS))
     assert [v.label for v in result.verdicts] == ["error", "error"]
     reason = result.verdicts[0].reason
     assert "retired_signal" in reason and SIGNALS[-1] in reason
@@ -308,8 +319,9 @@ def test_a_default_scorer_that_cannot_load_is_an_error(monkeypatch: pytest.Monke
 
 @pytest.mark.parametrize("bad", ["intercept", "signal"])
 def test_a_scorer_giving_nan_is_an_error_not_a_verdict(bad: str) -> None:
-    scorer = hand_scorer({"cos1": 1.0}, intercept=(math.nan, 0.0, 0.0) if bad == "intercept"
-                         else (0.0, 0.0, 0.0))
+    scorer = hand_scorer(
+        {"cos1": 1.0}, intercept=(math.nan, 0.0, 0.0) if bad == "intercept" else (0.0, 0.0, 0.0)
+    )
     cosine = math.nan if bad == "signal" else 0.9
     evidence = FakeEvidence({PORT: [cand(HEALTH, cosine=cosine)]})
     result = Cascade(evidence, scorer=scorer).check(claims(PORT))
@@ -326,29 +338,47 @@ def test_no_claims_no_work() -> None:
 
 # -- scores always in [0, 1] -------------------------------------------------------------------
 
-_SENTENCES = [PORT, PORT_WRONG, HEALTH, KEPT_14, KEPT_30, BANANAS,
-              "The upload gateway never listens on port 8443.",
-              "All uploads are kept for at most 30 days.",
-              "The billing service is owned by Priya Raman."]
+_SENTENCES = [
+    PORT,
+    PORT_WRONG,
+    HEALTH,
+    KEPT_14,
+    KEPT_30,
+    BANANAS,
+    "The upload gateway never listens on port 8443.",
+    "All uploads are kept for at most 30 days.",
+    "The billing service is owned by Priya Raman.",
+]
 _weights = st.floats(-30, 30, allow_nan=False)
 _candidates = st.lists(
-    st.builds(cand, st.sampled_from(_SENTENCES), st.sampled_from(["a.md", "b.md"]),
-              st.integers(1, 9), cosine=st.floats(-1, 1), superseded=st.booleans()),
-    max_size=6)
+    st.builds(
+        cand,
+        st.sampled_from(_SENTENCES),
+        st.sampled_from(["a.md", "b.md"]),
+        st.integers(1, 9),
+        cosine=st.floats(-1, 1),
+        superseded=st.booleans(),
+    ),
+    max_size=6,
+)
 
 
 @settings(max_examples=60, deadline=None)
 @given(
     texts=st.lists(st.sampled_from(_SENTENCES), min_size=1, max_size=4),
     cands=st.lists(_candidates, min_size=4, max_size=4),
-    coef=st.lists(st.lists(_weights, min_size=len(SIGNALS), max_size=len(SIGNALS)),
-                  min_size=3, max_size=3),
+    coef=st.lists(
+        st.lists(_weights, min_size=len(SIGNALS), max_size=len(SIGNALS)), min_size=3, max_size=3
+    ),
     intercept=st.lists(_weights, min_size=3, max_size=3),
     judged=st.sampled_from([None, "supported", "contradicted", "unverifiable"]),
 )
 def test_every_verdict_is_a_label_with_a_score_in_the_unit_interval(
-    texts: list[str], cands: list[list[Candidate]], coef: list[list[float]],
-    intercept: list[float], judged: str | None,
+    texts: list[str],
+    cands: list[list[Candidate]],
+    coef: list[list[float]],
+    intercept: list[float],
+    judged: str | None,
 ) -> None:
     n = len(SIGNALS)
     scorer = Scorer(SIGNALS, np.zeros(n), np.ones(n), np.array(coef), np.array(intercept))

@@ -98,19 +98,23 @@ def test_every_input_route_gives_the_same_result(cwd: Path, how: str) -> None:
 # -- exit 2 ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("args, stdin, says", [
-    (["   "], None, "empty"),
-    ([], "", "empty"),
-    (["-"], " \n\t\n", "empty"),
-    (["--file", "missing.md"], None, "missing.md"),
-    (["--file", "latin1.md"], None, "UTF-8"),
-    (["--file", "empty.md"], None, "empty"),
-    ([SUPPORTED, "--block", "contradicted,bogus"], None, "bogus"),
-    ([SUPPORTED, "--block", "supported;error"], None, "supported;error"),
-    ([SUPPORTED, "--out", "no/such/folder/report.json"], None, "report.json"),
-])
-def test_bad_input_exits_2_with_one_line(cwd: Path, args: list[str], stdin: str | None,
-                                         says: str) -> None:
+@pytest.mark.parametrize(
+    "args, stdin, says",
+    [
+        (["   "], None, "empty"),
+        ([], "", "empty"),
+        (["-"], " \n\t\n", "empty"),
+        (["--file", "missing.md"], None, "missing.md"),
+        (["--file", "latin1.md"], None, "UTF-8"),
+        (["--file", "empty.md"], None, "empty"),
+        ([SUPPORTED, "--block", "contradicted,bogus"], None, "bogus"),
+        ([SUPPORTED, "--block", "supported;error"], None, "supported;error"),
+        ([SUPPORTED, "--out", "no/such/folder/report.json"], None, "report.json"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(
+    cwd: Path, args: list[str], stdin: str | None, says: str
+) -> None:
     (cwd / "latin1.md").write_bytes("caf\xe9 au lait.\n".encode("latin-1"))
     (cwd / "empty.md").write_bytes(b"")
     res = run(*args, input=stdin)
@@ -126,14 +130,17 @@ def test_an_unreadable_file_exits_2(cwd: Path, monkeypatch: pytest.MonkeyPatch) 
     assert "locked.md" in one_line_error(res)
 
 
-@pytest.mark.parametrize("args", [
-    [SUPPORTED, "--file", "answer.md"],
-    ["--file", "."],
-    [SUPPORTED, "--json", "--format", "md"],
-    [SUPPORTED, "--format", "pdf"],
-    [SUPPORTED, "--max-blocking", "-1"],
-    [SUPPORTED, "--context", "no-such-context.txt"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        [SUPPORTED, "--file", "answer.md"],
+        ["--file", "."],
+        [SUPPORTED, "--json", "--format", "md"],
+        [SUPPORTED, "--format", "pdf"],
+        [SUPPORTED, "--max-blocking", "-1"],
+        [SUPPORTED, "--context", "no-such-context.txt"],
+    ],
+)
 def test_usage_errors_exit_2_and_print_no_result(cwd: Path, args: list[str]) -> None:
     (cwd / "answer.md").write_text(SUPPORTED, encoding="utf-8")
     res = run(*args)
@@ -141,8 +148,9 @@ def test_usage_errors_exit_2_and_print_no_result(cwd: Path, args: list[str]) -> 
     assert res.stdout == "" and res.stderr.strip()
 
 
-def test_a_missing_index_exits_2_and_says_how_to_build_one(tmp_path: Path,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_missing_index_exits_2_and_says_how_to_build_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     for args in ([SUPPORTED], [SUPPORTED, "--index", "elsewhere"]):
         res = run(*args)
@@ -192,8 +200,9 @@ def _decision(fmt: str, out: str) -> str:
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_a_failing_check_exits_3_and_is_never_shown_as_pass(cwd: Path, broken_scorer: None,
-                                                           fmt: str) -> None:
+def test_a_failing_check_exits_3_and_is_never_shown_as_pass(
+    cwd: Path, broken_scorer: None, fmt: str
+) -> None:
     # a lenient policy, to be sure it is the error and not the policy that blocks
     res = run(SUPPORTED, "--format", fmt, "--block", "contradicted", "--max-blocking", "9")
     assert res.exit_code == 3, res.output
@@ -206,7 +215,8 @@ def test_a_failing_check_exits_3_and_is_never_shown_as_pass(cwd: Path, broken_sc
 
 
 def test_the_other_claims_keep_their_verdicts_when_one_errors(
-        cwd: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cwd: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from checks.scorer import default_scorer
 
     real = default_scorer()
@@ -228,7 +238,8 @@ def test_the_other_claims_keep_their_verdicts_when_one_errors(
 
 
 def test_a_crash_outside_the_cascade_exits_3_with_one_line(
-        cwd: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cwd: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def crash(text: str) -> Any:
         raise RuntimeError("extractor crashed")
 
@@ -303,8 +314,9 @@ def test_json_has_the_keys_design_md_fixes(cwd: Path) -> None:
             assert {"source", "start_line", "end_line", "quote", "chunk_id"} <= set(ev)
             assert isinstance(ev["start_line"], int) and isinstance(ev["end_line"], int)
             assert 1 <= ev["start_line"] <= ev["end_line"]
-            assert not Path(ev["source"]).is_absolute() and (cwd / "corpus" / ev["source"]
-                                                            ).is_file()
+            assert (
+                not Path(ev["source"]).is_absolute() and (cwd / "corpus" / ev["source"]).is_file()
+            )
     assert [c["id"] for c in data["claims"]] == ["c1", "c2"]
     assert run(f"{SUPPORTED} {CONTRADICTED}", "--format", "json").stdout == res.stdout
 
@@ -329,7 +341,8 @@ def test_out_replaces_an_old_report_whole(cwd: Path) -> None:
 
 
 def test_a_failed_write_leaves_the_old_report_and_no_temp_file(
-        cwd: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cwd: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (cwd / "report.json").write_text("old\n", encoding="utf-8")
 
     def no_space(self: Path, target: Any) -> Path:
@@ -349,9 +362,11 @@ def test_a_failed_write_leaves_the_old_report_and_no_temp_file(
 def test_context_mode_needs_no_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)  # no .verify/index here
     (tmp_path / "shown.txt").write_text(
-        "Release notes.\nThe gateway listens on port 8443 for HTTPS traffic.\n", encoding="utf-8")
-    (tmp_path / "other.txt").write_text("Audit logs are kept for four hundred days.\n",
-                                        encoding="utf-8")
+        "Release notes.\nThe gateway listens on port 8443 for HTTPS traffic.\n", encoding="utf-8"
+    )
+    (tmp_path / "other.txt").write_text(
+        "Audit logs are kept for four hundred days.\n", encoding="utf-8"
+    )
     ctx = ["--context", "shown.txt", "--context", "other.txt", "--embedder", FAKE_EMBEDDER]
     ok = run(SUPPORTED, *ctx, "--json")
     assert ok.exit_code == 0, ok.output
@@ -367,8 +382,9 @@ def test_context_mode_needs_no_index(tmp_path: Path, monkeypatch: pytest.MonkeyP
 
 
 def _pyproject(cwd: Path, body: str) -> None:
-    (cwd / "pyproject.toml").write_text(f"[project]\nname = 'x'\n\n[tool.verify]\n{body}\n",
-                                        encoding="utf-8")
+    (cwd / "pyproject.toml").write_text(
+        f"[project]\nname = 'x'\n\n[tool.verify]\n{body}\n", encoding="utf-8"
+    )
 
 
 def test_config_block_list_lets_an_unverifiable_claim_pass(cwd: Path) -> None:
@@ -394,13 +410,16 @@ def test_max_blocking_tolerates_that_many(cwd: Path) -> None:
     assert run(f"{CONTRADICTED} {UNRELATED}").exit_code == 1
 
 
-@pytest.mark.parametrize("body, says", [
-    ('blok = ["contradicted"]', "blok"),
-    ('block = "contradicted"', "block"),
-    ('block = ["contradicted", "maybe"]', "maybe"),
-    ("support_threshold = 'high'", "support_threshold"),
-    ("[[broken", "pyproject.toml"),
-])
+@pytest.mark.parametrize(
+    "body, says",
+    [
+        ('blok = ["contradicted"]', "blok"),
+        ('block = "contradicted"', "block"),
+        ('block = ["contradicted", "maybe"]', "maybe"),
+        ("support_threshold = 'high'", "support_threshold"),
+        ("[[broken", "pyproject.toml"),
+    ],
+)
 def test_a_bad_config_exits_2(cwd: Path, body: str, says: str) -> None:
     _pyproject(cwd, body)
     res = run(SUPPORTED)

@@ -28,21 +28,32 @@ from verify.checker import Checker
 from verify.config import Config
 
 CORPUS = {
-    "gateway.md": ("Gateway", ["The upload gateway listens on port 8443.",
-                               "Health checks are served on port 9100."]),
-    "retention.md": ("Retention", ["Raw uploads are kept for 14 days.",
-                                   "Audit logs are retained for 400 days."]),
-    "owners.md": ("Owners", ["The billing service is owned by Priya Raman.",
-                             "The search cluster has 12 nodes."]),
-    "operations.md": ("Operations", ["The transcoder runs 6 workers.",
-                                     "The nightly backup starts at 02:00 UTC."]),
+    "gateway.md": (
+        "Gateway",
+        ["The upload gateway listens on port 8443.", "Health checks are served on port 9100."],
+    ),
+    "retention.md": (
+        "Retention",
+        ["Raw uploads are kept for 14 days.", "Audit logs are retained for 400 days."],
+    ),
+    "owners.md": (
+        "Owners",
+        ["The billing service is owned by Priya Raman.", "The search cluster has 12 nodes."],
+    ),
+    "operations.md": (
+        "Operations",
+        ["The transcoder runs 6 workers.", "The nightly backup starts at 02:00 UTC."],
+    ),
 }
 SENTENCES = [s for _, body in CORPUS.values() for s in body]
 WITH_NUMBERS = [s for s in SENTENCES if re.search(r"\d", s)]
 VOCABULARY = {w.lower() for s in SENTENCES for w in re.findall(r"[A-Za-z]+", s)}
 
-SETTINGS = settings(max_examples=12, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+SETTINGS = settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 
 def write_corpus(root: Path, extra: dict[str, str] | None = None) -> Path:
@@ -93,10 +104,13 @@ def test_every_corpus_sentence_is_supported(world: World) -> None:
 
 @pytest.mark.model
 @SETTINGS
-@given(st.lists(st.sampled_from(SENTENCES), min_size=1, max_size=4, unique=True),
-       st.sampled_from([" ", "\n", "\n\n", "\n- "]))
-def test_verbatim_corpus_sentences_are_supported_in_any_mix(world: World, picked: list[str],
-                                                            sep: str) -> None:
+@given(
+    st.lists(st.sampled_from(SENTENCES), min_size=1, max_size=4, unique=True),
+    st.sampled_from([" ", "\n", "\n\n", "\n- "]),
+)
+def test_verbatim_corpus_sentences_are_supported_in_any_mix(
+    world: World, picked: list[str], sep: str
+) -> None:
     outcome = world.checker.check_text(sep.join(picked))
     assert [v.claim.text for v in outcome.verdicts] == picked
     assert labels(outcome) == ["supported"] * len(picked), [v.reason for v in outcome.verdicts]
@@ -115,7 +129,7 @@ def renumbered(draw: st.DrawFn) -> tuple[str, str, int, int]:
     numbers = list(re.finditer(r"\d+", sentence))
     m = draw(st.sampled_from(numbers))
     new = draw(st.integers(0, 99_999).filter(lambda n: n != int(m.group())))
-    changed = sentence[: m.start()] + str(new) + sentence[m.end():]
+    changed = sentence[: m.start()] + str(new) + sentence[m.end() :]
     return sentence, changed, m.start(), m.start() + len(str(new))
 
 
@@ -123,7 +137,8 @@ def renumbered(draw: st.DrawFn) -> tuple[str, str, int, int]:
 @SETTINGS
 @given(renumbered())
 def test_changing_a_number_makes_the_claim_not_supported(
-        world: World, case: tuple[str, str, int, int]) -> None:
+    world: World, case: tuple[str, str, int, int]
+) -> None:
     _, changed, start, end = case
     outcome = world.checker.check_text(changed)
     touched = [v for v in outcome.verdicts if v.claim.start <= start and end <= v.claim.end]
@@ -135,51 +150,78 @@ def test_changing_a_number_makes_the_claim_not_supported(
 
 # -- adding unrelated documents never flips a supported claim ----------------------------------
 
-_UNRELATED_WORDS = st.sampled_from([
-    "tomato", "basil", "orchid", "greenhouse", "compost", "sourdough", "glacier", "comet",
-    "violin", "harbour", "lighthouse", "marathon", "pottery", "falcon", "meadow", "saffron",
-]).filter(lambda w: w not in VOCABULARY)
+_UNRELATED_WORDS = st.sampled_from(
+    [
+        "tomato",
+        "basil",
+        "orchid",
+        "greenhouse",
+        "compost",
+        "sourdough",
+        "glacier",
+        "comet",
+        "violin",
+        "harbour",
+        "lighthouse",
+        "marathon",
+        "pottery",
+        "falcon",
+        "meadow",
+        "saffron",
+    ]
+).filter(lambda w: w not in VOCABULARY)
 _RANDOM_WORDS = st.text("abcdefghijklmnopqrstuvwxyz", min_size=4, max_size=9).filter(
-    lambda w: w not in VOCABULARY)
+    lambda w: w not in VOCABULARY
+)
 
 
 @st.composite
 def unrelated_sentence(draw: st.DrawFn) -> str:
     a, b = draw(_UNRELATED_WORDS), draw(st.one_of(_UNRELATED_WORDS, _RANDOM_WORDS))
     n = draw(st.integers(1, 5000))
-    template = draw(st.sampled_from([
-        "The {a} near the {b} needs {n} litres of water.",
-        "Every {a} in the {b} weighs {n} grams.",
-        "Our {a} club meets {n} times beside the {b}.",
-        "{A} and {b} grow well after {n} hours of sunlight.",
-    ]))
+    template = draw(
+        st.sampled_from(
+            [
+                "The {a} near the {b} needs {n} litres of water.",
+                "Every {a} in the {b} weighs {n} grams.",
+                "Our {a} club meets {n} times beside the {b}.",
+                "{A} and {b} grow well after {n} hours of sunlight.",
+            ]
+        )
+    )
     return template.format(a=a, A=a.capitalize(), b=b, n=n)
 
 
 unrelated_documents = st.dictionaries(
     st.sampled_from(["garden.md", "kitchen.md", "sky.md", "club.md", "notes/misc.md"]),
     st.lists(unrelated_sentence(), min_size=1, max_size=4).map(
-        lambda xs: "# Notes\n\n" + "\n\n".join(xs) + "\n"),
-    min_size=1, max_size=3)
+        lambda xs: "# Notes\n\n" + "\n\n".join(xs) + "\n"
+    ),
+    min_size=1,
+    max_size=3,
+)
 
 
 @pytest.mark.model
 @settings(SETTINGS, max_examples=5)
 @given(unrelated_documents)
 def test_adding_unrelated_documents_never_flips_a_supported_claim(
-        world: World, extra: dict[str, str]) -> None:
+    world: World, extra: dict[str, str]
+) -> None:
     with tempfile.TemporaryDirectory(prefix="verify-props-") as tmp:
         root = Path(tmp)
-        retrieval.build_index([write_corpus(root / "corpus", extra)], root / "index",
-                              world.embedder)
+        retrieval.build_index(
+            [write_corpus(root / "corpus", extra)], root / "index", world.embedder
+        )
         checker, index = checker_for(root / "index", world.embedder)
         try:
             outcome = checker.check_text(" ".join(world.supported_alone))
         finally:
             index.close()
             shutil.rmtree(root / "index", ignore_errors=True)
-    flipped = [(v.claim.text, v.label, v.reason) for v in outcome.verdicts
-               if v.label != "supported"]
+    flipped = [
+        (v.claim.text, v.label, v.reason) for v in outcome.verdicts if v.label != "supported"
+    ]
     assert not flipped
 
 
@@ -189,8 +231,10 @@ _phrases = st.one_of(
     st.sampled_from(SENTENCES),
     renumbered().map(lambda case: case[1]),
     unrelated_sentence(),
-    st.builds(lambda s: s.replace(" is ", " is not ").replace(" are ", " are never "),
-              st.sampled_from(SENTENCES)),
+    st.builds(
+        lambda s: s.replace(" is ", " is not ").replace(" are ", " are never "),
+        st.sampled_from(SENTENCES),
+    ),
     st.builds(lambda s: "All " + s[0].lower() + s[1:], st.sampled_from(SENTENCES)),
 )
 
@@ -217,8 +261,10 @@ _separators = st.sampled_from([" ", "\n", "\n\n", "\n- ", "\n1. ", "  ", "\n> "]
 def test_extraction_never_loses_or_invents_text(parts: list[tuple[str, str]]) -> None:
     text = "".join(sep + s for s, sep in parts)
     result = extract_claims(text)
-    spans = sorted([(c.start, c.end, c.text) for c in result.claims]
-                   + [(s.start, s.end, s.text) for s in result.skipped])
+    spans = sorted(
+        [(c.start, c.end, c.text) for c in result.claims]
+        + [(s.start, s.end, s.text) for s in result.skipped]
+    )
     end = 0
     for start, stop, piece in spans:  # exact, ordered, never overlapping
         assert end <= start < stop <= len(text) and piece == text[start:stop]

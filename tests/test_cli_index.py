@@ -234,7 +234,8 @@ def test_every_command_has_help() -> None:
     assert cli.help and run("--help").exit_code == 0
     commands = _commands(cli)
     assert {"index", "search", "check", "bench", "run", "demo", "gate", "usage"} <= {
-        p[0] for p, _ in commands}
+        p[0] for p, _ in commands
+    }
     for path, command in commands:
         assert (command.help or "").strip(), f"`verify {' '.join(path)}` has no help text"
         result = run(*path, "--help")

@@ -45,16 +45,20 @@ def _report_cases(request: pytest.FixtureRequest) -> Iterator[None]:
     total = sum(TRIED.values())
     detail = ", ".join(f"{k} {n}" for k, n in sorted(TRIED.items()))
     plugins = request.config.pluginmanager
-    reporter, capture = plugins.get_plugin("terminalreporter"), plugins.get_plugin(
-        "capturemanager")
+    reporter, capture = plugins.get_plugin("terminalreporter"), plugins.get_plugin("capturemanager")
     if reporter is not None and capture is not None:
         with capture.global_and_fixture_disabled():
             reporter.write_line(f"\nconfinement: {total} cases tried ({detail})")
 
 
 def test_the_suite_tries_at_least_100_cases() -> None:
-    planned = (len(REFUSED_PATHS) + len(FS_TRAPS) + len(ACCEPTED) + len(REFUSED_COMMANDS)
-               + 2 * HYPOTHESIS_EXAMPLES)
+    planned = (
+        len(REFUSED_PATHS)
+        + len(FS_TRAPS)
+        + len(ACCEPTED)
+        + len(REFUSED_COMMANDS)
+        + 2 * HYPOTHESIS_EXAMPLES
+    )
     assert planned >= MIN_CASES, planned
 
 
@@ -74,25 +78,67 @@ def _dotdot_cases() -> list[str]:
     return [*out, "a/../../b", "a/./../..", "../../../../../../etc/passwd", "..", "../"]
 
 
-_BAD_CHARS = ["\x00", "\x01", "\t", "\n", "\r", "\x1b", "\x7f", "\x85", "\u2028", "\u2029",
-              "\u202e", "\u200b", "\u200d", "\ufeff", "\ud800"]
+_BAD_CHARS = [
+    "\x00",
+    "\x01",
+    "\t",
+    "\n",
+    "\r",
+    "\x1b",
+    "\x7f",
+    "\x85",
+    "\u2028",
+    "\u2029",
+    "\u202e",
+    "\u200b",
+    "\u200d",
+    "\ufeff",
+    "\ud800",
+]
 
 REFUSED_PATHS: list[str] = [
     *_dotdot_cases(),
     # absolute, home
-    "/etc/passwd", "/tmp/x.md", "//x", "/", "/./x", "~", "~/x.md", "~root/.bashrc",
+    "/etc/passwd",
+    "/tmp/x.md",
+    "//x",
+    "/",
+    "/./x",
+    "~",
+    "~/x.md",
+    "~root/.bashrc",
     # control and invisible characters, at the start, inside and at the end of a name
     *[p for ch in _BAD_CHARS for p in (f"{ch}x.md", f"no{ch}tes/x.md", f"x.md{ch}")],
     # backslashes
-    "a\\b.md", "..\\x.md", "\\etc\\passwd", "C:\\x.md",
+    "a\\b.md",
+    "..\\x.md",
+    "\\etc\\passwd",
+    "C:\\x.md",
     # over-long names and paths (bytes, not characters)
-    "a" * 256, "d/" + "é" * 128, "😀" * 64, "a/" * 513 + "x", ("é" * 100 + "/") * 6 + "x",
+    "a" * 256,
+    "d/" + "é" * 128,
+    "😀" * 64,
+    "a/" * 513 + "x",
+    ("é" * 100 + "/") * 6 + "x",
     # nothing to write
-    "", ".", "./", "./.",
+    "",
+    ".",
+    "./",
+    "./.",
     # version control and tool folders, in any case and with the dots Windows drops
-    ".git", ".git/config", ".GIT/hooks/pre-commit", ".Git/HEAD", "sub/.git/config",
-    ".git./config", ".git /config", ".git../x", "x/.HG/y", ".svn/entries", ".verify/ledger.db",
-    ".ssh/authorized_keys", ".\u017fsh/authorized_keys",  # long s casefolds to s
+    ".git",
+    ".git/config",
+    ".GIT/hooks/pre-commit",
+    ".Git/HEAD",
+    "sub/.git/config",
+    ".git./config",
+    ".git /config",
+    ".git../x",
+    "x/.HG/y",
+    ".svn/entries",
+    ".verify/ledger.db",
+    ".ssh/authorized_keys",
+    ".\u017fsh/authorized_keys",  # long s casefolds to s
 ]
 
 
@@ -152,6 +198,7 @@ def _link(target: str | Callable[[Path, Path], Path], at: str) -> Setup:
         dest = target(ws, outside) if callable(target) else Path(target)
         (ws / at).parent.mkdir(parents=True, exist_ok=True)
         (ws / at).symlink_to(dest)
+
     return setup
 
 
@@ -172,6 +219,7 @@ def _files(*rels: str) -> Setup:
                 (ws / rel).mkdir(exist_ok=True)
             else:
                 (ws / rel).write_text("existing\n", encoding="utf-8")
+
     return setup
 
 
@@ -194,8 +242,10 @@ FS_TRAPS: dict[str, tuple[Setup, str]] = {
     "case twin folder": (_files("Notes/a.md"), "notes/b.md"),
     "case twin file": (_files("README.md"), "readme.md"),
     "case twin, upper": (_files("docs/x.md"), "DOCS/y.md"),
-    "normalisation twin": (_files(unicodedata.normalize("NFC", "café.md")),
-                           unicodedata.normalize("NFD", "café.md")),
+    "normalisation twin": (
+        _files(unicodedata.normalize("NFC", "café.md")),
+        unicodedata.normalize("NFD", "café.md"),
+    ),
     "file used as folder": (_files("a.txt"), "a.txt/b.md"),
     "file used as folder, deep": (_files("a/b.txt"), "a/b.txt/c/d.md"),
     "folder as target": (_files("d/"), "d"),
@@ -204,8 +254,7 @@ FS_TRAPS: dict[str, tuple[Setup, str]] = {
 
 
 @pytest.mark.parametrize("name", list(FS_TRAPS))
-def test_write_refuses_what_is_on_disk(world: tuple[Path, Path], tmp_path: Path,
-                                       name: str) -> None:
+def test_write_refuses_what_is_on_disk(world: tuple[Path, Path], tmp_path: Path, name: str) -> None:
     TRIED["write refused (disk)"] += 1
     ws, outside = world
     setup, rel = FS_TRAPS[name]
@@ -219,11 +268,19 @@ def test_write_refuses_what_is_on_disk(world: tuple[Path, Path], tmp_path: Path,
     assert sorted(p.name for p in outside.iterdir()) == ["secret.txt"]
 
 
-@pytest.mark.parametrize("name", ["folder link out", "file link out", "dangling link out",
-                                  "hard link to outside", "file used as folder"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "folder link out",
+        "file link out",
+        "dangling link out",
+        "hard link to outside",
+        "file used as folder",
+    ],
+)
 def test_the_write_itself_refuses_links_raced_in_after_the_check(
-        world: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        name: str) -> None:
+    world: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
     """Were the checks of ``resolve`` passed (a link swapped in just after them), the write
     still does not follow links: every folder is entered O_NOFOLLOW."""
     TRIED["write refused (race)"] += 1
@@ -235,8 +292,7 @@ def test_the_write_itself_refuses_links_raced_in_after_the_check(
     assert (outside / "secret.txt").read_text(encoding="utf-8") == SECRET
 
 
-def test_content_that_is_not_unicode_is_refused(world: tuple[Path, Path],
-                                                tmp_path: Path) -> None:
+def test_content_that_is_not_unicode_is_refused(world: tuple[Path, Path], tmp_path: Path) -> None:
     TRIED["write refused (content)"] += 2
     ws, _ = world
     before = snapshot(tmp_path)
@@ -249,10 +305,24 @@ def test_content_that_is_not_unicode_is_refused(world: tuple[Path, Path],
 
 # -- write_file: ordinary paths are written, inside, exactly ---------------------------------
 
-ACCEPTED = ["notes.md", "notes/upload-limit.md", "a/b/c/d/e.txt", "./x.md", "a//b.md",
-            "docs/v1.2/read.me", "-dash.md", "..hidden-but-fine", "x..y", "a/~tilde/x",
-            "UPPER/lower.MD", "é/ü.md", "a" * 255, ".gitignore", "git/x.md",
-            "sp ace/x y.md"]
+ACCEPTED = [
+    "notes.md",
+    "notes/upload-limit.md",
+    "a/b/c/d/e.txt",
+    "./x.md",
+    "a//b.md",
+    "docs/v1.2/read.me",
+    "-dash.md",
+    "..hidden-but-fine",
+    "x..y",
+    "a/~tilde/x",
+    "UPPER/lower.MD",
+    "é/ü.md",
+    "a" * 255,
+    ".gitignore",
+    "git/x.md",
+    "sp ace/x y.md",
+]
 
 
 def assert_written_inside(ws: Path, outside: Path, rel: str, content: str) -> None:
@@ -281,13 +351,17 @@ def test_write_replaces_an_existing_file_in_place(world: tuple[Path, Path]) -> N
 
 
 HYPOTHESIS_EXAMPLES = 40
-_NAME = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-",
-                min_size=1, max_size=12)
+_NAME = st.text(
+    alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-",
+    min_size=1,
+    max_size=12,
+)
 _REL = st.lists(_NAME, min_size=1, max_size=4).map("/".join)
 
 
-@settings(max_examples=HYPOTHESIS_EXAMPLES, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=HYPOTHESIS_EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(rel=_REL, content=st.text(max_size=300))
 def test_any_ordinary_nested_path_is_written_only_inside(rel: str, content: str) -> None:
     TRIED["write accepted (hypothesis)"] += 1
@@ -300,8 +374,11 @@ def test_any_ordinary_nested_path_is_written_only_inside(rel: str, content: str)
 
 
 @settings(max_examples=HYPOTHESIS_EXAMPLES, deadline=None)
-@given(rel=_REL, bad=st.sampled_from(["..", "/", "~", "\\", "\x00", "\n", "\u202e", ".git",
-                                      ".GIT"]), where=st.integers(0, 4))
+@given(
+    rel=_REL,
+    bad=st.sampled_from(["..", "/", "~", "\\", "\x00", "\n", "\u202e", ".git", ".GIT"]),
+    where=st.integers(0, 4),
+)
 def test_any_path_with_a_forbidden_piece_is_refused(rel: str, bad: str, where: int) -> None:
     TRIED["write refused (hypothesis)"] += 1
     parts = rel.split("/")
@@ -324,14 +401,20 @@ def test_any_path_with_a_forbidden_piece_is_refused(rel: str, bad: str, where: i
 
 
 def test_the_runner_refuses_an_escaping_write_before_anything_runs(
-        world: tuple[Path, Path], tmp_path: Path) -> None:
+    world: tuple[Path, Path], tmp_path: Path
+) -> None:
     TRIED["write refused (runner)"] += 3
     ws, outside = world
     (ws / "link").symlink_to(outside)
-    backend = ScriptedBackend([write("../outside/x.md", "x\n"), write("link/x.md", "x\n"),
-                               write("/tmp/x.md", "x\n")])
-    gate = ActionGate(Checker(ScriptedCascade(), GatePolicy()), Workspace(ws),
-                      allow_commands=[], embedder=HashEmbedder())
+    backend = ScriptedBackend(
+        [write("../outside/x.md", "x\n"), write("link/x.md", "x\n"), write("/tmp/x.md", "x\n")]
+    )
+    gate = ActionGate(
+        Checker(ScriptedCascade(), GatePolicy()),
+        Workspace(ws),
+        allow_commands=[],
+        embedder=HashEmbedder(),
+    )
     before = snapshot(tmp_path)
     result = AgentRunner(backend, gate, Workspace(ws), samples=0, max_steps=3).run("t")
     assert [s.executed for s in result.steps] == [False, False, False]
@@ -345,20 +428,45 @@ ALLOW = ["echo", "cat", "touch", "ls", "env", "printenv", "sleep", "yes", "pytho
 
 REFUSED_COMMANDS: list[list[str]] = [
     # not on the allowlist (or only a near miss of an allowed name)
-    ["rm", "-rf", "."], ["sh", "-c", "echo hi"], ["bash"], ["curl", "example.com"],
-    ["python", "-V"], ["ECHO", "hi"], ["echo ", "hi"], [" echo", "hi"], [""], ["echo\x00"],
-    ["sudo", "echo"], ["env2"],
+    ["rm", "-rf", "."],
+    ["sh", "-c", "echo hi"],
+    ["bash"],
+    ["curl", "example.com"],
+    ["python", "-V"],
+    ["ECHO", "hi"],
+    ["echo ", "hi"],
+    [" echo", "hi"],
+    [""],
+    ["echo\x00"],
+    ["sudo", "echo"],
+    ["env2"],
     # a program given with a path, even an allowed one
-    ["/bin/ls"], ["/usr/bin/echo", "hi"], ["./echo"], ["../bin/echo"], ["bin/echo"],
+    ["/bin/ls"],
+    ["/usr/bin/echo", "hi"],
+    ["./echo"],
+    ["../bin/echo"],
+    ["bin/echo"],
     ["~/echo"],
     # arguments that point outside the workspace
-    ["cat", "/etc/passwd"], ["cat", "../x"], ["cat", "a/../../x"], ["cat", "~/.ssh/id_rsa"],
-    ["cat", "~root"], ["ls", "--file=/etc/x"], ["ls", "--dir=../.."], ["cat", "-f/etc/passwd"],
-    ["ls", "-I../x"], ["touch", "x:/tmp/owned"], ["echo", "key=/etc/shadow"],
-    ["cat", "x", "/etc/hostname"], ["ls", "--ignore=a,../b"], ["cat", "/"],
-    ["cat", "a\x00b"], ["echo", "x" * 5000],
+    ["cat", "/etc/passwd"],
+    ["cat", "../x"],
+    ["cat", "a/../../x"],
+    ["cat", "~/.ssh/id_rsa"],
+    ["cat", "~root"],
+    ["ls", "--file=/etc/x"],
+    ["ls", "--dir=../.."],
+    ["cat", "-f/etc/passwd"],
+    ["ls", "-I../x"],
+    ["touch", "x:/tmp/owned"],
+    ["echo", "key=/etc/shadow"],
+    ["cat", "x", "/etc/hostname"],
+    ["ls", "--ignore=a,../b"],
+    ["cat", "/"],
+    ["cat", "a\x00b"],
+    ["echo", "x" * 5000],
     # no arguments at all, or too many
-    [], ["echo", *["a"] * 64],
+    [],
+    ["echo", *["a"] * 64],
 ]
 
 
@@ -386,9 +494,11 @@ def test_a_refused_command_never_runs(tmp_path: Path) -> None:
 
 
 @settings(max_examples=HYPOTHESIS_EXAMPLES, deadline=None)
-@given(prefix=st.sampled_from(["", "--out=", "-o", "x:", "a,", "k="]),
-       escape=st.sampled_from(["/", "../", "~/", "a/../../"]),
-       tail=st.text(alphabet="abcxyz/._-", max_size=20))
+@given(
+    prefix=st.sampled_from(["", "--out=", "-o", "x:", "a,", "k="]),
+    escape=st.sampled_from(["/", "../", "~/", "a/../../"]),
+    tail=st.text(alphabet="abcxyz/._-", max_size=20),
+)
 def test_any_argument_pointing_outside_is_refused(prefix: str, escape: str, tail: str) -> None:
     TRIED["command refused (hypothesis)"] += 1
     with pytest.raises(ConfinementError):
@@ -439,8 +549,10 @@ def test_the_timeout_also_kills_what_the_command_started(tmp_path: Path) -> None
     runner (the whole process group is killed)."""
     TRIED["command run"] += 1
     ws = tmp_path / "ws"
-    code = ("import subprocess; p = subprocess.Popen(['sleep', '60']); "
-            "open('child.pid', 'w').write(str(p.pid)); print('started', flush=True)")
+    code = (
+        "import subprocess; p = subprocess.Popen(['sleep', '60']); "
+        "open('child.pid', 'w').write(str(p.pid)); print('started', flush=True)"
+    )
     t0 = time.monotonic()
     res = run_command(["python3", "-c", code], ALLOW, ws, timeout=2)
     assert time.monotonic() - t0 < 15
@@ -487,8 +599,12 @@ def test_an_allowed_command_through_the_runner_runs_in_the_workspace(tmp_path: P
     TRIED["command run"] += 1
     ws = tmp_path / "ws"
     backend = ScriptedBackend([command("touch", "made.txt", reason="")])
-    gate = ActionGate(Checker(ScriptedCascade(), GatePolicy()), Workspace(ws),
-                      allow_commands=["touch"], embedder=HashEmbedder())
+    gate = ActionGate(
+        Checker(ScriptedCascade(), GatePolicy()),
+        Workspace(ws),
+        allow_commands=["touch"],
+        embedder=HashEmbedder(),
+    )
     result = AgentRunner(backend, gate, Workspace(ws), samples=0, max_steps=1).run("t")
     assert result.steps[0].executed and (ws / "made.txt").is_file()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ws"]

@@ -55,8 +55,9 @@ class _Reader:
         self.i = 0
 
     def ws(self, newlines: bool) -> None:
-        while self.i < len(self.s) and (self.s[self.i] in " \t" or
-                                        (newlines and self.s[self.i] in "\r\n")):
+        while self.i < len(self.s) and (
+            self.s[self.i] in " \t" or (newlines and self.s[self.i] in "\r\n")
+        ):
             self.i += 1
 
     def peek(self) -> str:
@@ -70,7 +71,7 @@ class _Reader:
         e = self.s[self.i]
         self.i += 1
         if e == "x":
-            code = self.s[self.i:self.i + 2]
+            code = self.s[self.i : self.i + 2]
             self.i += 2
             return chr(int(code, 16))
         return {"n": "\n", "t": "\t", "r": "\r"}.get(e, e)
@@ -82,7 +83,7 @@ class _Reader:
             if not self.peek():
                 return out
             m = re.compile(r"[a-zA-Z0-9_-]+\s*::=").match(self.s, self.i)
-            assert m, f"rule expected at {self.s[self.i:self.i + 30]!r}"
+            assert m, f"rule expected at {self.s[self.i : self.i + 30]!r}"
             name = m.group(0).split("::=")[0].strip()
             self.i = m.end()
             out[name] = self.alternatives(nested=False)
@@ -130,7 +131,7 @@ class _Reader:
                 self.i += 1
             else:
                 m = re.compile(r"[a-zA-Z0-9_-]+").match(self.s, self.i)
-                assert m, f"unexpected {self.s[self.i:self.i + 20]!r}"
+                assert m, f"unexpected {self.s[self.i : self.i + 20]!r}"
                 self.i = m.end()
                 node = ("ref", m.group(0))
             items.append(self.quantified(node))
@@ -150,7 +151,7 @@ class _Reader:
 
 
 # characters a model may emit: ASCII, accents, symbols, emoji, separators, DEL
-POOL = [chr(c) for c in range(0x20, 0x7F)] + list("\x7féü€ß中😀\u00a0\u2028\t\n\\\"")
+POOL = [chr(c) for c in range(0x20, 0x7F)] + list('\x7féü€ß中😀\u00a0\u2028\t\n\\"')
 
 
 def sample(rules: dict[str, Node], rng: random.Random, start: str = "root") -> str:
@@ -199,8 +200,18 @@ ACTION_RULES = _Reader(ACTION_GRAMMAR).rules()
 
 
 def test_the_sampler_reads_the_action_grammar() -> None:
-    assert set(ACTION_RULES) == {"root", "answer", "search", "write", "command", "long",
-                                 "short", "path", "char", "ws"}
+    assert set(ACTION_RULES) == {
+        "root",
+        "answer",
+        "search",
+        "write",
+        "command",
+        "long",
+        "short",
+        "path",
+        "char",
+        "ws",
+    }
     rng = random.Random(7)
     kinds = {json.loads(sample(ACTION_RULES, rng))["action"] for _ in range(200)}
     assert kinds == {"answer", "search", "write_file", "run_command"}
@@ -231,8 +242,7 @@ def test_the_property_catches_a_grammar_that_admits_unparseable_output() -> None
 
 @pytest.fixture(scope="module")
 def vocab() -> Iterator[Any]:
-    model = llama_cpp.Llama(model_path=str(bundled_model_path()), vocab_only=True,
-                            verbose=False)
+    model = llama_cpp.Llama(model_path=str(bundled_model_path()), vocab_only=True, verbose=False)
     yield model._model.vocab
     model.close()
 
@@ -256,6 +266,7 @@ def test_the_action_grammar_compiles_in_llama_cpp(vocab: Any) -> None:
 
 def _longest(kind: str, char: str) -> str:
     """The longest ``kind`` action the grammar admits, every free character being ``char``."""
+
     def bound(rule: str) -> int:
         node = ACTION_RULES[rule][1][0][1][1]  # long/short/path ::= "\"" X{lo,hi} "\""
         assert node[0] == "rep", rule
@@ -266,7 +277,8 @@ def _longest(kind: str, char: str) -> str:
         "answer": {"text": char * long},
         "search": {"query": char * short},
         "write_file": {"path": "p" * path, "content": char * long, "reason": char * short},
-        "run_command": {"argv": [char * short] * 6, "reason": char * short}}
+        "run_command": {"argv": [char * short] * 6, "reason": char * short},
+    }
     body = bodies[kind]
     text = json.dumps({"action": kind, **body}, ensure_ascii=False)
     parse_action(text)  # it is an action
@@ -275,8 +287,9 @@ def _longest(kind: str, char: str) -> str:
 
 @pytest.mark.model
 @pytest.mark.parametrize("kind", ["answer", "write_file", "run_command"])
-def test_the_token_budget_covers_the_longest_action_the_grammar_admits(vocab: Any,
-                                                                       kind: str) -> None:
+def test_the_token_budget_covers_the_longest_action_the_grammar_admits(
+    vocab: Any, kind: str
+) -> None:
     budget = LlamaBackend(LlamaCppGenerator()).max_tokens
     for char in ("e", "\n", "é", "中", "😀"):  # "\n" is written as a two-character escape
         text = _longest(kind, char)
@@ -288,9 +301,11 @@ def test_the_token_budget_covers_the_longest_action_the_grammar_admits(vocab: An
 
 # -- the real SmolLM2, constrained by the grammar -----------------------------------------
 
-TASKS = [json.loads(line) for line in
-         (ROOT / "corpora" / "demo_tasks.jsonl").read_text(encoding="utf-8").splitlines()
-         if line.strip()]
+TASKS = [
+    json.loads(line)
+    for line in (ROOT / "corpora" / "demo_tasks.jsonl").read_text(encoding="utf-8").splitlines()
+    if line.strip()
+]
 CHOSEN = ["t1", "t3", "t4", "t5"]  # a size question, a port, who to page, a note to write
 
 
@@ -305,8 +320,9 @@ class Seen:
 
 
 @pytest.fixture(scope="module")
-def smollm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LlamaCppGenerator,
-                                                                      list[Seen]]]:
+def smollm(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[LlamaCppGenerator, list[Seen]]]:
     """The bundled SmolLM2, with a spy on llama.cpp's own completion call."""
     gen = LlamaCppGenerator()
     gen.load()
@@ -315,7 +331,8 @@ def smollm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LlamaCppG
     formatter = llama_cpp.llama_chat_format.Jinja2ChatFormatter(
         template=llm.metadata["tokenizer.chat_template"],
         eos_token=llm.detokenize([llm.token_eos()], special=True).decode(),
-        bos_token=llm.detokenize([llm.token_bos()], special=True).decode())
+        bos_token=llm.detokenize([llm.token_bos()], special=True).decode(),
+    )
     seen: list[Seen] = []
 
     def spy(*args: Any, **kwargs: Any) -> Any:
@@ -326,11 +343,18 @@ def smollm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LlamaCppG
             return logits
 
         kwargs["logits_processor"] = llama_cpp.LogitsProcessorList(
-            [counting, *(kwargs.get("logits_processor") or [])])
+            [counting, *(kwargs.get("logits_processor") or [])]
+        )
         out = real(*args, **kwargs)
         prompt = formatter(messages=kwargs["messages"]).prompt
-        seen.append(Seen(dict(out["usage"]), out["choices"][0]["finish_reason"], count[0],
-                         len(llm.tokenize(prompt.encode(), add_bos=False, special=True))))
+        seen.append(
+            Seen(
+                dict(out["usage"]),
+                out["choices"][0]["finish_reason"],
+                count[0],
+                len(llm.tokenize(prompt.encode(), add_bos=False, special=True)),
+            )
+        )
         return out
 
     llm.create_chat_completion = spy
@@ -360,25 +384,35 @@ class _Watched(LlamaBackend):
 
 @pytest.mark.model
 def test_smollm2_under_the_grammar_always_proposes_a_parseable_action(
-        smollm: tuple[LlamaCppGenerator, list[Seen]], demo_hash_index: Index,
-        tmp_path: Path) -> None:
+    smollm: tuple[LlamaCppGenerator, list[Seen]], demo_hash_index: Index, tmp_path: Path
+) -> None:
     gen, seen = smollm
     seen.clear()
     backend = _Watched(gen)
     proposals = []
     with Ledger.open(tmp_path / "ledger.db") as ledger:
         for task in [t for t in TASKS if t["id"] in CHOSEN]:
-            gate = ActionGate(Checker(ScriptedCascade(), GatePolicy()),
-                              Workspace(tmp_path / "ws"), allow_commands=[],
-                              embedder=HashEmbedder())
-            runner = AgentRunner(backend, gate, Workspace(tmp_path / "ws"),
-                                 index=demo_hash_index, ledger=ledger, samples=0,
-                                 max_steps=1)
+            gate = ActionGate(
+                Checker(ScriptedCascade(), GatePolicy()),
+                Workspace(tmp_path / "ws"),
+                allow_commands=[],
+                embedder=HashEmbedder(),
+            )
+            runner = AgentRunner(
+                backend,
+                gate,
+                Workspace(tmp_path / "ws"),
+                index=demo_hash_index,
+                ledger=ledger,
+                samples=0,
+                max_steps=1,
+            )
             result = runner.run(task["task"])
             assert len(result.steps) == 1
             proposals.append(result.steps[0].raw)
-        rows = ledger.execute("SELECT purpose, model, prompt_tokens, completion_tokens"
-                              " FROM calls ORDER BY id")
+        rows = ledger.execute(
+            "SELECT purpose, model, prompt_tokens, completion_tokens FROM calls ORDER BY id"
+        )
     # one sampled completion too (temperature 0.8): the grammar holds off the greedy path
     task = next(t for t in TASKS if t["id"] == "t1")["task"]
     sampled = backend.samples(task, backend.contexts[0], 1)
@@ -392,10 +426,14 @@ def test_smollm2_under_the_grammar_always_proposes_a_parseable_action(
     assert sampled[0].action is not None and sampled[0].error == ""
     # token counts: the ledger has llama.cpp's own usage, one row per call, in order ...
     assert len(seen) == len(proposals) == 5
-    assert rows == [("agent", gen.name, s.usage["prompt_tokens"], s.usage["completion_tokens"])
-                    for s in seen[:4]]
+    assert rows == [
+        ("agent", gen.name, s.usage["prompt_tokens"], s.usage["completion_tokens"])
+        for s in seen[:4]
+    ]
     assert (sampled[0].prompt_tokens, sampled[0].completion_tokens) == (
-        seen[4].usage["prompt_tokens"], seen[4].usage["completion_tokens"])
+        seen[4].usage["prompt_tokens"],
+        seen[4].usage["completion_tokens"],
+    )
     # ... and llama.cpp's usage is what was really processed, counted independently
     for s in seen:
         assert s.finish_reason == "stop"  # the grammar closed the JSON; no cut at max_tokens

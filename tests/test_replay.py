@@ -71,14 +71,30 @@ def replay(root: Path, index: Path, lines: list[Any], *extra: str) -> Ran:
     """Write ``lines`` as a transcript and run `verify run --replay` on it inside ``root``."""
     root.mkdir(parents=True, exist_ok=True)
     transcript = root / "transcript.jsonl"
-    transcript.write_text("".join((x if isinstance(x, str) else json.dumps(x)) + "\n"
-                                  for x in lines), encoding="utf-8")
+    transcript.write_text(
+        "".join((x if isinstance(x, str) else json.dumps(x)) + "\n" for x in lines),
+        encoding="utf-8",
+    )
     before = {str(p.relative_to(root)) for p in root.rglob("*")}
     with pytest.MonkeyPatch.context() as mp:
         mp.chdir(root)
-        result = CliRunner().invoke(cli, [
-            "run", "recorded task", "--replay", str(transcript), "--index", str(index),
-            "--workspace", "ws", "--ledger", "ledger.db", "-q", *extra])
+        result = CliRunner().invoke(
+            cli,
+            [
+                "run",
+                "recorded task",
+                "--replay",
+                str(transcript),
+                "--index",
+                str(index),
+                "--workspace",
+                "ws",
+                "--ledger",
+                "ledger.db",
+                "-q",
+                *extra,
+            ],
+        )
     return Ran(result.exit_code, result.stdout, result.stderr, root, before)
 
 
@@ -87,36 +103,71 @@ def usage(p: int, c: int) -> dict[str, int]:
 
 
 FALSE_LINES: list[dict[str, Any]] = [
-    {"action": "search", "query": "upload session expiry", "usage": usage(200, 8),
-     "model": "elsewhere-7b"},
-    {"action": "answer", "usage": usage(900, 30), "model": "elsewhere-7b",
-     "text": "A single file may be at most 2048 MB."},
-    {"action": "answer", "usage": usage(910, 31), "model": "elsewhere-7b",
-     "text": "An upload session expires 48 hours after it is opened."},
-    {"action": "write_file", "usage": usage(950, 40), "model": "elsewhere-7b",
-     "path": "notes/rate-limit.md",
-     "content": "# Rate limit\n\nEach API key may make 900 requests per minute.\n",
-     "reason": "Record the rate limit."},
+    {
+        "action": "search",
+        "query": "upload session expiry",
+        "usage": usage(200, 8),
+        "model": "elsewhere-7b",
+    },
+    {
+        "action": "answer",
+        "usage": usage(900, 30),
+        "model": "elsewhere-7b",
+        "text": "A single file may be at most 2048 MB.",
+    },
+    {
+        "action": "answer",
+        "usage": usage(910, 31),
+        "model": "elsewhere-7b",
+        "text": "An upload session expires 48 hours after it is opened.",
+    },
+    {
+        "action": "write_file",
+        "usage": usage(950, 40),
+        "model": "elsewhere-7b",
+        "path": "notes/rate-limit.md",
+        "content": "# Rate limit\n\nEach API key may make 900 requests per minute.\n",
+        "reason": "Record the rate limit.",
+    },
 ]
 
-TRUE_NOTE = ("# Ferrowave upload limits\n\n"
-             "JSON request bodies are limited to 64 KB.\n"
-             "An upload session expires 24 hours after it is opened.\n"
-             "A tenant can complete at most 10,000 uploads per UTC day.\n")
-TRUE_ONCALL = ("Shifts last one week and hand off on Mondays at 10:00 UTC.\n"
-               "Every rotation must have at least 5 engineers.\n")
+TRUE_NOTE = (
+    "# Ferrowave upload limits\n\n"
+    "JSON request bodies are limited to 64 KB.\n"
+    "An upload session expires 24 hours after it is opened.\n"
+    "A tenant can complete at most 10,000 uploads per UTC day.\n"
+)
+TRUE_ONCALL = (
+    "Shifts last one week and hand off on Mondays at 10:00 UTC.\n"
+    "Every rotation must have at least 5 engineers.\n"
+)
 TRUE_LINES: list[dict[str, Any]] = [
     {"action": "search", "query": "upload request limits", "usage": usage(210, 9)},
-    {"action": "answer", "usage": usage(1100, 40),
-     "text": "A single file may be at most 2048 MB. Chunks are 8 MB. "
-             "Each API key may make 600 requests per minute."},
-    {"action": "write_file", "usage": usage(1200, 70), "path": "notes/upload-limits.md",
-     "content": TRUE_NOTE, "reason": "Record the upload limits."},
-    {"action": "write_file", "path": "oncall/rotations.md", "content": TRUE_ONCALL,
-     "reason": ""},  # no usage block: recorded with zero tokens
-    {"action": "answer", "usage": usage(1300, 35),
-     "text": "The ferro-reaper job runs every day at 03:30 UTC. "
-             "Ingot runs 8 instances spread across 2 availability zones."},
+    {
+        "action": "answer",
+        "usage": usage(1100, 40),
+        "text": "A single file may be at most 2048 MB. Chunks are 8 MB. "
+        "Each API key may make 600 requests per minute.",
+    },
+    {
+        "action": "write_file",
+        "usage": usage(1200, 70),
+        "path": "notes/upload-limits.md",
+        "content": TRUE_NOTE,
+        "reason": "Record the upload limits.",
+    },
+    {
+        "action": "write_file",
+        "path": "oncall/rotations.md",
+        "content": TRUE_ONCALL,
+        "reason": "",
+    },  # no usage block: recorded with zero tokens
+    {
+        "action": "answer",
+        "usage": usage(1300, 35),
+        "text": "The ferro-reaper job runs every day at 03:30 UTC. "
+        "Ingot runs 8 instances spread across 2 availability zones.",
+    },
 ]
 
 
@@ -135,7 +186,11 @@ def test_false_claims_in_an_answer_and_a_write_are_both_blocked(false_run: Ran) 
     assert false_run.code == 1, false_run.stderr
     steps = false_run.data["steps"]
     assert [(s["decision"], s["executed"]) for s in steps] == [
-        ("pass", True), ("pass", True), ("block", False), ("block", False)]
+        ("pass", True),
+        ("pass", True),
+        ("block", False),
+        ("block", False),
+    ]
     assert not (false_run.ws / "notes/rate-limit.md").exists()
     assert [e for e in false_run.new_entries() if e.startswith("ws/")] == []
     # each false claim is contradicted by the line that states the true value
@@ -150,8 +205,10 @@ def test_false_claims_in_an_answer_and_a_write_are_both_blocked(false_run: Ran) 
 
 @pytest.mark.model
 def test_supported_claims_pass_and_the_files_land_only_in_the_workspace(true_run: Ran) -> None:
-    assert true_run.code == 0, (true_run.stderr, [
-        (c["text"], c["verdict"]) for c in true_run.data["claims"]])
+    assert true_run.code == 0, (
+        true_run.stderr,
+        [(c["text"], c["verdict"]) for c in true_run.data["claims"]],
+    )
     data = true_run.data
     assert data["decision"] == "pass"
     assert all(s["executed"] and s["decision"] == "pass" for s in data["steps"])
@@ -161,22 +218,34 @@ def test_supported_claims_pass_and_the_files_land_only_in_the_workspace(true_run
     assert (true_run.ws / "oncall/rotations.md").read_text(encoding="utf-8") == TRUE_ONCALL
     new = true_run.new_entries()
     written = {e for e in new if e.startswith("ws")}
-    assert written == {"ws", "ws/notes", "ws/notes/upload-limits.md", "ws/oncall",
-                       "ws/oncall/rotations.md"}
+    assert written == {
+        "ws",
+        "ws/notes",
+        "ws/notes/upload-limits.md",
+        "ws/oncall",
+        "ws/oncall/rotations.md",
+    }
     assert {e for e in new - written if not e.startswith("ledger.db")} == set()
 
 
 @pytest.mark.model
-def test_the_json_output_has_steps_usage_and_verified_actions(true_run: Ran,
-                                                               false_run: Ran) -> None:
+def test_the_json_output_has_steps_usage_and_verified_actions(
+    true_run: Ran, false_run: Ran
+) -> None:
     for ran, lines in ((true_run, TRUE_LINES), (false_run, FALSE_LINES)):
         data = ran.data
-        assert {"decision", "claims", "summary", "usage", "steps", "usage_by_purpose",
-                "verified_actions"} <= set(data)
+        assert {
+            "decision",
+            "claims",
+            "summary",
+            "usage",
+            "steps",
+            "usage_by_purpose",
+            "verified_actions",
+        } <= set(data)
         for step, line in zip(data["steps"], lines, strict=True):
             assert {"action", "decision", "executed", "claims"} <= set(step)
-            assert step["action"] == {k: v for k, v in line.items()
-                                      if k not in ("usage", "model")}
+            assert step["action"] == {k: v for k, v in line.items() if k not in ("usage", "model")}
             for claim in step["claims"]:
                 assert {"id", "text", "verdict", "score", "evidence", "reason"} <= set(claim)
         spent = [line.get("usage", usage(0, 0)) for line in lines]
@@ -191,12 +260,20 @@ def test_the_json_output_has_steps_usage_and_verified_actions(true_run: Ran,
 def test_the_ledger_has_one_row_per_recorded_turn(true_run: Ran, false_run: Ran) -> None:
     for ran, lines in ((true_run, TRUE_LINES), (false_run, FALSE_LINES)):
         with Ledger.open(ran.root / "ledger.db", create=False) as ledger:
-            rows = ledger.execute("SELECT step, purpose, model, prompt_tokens,"
-                                  " completion_tokens FROM calls ORDER BY id")
-        assert rows == [(n, "agent", line.get("model", "replay"),
-                         line.get("usage", usage(0, 0))["prompt_tokens"],
-                         line.get("usage", usage(0, 0))["completion_tokens"])
-                        for n, line in enumerate(lines, 1)]
+            rows = ledger.execute(
+                "SELECT step, purpose, model, prompt_tokens,"
+                " completion_tokens FROM calls ORDER BY id"
+            )
+        assert rows == [
+            (
+                n,
+                "agent",
+                line.get("model", "replay"),
+                line.get("usage", usage(0, 0))["prompt_tokens"],
+                line.get("usage", usage(0, 0))["completion_tokens"],
+            )
+            for n, line in enumerate(lines, 1)
+        ]
 
 
 @pytest.mark.model
@@ -205,8 +282,9 @@ def test_text_output_and_a_rerun_agree(demo_index: Path, tmp_path: Path) -> None
     lines = FALSE_LINES[2:]
     first = replay(tmp_path / "a", demo_index, lines, "--json")
     second = replay(tmp_path / "b", demo_index, lines, "--json")
-    verdicts = [[(c["text"], c["verdict"], c["score"]) for c in r.data["claims"]]
-                for r in (first, second)]
+    verdicts = [
+        [(c["text"], c["verdict"], c["score"]) for c in r.data["claims"]] for r in (first, second)
+    ]
     assert verdicts[0] == verdicts[1] and first.code == second.code == 1
 
 
@@ -222,23 +300,25 @@ VERBATIM_WITHOUT_VALUES = [
 
 @pytest.fixture(scope="module")
 def checker(demo_index: Path, minilm: MiniLMEmbedder) -> Checker:
-    return Checker.build(IndexEvidence(Index.open(demo_index, embedder=minilm)),
-                         Config())
+    return Checker.build(IndexEvidence(Index.open(demo_index, embedder=minilm)), Config())
 
 
 @pytest.mark.model
 @pytest.mark.parametrize("sentence", VERBATIM_WITHOUT_VALUES)
-def test_verbatim_sentences_without_values_are_supported(checker: Checker,
-                                                         sentence: str) -> None:
+def test_verbatim_sentences_without_values_are_supported(checker: Checker, sentence: str) -> None:
     assert [v.label for v in checker.check_text(sentence).verdicts] == ["supported"]
 
 
 @pytest.mark.model
-@pytest.mark.xfail(strict=True, reason="checks: the superseded value in '(version 3: 30 "
-                                       "days)' aligns with the claim and supports it")
+@pytest.mark.xfail(
+    strict=True,
+    reason="checks: the superseded value in '(version 3: 30 "
+    "days)' aligns with the claim and supports it",
+)
 def test_a_superseded_value_is_not_supported(checker: Checker) -> None:
     outcome = checker.check_text(
-        "Ferrowave keeps raw uploads for 30 days after transcoding finishes.")
+        "Ferrowave keeps raw uploads for 30 days after transcoding finishes."
+    )
     assert [v.label for v in outcome.verdicts] == ["contradicted"]
 
 
@@ -246,21 +326,30 @@ def test_a_superseded_value_is_not_supported(checker: Checker) -> None:
 
 MALFORMED: dict[str, tuple[list[Any], int, str]] = {
     "not json": ([{"action": "search", "query": "q"}, "{broken"], 2, "not JSON"),
-    "unknown action": ([{"action": "search", "query": "q"}, {"action": "search", "query": "x"},
-                        {"action": "delete_everything"}], 3, "unknown action"),
+    "unknown action": (
+        [
+            {"action": "search", "query": "q"},
+            {"action": "search", "query": "x"},
+            {"action": "delete_everything"},
+        ],
+        3,
+        "unknown action",
+    ),
     "missing text": ([{"action": "answer"}], 1, "`text` must be a string"),
     "argv not a list": ([{"action": "run_command", "argv": "ls -la"}], 1, "`argv`"),
     "empty argv": ([{"action": "run_command", "argv": []}], 1, "`argv`"),
     "not an object": ([[1, 2, 3]], 1, "expected a JSON object"),
-    "negative usage": ([{"action": "answer", "text": "x",
-                         "usage": {"prompt_tokens": -5}}], 1, "negative"),
+    "negative usage": (
+        [{"action": "answer", "text": "x", "usage": {"prompt_tokens": -5}}],
+        1,
+        "negative",
+    ),
     "path not a string": ([{"action": "write_file", "path": 7, "content": "x"}], 1, "`path`"),
 }
 
 
 @pytest.mark.parametrize("name", list(MALFORMED))
-def test_a_malformed_transcript_line_exits_2_naming_the_line(tmp_path: Path,
-                                                              name: str) -> None:
+def test_a_malformed_transcript_line_exits_2_naming_the_line(tmp_path: Path, name: str) -> None:
     lines, bad_line, words = MALFORMED[name]
     ran = replay(tmp_path, tmp_path / "no-index", lines)
     assert ran.code == 2
@@ -271,15 +360,31 @@ def test_a_malformed_transcript_line_exits_2_naming_the_line(tmp_path: Path,
     assert ran.new_entries() == set()  # nothing written: no workspace, no ledger
 
 
-@pytest.mark.parametrize(("content", "words"), [
-    (b"", "has no actions"), (b"\n  \n", "has no actions"),
-    (b'{"action": "answer", "text": "caf\xe9"}\n', "cannot read transcript")])
-def test_an_empty_or_undecodable_transcript_exits_2(tmp_path: Path, content: bytes,
-                                                    words: str) -> None:
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        (b"", "has no actions"),
+        (b"\n  \n", "has no actions"),
+        (b'{"action": "answer", "text": "caf\xe9"}\n', "cannot read transcript"),
+    ],
+)
+def test_an_empty_or_undecodable_transcript_exits_2(
+    tmp_path: Path, content: bytes, words: str
+) -> None:
     path = tmp_path / "t.jsonl"
     path.write_bytes(content)
-    result = CliRunner().invoke(cli, ["run", "t", "--replay", str(path), "--index",
-                                      str(tmp_path / "none"), "--ledger",
-                                      str(tmp_path / "l.db")])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "run",
+            "t",
+            "--replay",
+            str(path),
+            "--index",
+            str(tmp_path / "none"),
+            "--ledger",
+            str(tmp_path / "l.db"),
+        ],
+    )
     assert result.exit_code == 2 and words in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1

@@ -26,9 +26,11 @@ __all__ = ["Checker", "cascade_policy", "evidence_from"]
 
 
 def cascade_policy(config: Config) -> Policy:
-    return Policy(support_threshold=float(config["support_threshold"]),
-                  contradict_threshold=float(config["contradict_threshold"]),
-                  claim_timeout=float(config["claim_timeout"]))
+    return Policy(
+        support_threshold=float(config["support_threshold"]),
+        contradict_threshold=float(config["contradict_threshold"]),
+        claim_timeout=float(config["claim_timeout"]),
+    )
 
 
 def evidence_from(index_dir: Path, contexts: Sequence[Path], embedder: str) -> EvidenceSource:
@@ -54,8 +56,10 @@ def _judge_generator(name: str) -> Generator:
             with path.open("rb") as fh:
                 magic = fh.read(4)
         except OSError as exc:
-            raise InputError(f"--judge {name!r}: cannot read the model file "
-                             f"({exc.strerror or exc}); pass an existing .gguf") from exc
+            raise InputError(
+                f"--judge {name!r}: cannot read the model file "
+                f"({exc.strerror or exc}); pass an existing .gguf"
+            ) from exc
         if magic != b"GGUF":
             raise InputError(f"--judge {name!r} is not a GGUF model file; pass a .gguf")
     return generator
@@ -67,11 +71,19 @@ class Checker:
     gate: GatePolicy
 
     @classmethod
-    def build(cls, evidence: EvidenceSource, config: Config, *, judge: str | None = None,
-              gate: GatePolicy | None = None) -> Checker:
+    def build(
+        cls,
+        evidence: EvidenceSource,
+        config: Config,
+        *,
+        judge: str | None = None,
+        gate: GatePolicy | None = None,
+    ) -> Checker:
         the_judge: Judge | None = LlmJudge(_judge_generator(judge)) if judge else None
-        return cls(Cascade(evidence, judge=the_judge, policy=cascade_policy(config)),
-                   gate or GatePolicy.from_config(config))
+        return cls(
+            Cascade(evidence, judge=the_judge, policy=cascade_policy(config)),
+            gate or GatePolicy.from_config(config),
+        )
 
     def check_claims(self, claims: Sequence[Claim]) -> CascadeResult:
         return self.cascade.check(claims)
@@ -79,5 +91,9 @@ class Checker:
     def check_text(self, text: str) -> Outcome:
         claims = extract_claims(text).claims
         result = self.cascade.check(claims)
-        return Outcome(tuple(result.verdicts), decide(result.verdicts, self.gate),
-                       usage=result.usage, text=text)
+        return Outcome(
+            tuple(result.verdicts),
+            decide(result.verdicts, self.gate),
+            usage=result.usage,
+            text=text,
+        )

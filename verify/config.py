@@ -45,8 +45,9 @@ class Config:
 
     @property
     def user(self) -> str:
-        return str(self.values["user"] or os.environ.get("USER") or os.environ.get("USERNAME")
-                   or "unknown")
+        return str(
+            self.values["user"] or os.environ.get("USER") or os.environ.get("USERNAME") or "unknown"
+        )
 
 
 def load_config(cwd: Path | None = None) -> Config:
@@ -61,20 +62,25 @@ def load_config(cwd: Path | None = None) -> Config:
             found = found.get("tool", {}).get("verify", found)
         elif pyproject.is_file():
             source = f"{pyproject} [tool.verify]"
-            found = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("tool", {}).get(
-                "verify", {})
+            found = (
+                tomllib.loads(pyproject.read_text(encoding="utf-8"))
+                .get("tool", {})
+                .get("verify", {})
+            )
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise InputError(f"cannot read config {source}: {exc}") from exc
     unknown = sorted(set(found) - set(DEFAULTS))
     if unknown:
-        raise InputError(f"unknown key(s) {', '.join(unknown)} in {source}; "
-                         f"known: {', '.join(sorted(DEFAULTS))}")
+        raise InputError(
+            f"unknown key(s) {', '.join(unknown)} in {source}; known: {', '.join(sorted(DEFAULTS))}"
+        )
     values = dict(DEFAULTS)
     for key, value in found.items():
         if not isinstance(value, type(DEFAULTS[key])) and not (
             isinstance(DEFAULTS[key], float) and isinstance(value, int)
         ):
-            raise InputError(f"{source}: {key} must be {type(DEFAULTS[key]).__name__}, "
-                             f"not {value!r}")
+            raise InputError(
+                f"{source}: {key} must be {type(DEFAULTS[key]).__name__}, not {value!r}"
+            )
         values[key] = value
     return Config(values, source if found else "defaults")

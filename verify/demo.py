@@ -16,7 +16,7 @@ from checks.types import Outcome, Usage
 from reports import render, write_atomic
 from retrieval import Index, build_index, get_embedder
 
-from .agent import Backend, ReplayBackend, RunResult, Step, get_backend, make_runner
+from .agent import Backend, CallLog, ReplayBackend, RunResult, Step, get_backend, make_runner
 from .config import Config
 from .errors import InputError
 
@@ -31,8 +31,10 @@ def demo_paths() -> tuple[Path, Path, Path]:
     corpus, tasks, replay = root / "demo", root / "demo_tasks.jsonl", root / "demo_replay.jsonl"
     for p in (corpus, tasks, replay):
         if not p.exists():
-            raise InputError(f"demo data missing at {p}; run `verify demo` from a checkout of "
-                             "verify (the corpora/ folder ships with the source)")
+            raise InputError(
+                f"demo data missing at {p}; run `verify demo` from a checkout of "
+                "verify (the corpora/ folder ships with the source)"
+            )
     return corpus, tasks, replay
 
 
@@ -52,58 +54,127 @@ def combine(runs: Sequence[RunResult]) -> Outcome:
     for r in runs:
         for k, u in r.usage_by_purpose.items():
             by_purpose[k] = by_purpose.get(k, Usage()) + u
-    steps = [{**s.to_json(), "task": r.task, "run_id": r.run_id, "agent": r.agent}
-             for r in runs for s in r.steps]
+    steps = [
+        {**s.to_json(), "task": r.task, "run_id": r.run_id, "agent": r.agent}
+        for r in runs
+        for s in r.steps
+    ]
     verified = sum(r.verified_actions for r in runs)
     tokens = usage.prompt_tokens + usage.completion_tokens
-    return Outcome(verdicts, "block" if any(r.decision == "block" for r in runs) else "pass",
-                   findings=findings, usage=usage, extra={
-                       "runs": [{"run_id": r.run_id, "task": r.task, "agent": r.agent,
-                                 "decision": r.decision, "verified_actions": r.verified_actions}
-                                for r in runs],
-                       "steps": steps,
-                       "usage_by_purpose": {k: v.to_json() for k, v in by_purpose.items()},
-                       "verified_actions": verified,
-                       "tokens_per_verified_action": round(tokens / verified, 1) if verified
-                       else None,
-                   })
+    return Outcome(
+        verdicts,
+        "block" if any(r.decision == "block" for r in runs) else "pass",
+        findings=findings,
+        usage=usage,
+        extra={
+            "runs": [
+                {
+                    "run_id": r.run_id,
+                    "task": r.task,
+                    "agent": r.agent,
+                    "decision": r.decision,
+                    "verified_actions": r.verified_actions,
+                }
+                for r in runs
+            ],
+            "steps": steps,
+            "usage_by_purpose": {k: v.to_json() for k, v in by_purpose.items()},
+            "verified_actions": verified,
+            "tokens_per_verified_action": round(tokens / verified, 1) if verified else None,
+        },
+    )
 
 
-def run_demo(config: Config, *, workdir: Path, report: Path, model: str | None, say: Say,
-             on_step: Callable[[Step], None], tasks_limit: int = 5,
-             progress: Callable[[int, int], None] | None = None) -> DemoResult:
+def run_demo(
+    config: Config,
+    *,
+    workdir: Path,
+    report: Path,
+    model: str | None,
+    say: Say,
+    on_step: Callable[[Step], None],
+    tasks_limit: int = 5,
+    progress: Callable[[int, int], None] | None = None,
+) -> DemoResult:
     from .ledger import Ledger
 
     corpus, tasks_file, replay = demo_paths()
     embedder = get_embedder(config["embedder"])
     built = build_index([corpus], workdir / "index", embedder, progress=progress)
-    say(f"indexed {built.documents} documents of {corpus.name}/ ({built.chunks} chunks, "
-        f"{built.embedded} newly embedded)")
+    say(
+        f"indexed {built.documents} documents of {corpus.name}/ ({built.chunks} chunks, "
+        f"{built.embedded} newly embedded)"
+    )
     index = Index.open(workdir / "index", embedder=embedder)
     hit = index.search("what port does the upload gateway listen on", 1)[0]
-    say(f"search 'what port does the upload gateway listen on' -> {hit.chunk.source}:"
-        f"{hit.chunk.start_line}-{hit.chunk.end_line}")
-    tasks = [json.loads(line) for line in tasks_file.read_text(encoding="utf-8").splitlines()
-             if line.strip()][:tasks_limit]
+    say(
+        f"search 'what port does the upload gateway listen on' -> {hit.chunk.source}:"
+        f"{hit.chunk.start_line}-{hit.chunk.end_line}"
+    )
+    tasks = [
+        json.loads(line)
+        for line in tasks_file.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ][:tasks_limit]
     runs: list[RunResult] = []
     with Ledger.open(workdir / "ledger.db") as ledger:
         agent = get_backend(model)
         for task in tasks:
             say(f"task {task['id']}: {task['task']}")
-            runs.append(_run(agent, index, config, workdir, ledger, task["task"], on_step,
-                             max_steps=2, samples=1))
+            runs.append(
+                _run(
+                    agent,
+                    index,
+                    config,
+                    workdir,
+                    ledger,
+                    task["task"],
+                    on_step,
+                    max_steps=2,
+                    samples=1,
+                )
+            )
         say(f"replay {replay.name}: a recorded agent transcript")
-        runs.append(_run(ReplayBackend(replay), index, config, workdir, ledger,
-                         "recorded transcript", on_step, max_steps=None, samples=0))
+        runs.append(
+            _run(
+                ReplayBackend(replay),
+                index,
+                config,
+                workdir,
+                ledger,
+                "recorded transcript",
+                on_step,
+                max_steps=None,
+                samples=0,
+            )
+        )
     outcome = combine(runs)
     write_atomic(report, render(outcome, "html", title="verify demo"))
     return DemoResult(outcome, runs, report)
 
 
-def _run(backend: Backend, index: Index, config: Config, workdir: Path, ledger: object,
-         task: str, on_step: Callable[[Step], None], *, max_steps: int | None,
-         samples: int) -> RunResult:
-    runner = make_runner(backend, index, config, workspace=workdir / "workspace",
-                         ledger=ledger, agent=None, user=None,  # type: ignore[arg-type]
-                         max_steps=max_steps, samples=samples, on_step=on_step)
+def _run(
+    backend: Backend,
+    index: Index,
+    config: Config,
+    workdir: Path,
+    ledger: CallLog,
+    task: str,
+    on_step: Callable[[Step], None],
+    *,
+    max_steps: int | None,
+    samples: int,
+) -> RunResult:
+    runner = make_runner(
+        backend,
+        index,
+        config,
+        workspace=workdir / "workspace",
+        ledger=ledger,
+        agent=None,
+        user=None,
+        max_steps=max_steps,
+        samples=samples,
+        on_step=on_step,
+    )
     return runner.run(task)

@@ -19,20 +19,25 @@ class GatePolicy:
     max_blocking: int = 0
 
     @classmethod
-    def from_config(cls, config: Config, *, block: Iterable[str] | None = None,
-                    max_blocking: int | None = None) -> GatePolicy:
+    def from_config(
+        cls, config: Config, *, block: Iterable[str] | None = None, max_blocking: int | None = None
+    ) -> GatePolicy:
         labels = list(block if block is not None else config["block"])
         bad = [x for x in labels if x not in LABELS]
         if bad:
-            raise InputError(f"unknown verdict(s) {', '.join(bad)} in the block list; "
-                             f"use {', '.join(LABELS)}")
+            raise InputError(
+                f"unknown verdict(s) {', '.join(bad)} in the block list; use {', '.join(LABELS)}"
+            )
         # `error` always blocks: a verdict that could not be computed never passes
-        return cls(frozenset(labels) | {"error"},
-                   config["max_blocking"] if max_blocking is None else max_blocking)
+        return cls(
+            frozenset(labels) | {"error"},
+            config["max_blocking"] if max_blocking is None else max_blocking,
+        )
 
 
-def decide(verdicts: Sequence[Verdict], policy: GatePolicy,
-           findings: Sequence[Finding] = ()) -> Decision:
+def decide(
+    verdicts: Sequence[Verdict], policy: GatePolicy, findings: Sequence[Finding] = ()
+) -> Decision:
     if any(v.label == "error" for v in verdicts):
         return "block"
     blocking = sum(v.label in policy.block for v in verdicts)

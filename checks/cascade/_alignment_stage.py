@@ -43,12 +43,17 @@ class AlignmentResult:
 
 def run_alignment(claim_text: str, candidates: Sequence[Candidate]) -> AlignmentResult:
     examined = [(c, align(claim_text, c.text)) for c in candidates[:TOP]]
-    on_subject = [(c, a) for c, a in examined
-                  if c.cosine >= MIN_COSINE and a.subject_overlap >= MIN_SUBJECT]
+    on_subject = [
+        (c, a) for c, a in examined if c.cosine >= MIN_COSINE and a.subject_overlap >= MIN_SUBJECT
+    ]
     # a claim value that some sentence about the subject states as is, is not in conflict
     stated = {m[0] for c, a in examined if not c.superseded for m in a.matched}
-    conflicts = [(c, a) for c, a in on_subject if a.verdict_hint == "conflict"
-                 and not (a.conflicts and all(k.claim_value in stated for k in a.conflicts))]
+    conflicts = [
+        (c, a)
+        for c, a in on_subject
+        if a.verdict_hint == "conflict"
+        and not (a.conflicts and all(k.claim_value in stated for k in a.conflicts))
+    ]
     agrees = [(c, a) for c, a in on_subject if a.verdict_hint == "agree"]
     current_conflicts = [(c, a) for c, a in conflicts if not c.superseded]
     current_agrees = [(c, a) for c, a in agrees if not c.superseded]
@@ -58,13 +63,17 @@ def run_alignment(claim_text: str, candidates: Sequence[Candidate]) -> Alignment
         conflict = max(current_conflicts, key=lambda ca: (ca[1].subject_overlap, ca[0].cosine))
         if any(c.superseded for c, _ in agrees):
             old = next(c for c, _ in agrees if c.superseded)
-            note = (f"{old.source}:{old.line} agrees, but that document is superseded; "
-                    f"{conflict[0].source} is current")
+            note = (
+                f"{old.source}:{old.line} agrees, but that document is superseded; "
+                f"{conflict[0].source} is current"
+            )
         elif current_agrees:
             # a current document both agrees and disagrees: trust the closer sentence
             best_agree = max(current_agrees, key=lambda ca: (ca[1].subject_overlap, ca[0].cosine))
             if (best_agree[1].subject_overlap, best_agree[0].cosine) > (
-                    conflict[1].subject_overlap, conflict[0].cosine):
+                conflict[1].subject_overlap,
+                conflict[0].cosine,
+            ):
                 conflict = None
     elif conflicts and current_agrees:
         old = conflicts[0][0]
@@ -73,14 +82,19 @@ def run_alignment(claim_text: str, candidates: Sequence[Candidate]) -> Alignment
     if not note and conflict is None and old_conflicts and current_agrees:
         old = old_conflicts[0]
         note = f"{old.source}:{old.line} disagrees, but that document is superseded"
-    agree = max(current_agrees, key=lambda ca: (ca[1].subject_overlap, ca[0].cosine),
-                default=None)
+    agree = max(current_agrees, key=lambda ca: (ca[1].subject_overlap, ca[0].cosine), default=None)
     n_values = len(extract_values(claim_text))
     if agree is None and n_values == 0:
         # nothing to align: a current sentence that says nearly all the claim says, with the
         # same polarity, is the agreeing sentence
-        close = [(c, a) for c, a in on_subject if not c.superseded and a.verdict_hint != "conflict"
-                 and a.subject_overlap >= FULL_SUBJECT and c.cosine >= 0.7]
+        close = [
+            (c, a)
+            for c, a in on_subject
+            if not c.superseded
+            and a.verdict_hint != "conflict"
+            and a.subject_overlap >= FULL_SUBJECT
+            and c.cosine >= 0.7
+        ]
         agree = max(close, key=lambda ca: (ca[1].subject_overlap, ca[0].cosine), default=None)
     matched = max((len(a.matched) for _, a in on_subject), default=0)
     top = on_subject[0][1] if on_subject else None
@@ -101,7 +115,9 @@ def run_alignment(claim_text: str, candidates: Sequence[Candidate]) -> Alignment
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,:]\d+)*")
 
 
-def _unstated_numbers(claim: str, examined: Sequence[tuple[Candidate, Alignment]]) -> tuple[str, ...]:
+def _unstated_numbers(
+    claim: str, examined: Sequence[tuple[Candidate, Alignment]]
+) -> tuple[str, ...]:
     """Numbers in the claim that no current candidate writes and no aligned value accounts
     for ("two weeks" accounts for 14 days): a claim cannot be supported on a number the
     evidence never states."""

@@ -42,9 +42,15 @@ class CascadeResult:
 
 
 class Cascade:
-    def __init__(self, evidence: EvidenceSource, *, scorer: Scorer | None = None,
-                 judge: Judge | None = None, policy: Policy | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        evidence: EvidenceSource,
+        *,
+        scorer: Scorer | None = None,
+        judge: Judge | None = None,
+        policy: Policy | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.evidence = evidence
         self.scorer = scorer
         self.judge = judge
@@ -59,8 +65,10 @@ class Cascade:
             scorer = self.scorer or default_scorer()
             missing = set(SIGNALS) ^ set(scorer.features)
             if missing:
-                raise CheckError(f"scorer weights do not match the signals ({', '.join(sorted(missing))}); "
-                                 "regenerate them with benchmarks/train_scorer.py")
+                raise CheckError(
+                    f"scorer weights do not match the signals ({', '.join(sorted(missing))}); "
+                    "regenerate them with benchmarks/train_scorer.py"
+                )
         except CheckError as exc:
             return CascadeResult([_error(c, f"scorer unusable: {exc}") for c in claims])
         try:
@@ -80,8 +88,9 @@ class Cascade:
             result.usage = result.usage + usage
         return result
 
-    def _one(self, claim: Claim, cands: list[Candidate],
-             scorer: Scorer) -> tuple[Verdict, dict[str, float], Usage]:
+    def _one(
+        self, claim: Claim, cands: list[Candidate], scorer: Scorer
+    ) -> tuple[Verdict, dict[str, float], Usage]:
         deadline = self._clock() + self.policy.claim_timeout
         text = claim.check_text
         aligned = run_alignment(text, cands)
@@ -103,12 +112,14 @@ class Cascade:
             evidence = [aligned.agree[0]] if aligned.agree else []
             evidence += [c for c in cands[:2] if c not in evidence]
             if aligned.agree:
-                stages.insert(0, f"alignment: values agree with {aligned.agree[0].source}:"
-                                 f"{aligned.agree[0].line}")
+                stages.insert(
+                    0,
+                    f"alignment: values agree with {aligned.agree[0].source}:"
+                    f"{aligned.agree[0].line}",
+                )
         if label == "supported" and aligned.unstated_numbers:
             label, score = "unverifiable", min(score, 0.4)
-            stages.insert(0, "alignment: no evidence states "
-                             + ", ".join(aligned.unstated_numbers))
+            stages.insert(0, "alignment: no evidence states " + ", ".join(aligned.unstated_numbers))
         if aligned.superseded_note:
             stages.append(f"superseded: {aligned.superseded_note}")
         usage = Usage()
@@ -121,14 +132,20 @@ class Cascade:
             self._in_time(deadline, "judge")
         if label == "unverifiable" and not evidence:
             stages.append("no passage of the corpus is about this")
-        verdict = Verdict(claim, label, float(min(1.0, max(0.0, score))),
-                          tuple(_dedupe(c.evidence() for c in evidence[:3])), "; ".join(stages))
+        verdict = Verdict(
+            claim,
+            label,
+            float(min(1.0, max(0.0, score))),
+            tuple(_dedupe(c.evidence() for c in evidence[:3])),
+            "; ".join(stages),
+        )
         return verdict, sig, usage
 
     def _in_time(self, deadline: float, stage: str) -> None:
         if self._clock() > deadline:
-            raise CheckTimeout(f"{stage} ran past the per-claim deadline of "
-                               f"{self.policy.claim_timeout:g}s")
+            raise CheckTimeout(
+                f"{stage} ran past the per-claim deadline of {self.policy.claim_timeout:g}s"
+            )
 
 
 def _label(probs: dict[str, float], policy: Policy, *, agreed: bool) -> Label:
@@ -165,4 +182,3 @@ def _why(exc: Exception) -> str:
 
 def _error(claim: Claim, why: str) -> Verdict:
     return Verdict(claim, "error", 0.0, (), why)
-

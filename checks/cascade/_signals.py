@@ -16,9 +16,23 @@ from ._alignment_stage import AlignmentResult
 __all__ = ["SIGNALS", "signals"]
 
 SIGNALS = (
-    "cos1", "cos3", "cover1", "cover3", "rare_cover", "subject", "value_cover", "has_values",
-    "conflict", "agree", "negation", "quantifier", "conflict_subject", "agree_subject",
-    "unmatched_values", "negation_any", "unstated_numbers",
+    "cos1",
+    "cos3",
+    "cover1",
+    "cover3",
+    "rare_cover",
+    "subject",
+    "value_cover",
+    "has_values",
+    "conflict",
+    "agree",
+    "negation",
+    "quantifier",
+    "conflict_subject",
+    "agree_subject",
+    "unmatched_values",
+    "negation_any",
+    "unstated_numbers",
 )
 _SPECIFIC = re.compile(r"[\d_./:@-]|^[A-Z]")
 
@@ -41,14 +55,20 @@ def _recall(need: set[str], have: set[str]) -> float:
     return len(need & have) / len(need) if need else 1.0
 
 
-def signals(claim_text: str, cands: Sequence[Candidate], aligned: AlignmentResult) -> dict[str, float]:
+def signals(
+    claim_text: str, cands: Sequence[Candidate], aligned: AlignmentResult
+) -> dict[str, float]:
     claim_stems = _content_stems(claim_text)
     top = list(cands[:3])
     cos = [c.cosine for c in cands]
     union3 = set().union(*(_content_stems(c.text) for c in top)) if top else set()
     specific = _specific_tokens(claim_text)
-    have_specific = set().union(*(_specific_tokens(c.text) | {t.lower() for t in
-                                   re.findall(r"[\w./:@-]+", c.text)} for c in cands[:6]))
+    have_specific = set().union(
+        *(
+            _specific_tokens(c.text) | {t.lower() for t in re.findall(r"[\w./:@-]+", c.text)}
+            for c in cands[:6]
+        )
+    )
     return {
         "cos1": cos[0] if cos else 0.0,
         "cos3": sum(cos[:3]) / 3 if cos else 0.0,
@@ -62,10 +82,14 @@ def signals(claim_text: str, cands: Sequence[Candidate], aligned: AlignmentResul
         "agree": float(aligned.agree is not None),
         "negation": float(aligned.negation_mismatch),
         "quantifier": float(aligned.quantifier_mismatch),
-        "conflict_subject": max((a.subject_overlap for _, a in aligned.examined
-                                 if a.verdict_hint == "conflict"), default=0.0),
-        "agree_subject": max((a.subject_overlap for _, a in aligned.examined
-                              if a.verdict_hint == "agree"), default=0.0),
+        "conflict_subject": max(
+            (a.subject_overlap for _, a in aligned.examined if a.verdict_hint == "conflict"),
+            default=0.0,
+        ),
+        "agree_subject": max(
+            (a.subject_overlap for _, a in aligned.examined if a.verdict_hint == "agree"),
+            default=0.0,
+        ),
         "unmatched_values": _unmatched(aligned),
         "negation_any": float(any(a.negation_mismatch for _, a in _by_subject(aligned)[:3])),
         "unstated_numbers": float(bool(aligned.unstated_numbers)),

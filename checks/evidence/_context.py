@@ -18,8 +18,9 @@ __all__ = ["ContextEvidence"]
 class ContextEvidence(EvidenceSource):
     """Every sentence of the given passages is a candidate for every claim."""
 
-    def __init__(self, passages: Sequence[tuple[str, str]], embedder: Embedder,
-                 *, per_claim: int = 24) -> None:
+    def __init__(
+        self, passages: Sequence[tuple[str, str]], embedder: Embedder, *, per_claim: int = 24
+    ) -> None:
         self.embedder = embedder
         self.per_claim = per_claim
         self._sentences: list[tuple[str, int, str]] = []  # (source, line, text)
@@ -43,9 +44,17 @@ class ContextEvidence(EvidenceSource):
         out = []
         for row in sims:
             order = np.argsort(-row)[: self.per_claim]
-            out.append([
-                Candidate(self._sentences[i][2], self._sentences[i][0], self._sentences[i][1],
-                          f"{self._sentences[i][0]}:{self._sentences[i][1]}", float(row[i]), 0)
-                for i in order
-            ])
+            out.append(
+                [
+                    Candidate(
+                        self._sentences[i][2],
+                        self._sentences[i][0],
+                        self._sentences[i][1],
+                        f"{self._sentences[i][0]}:{self._sentences[i][1]}",
+                        float(row[i]),
+                        0,
+                    )
+                    for i in order
+                ]
+            )
         return out

@@ -39,8 +39,15 @@ class IndexEvidence(EvidenceSource):
             rows = np.array([s.row for s in segments], dtype=np.int64)
             cos = np.asarray(self.index.vectors[rows]) @ qvec
             cands = [
-                Candidate(s.text, s.source, s.line, s.chunk_id, float(c), rank_of[s.chunk_id],
-                          s.chunk_id in old)
+                Candidate(
+                    s.text,
+                    s.source,
+                    s.line,
+                    s.chunk_id,
+                    float(c),
+                    rank_of[s.chunk_id],
+                    s.chunk_id in old,
+                )
                 for s, c in zip(segments, cos, strict=True)
             ]
             cands.sort(key=lambda c: -c.cosine)

@@ -19,12 +19,12 @@ from ..types import Label, Usage
 
 __all__ = ["GRAMMAR", "Judge", "JudgeAnswer", "LlmJudge", "build_messages"]
 
-GRAMMAR = r'''
+GRAMMAR = r"""
 root ::= "{" ws "\"verdict\":" ws verdict "," ws "\"why\":" ws why ws "}"
 verdict ::= "\"supported\"" | "\"contradicted\"" | "\"unverifiable\""
 why ::= "\"" [^"\\\n]{0,160} "\""
 ws ::= [ ]?
-'''
+"""
 
 _SYSTEM = (
     "You check one claim against evidence passages from internal documentation. "
@@ -56,10 +56,13 @@ def _data(text: str) -> str:
 
 
 def build_messages(claim: str, evidence: Sequence[Candidate]) -> list[dict[str, str]]:
-    passages = "\n".join(f"[{i + 1}] ({_data(c.source)}:{c.line}) {_data(c.text)}"
-                         for i, c in enumerate(evidence))
-    user = (f"<claim>{_data(claim)}</claim>\n<evidence>\n{passages}\n</evidence>\n"
-            'Reply as {"verdict": ..., "why": ...}.')
+    passages = "\n".join(
+        f"[{i + 1}] ({_data(c.source)}:{c.line}) {_data(c.text)}" for i, c in enumerate(evidence)
+    )
+    user = (
+        f"<claim>{_data(claim)}</claim>\n<evidence>\n{passages}\n</evidence>\n"
+        'Reply as {"verdict": ..., "why": ...}.'
+    )
     return [{"role": "system", "content": _SYSTEM}, {"role": "user", "content": user}]
 
 
@@ -68,8 +71,9 @@ class LlmJudge(Judge):
         self.generator = generator
 
     def judge(self, claim: str, evidence: Sequence[Candidate]) -> JudgeAnswer:
-        gen = self.generator.generate(build_messages(claim, evidence), grammar=GRAMMAR,
-                                      max_tokens=96, temperature=0.0)
+        gen = self.generator.generate(
+            build_messages(claim, evidence), grammar=GRAMMAR, max_tokens=96, temperature=0.0
+        )
         usage = Usage(gen.prompt_tokens, gen.completion_tokens)
         try:
             data = json.loads(gen.text)
@@ -77,6 +81,7 @@ class LlmJudge(Judge):
             if label not in ("supported", "contradicted", "unverifiable"):
                 raise ValueError(label)
         except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
-            raise CheckError(f"judge {self.generator.name!r} answered outside its grammar: "
-                             f"{gen.text[:80]!r}") from exc
+            raise CheckError(
+                f"judge {self.generator.name!r} answered outside its grammar: {gen.text[:80]!r}"
+            ) from exc
         return JudgeAnswer(label, str(data.get("why", ""))[:160], usage)

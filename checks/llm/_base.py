@@ -24,8 +24,15 @@ class Generator(ABC):
     name: str = "generator"
 
     @abstractmethod
-    def generate(self, messages: Sequence[Message], *, grammar: str | None = None,
-                 max_tokens: int = 256, temperature: float = 0.0, seed: int = 0) -> Generation:
+    def generate(
+        self,
+        messages: Sequence[Message],
+        *,
+        grammar: str | None = None,
+        max_tokens: int = 256,
+        temperature: float = 0.0,
+        seed: int = 0,
+    ) -> Generation:
         """One chat completion; ``grammar`` is GBNF that the output must match."""
 
     def load(self) -> None:  # noqa: B027 - optional hook

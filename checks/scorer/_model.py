@@ -55,10 +55,15 @@ class Scorer:
         if not np.isfinite(p).all():
             # fail closed: a NaN would otherwise compare false everywhere and pass as a label
             bad = sorted({f for r in rows for f in self.features if not np.isfinite(r[f])})
-            raise CheckError("scorer gave non-finite probabilities ("
-                             + (f"non-finite signal(s) {', '.join(bad)}" if bad else
-                                "its weights overflow or hold NaN")
-                             + "); regenerate the weights with benchmarks/train_scorer.py")
+            raise CheckError(
+                "scorer gave non-finite probabilities ("
+                + (
+                    f"non-finite signal(s) {', '.join(bad)}"
+                    if bad
+                    else "its weights overflow or hold NaN"
+                )
+                + "); regenerate the weights with benchmarks/train_scorer.py"
+            )
         return [dict(zip(CLASSES, map(float, row), strict=True)) for row in p]
 
     def to_json(self) -> dict[str, object]:
@@ -88,8 +93,10 @@ class Scorer:
                 dict(cast(Mapping[str, object], data.get("meta", {}))),
             )
         except (KeyError, TypeError, ValueError) as exc:
-            raise CheckError(f"scorer weights are malformed ({exc}); regenerate them with "
-                             "benchmarks/train_scorer.py") from exc
+            raise CheckError(
+                f"scorer weights are malformed ({exc}); regenerate them with "
+                "benchmarks/train_scorer.py"
+            ) from exc
 
     @classmethod
     def load(cls, path: Path) -> Scorer:
@@ -106,5 +113,7 @@ def default_scorer() -> Scorer:
     try:
         return Scorer.from_json(json.loads(ref.read_text(encoding="utf-8")))
     except (OSError, json.JSONDecodeError) as exc:
-        raise CheckError(f"cannot read the bundled scorer weights ({exc}); reinstall verify "
-                         "or run benchmarks/train_scorer.py") from exc
+        raise CheckError(
+            f"cannot read the bundled scorer weights ({exc}); reinstall verify "
+            "or run benchmarks/train_scorer.py"
+        ) from exc

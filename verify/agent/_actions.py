@@ -15,7 +15,7 @@ KINDS: tuple[Kind, ...] = ("answer", "search", "write_file", "run_command")
 
 # Strings are bounded so a completion always closes within the token budget (max_tokens in
 # the llama backend is set above the longest string the grammar admits).
-ACTION_GRAMMAR = r'''
+ACTION_GRAMMAR = r"""
 root ::= "{" ws "\"action\":" ws ( answer | search | write | command ) ws "}"
 answer ::= "\"answer\"," ws "\"text\":" ws long
 search ::= "\"search\"," ws "\"query\":" ws short
@@ -26,7 +26,7 @@ short ::= "\"" char{1,80} "\""
 path ::= "\"" [a-zA-Z0-9_./-]{1,60} "\""
 char ::= [^"\\\x00-\x1f] | "\\" ["\\nt]
 ws ::= " "?
-'''  # noqa: E501 - GBNF rules stay one per line
+"""  # noqa: E501 - GBNF rules stay one per line
 
 
 @dataclass(frozen=True)
@@ -83,9 +83,12 @@ def parse_action(data: Any, where: str = "action") -> Action:
     if kind == "search":
         return Action("search", query=_str(data, "query", where))
     if kind == "write_file":
-        return Action("write_file", path=_str(data, "path", where),
-                      content=_str(data, "content", where),
-                      reason=str(data.get("reason", "")))
+        return Action(
+            "write_file",
+            path=_str(data, "path", where),
+            content=_str(data, "content", where),
+            reason=str(data.get("reason", "")),
+        )
     if kind == "run_command":
         argv = data.get("argv")
         if not isinstance(argv, list) or not argv or not all(isinstance(a, str) for a in argv):

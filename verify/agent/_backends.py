@@ -17,8 +17,15 @@ from checks.llm import Generator, Message
 from ..errors import InputError
 from ._actions import ACTION_GRAMMAR, Action, parse_action
 
-__all__ = ["Backend", "LlamaBackend", "Proposal", "ReplayBackend", "Turn", "get_backend",
-           "register_backend"]
+__all__ = [
+    "Backend",
+    "LlamaBackend",
+    "Proposal",
+    "ReplayBackend",
+    "Turn",
+    "get_backend",
+    "register_backend",
+]
 
 
 @dataclass(frozen=True)
@@ -45,8 +52,9 @@ class Backend(ABC):
     name: str = "backend"
 
     @abstractmethod
-    def propose(self, task: str, context: Sequence[str],
-                history: Sequence[Turn]) -> Proposal | None:
+    def propose(
+        self, task: str, context: Sequence[str], history: Sequence[Turn]
+    ) -> Proposal | None:
         """The next action, or None when the agent has nothing more to say."""
 
     def samples(self, task: str, context: Sequence[str], n: int) -> list[Proposal]:
@@ -71,8 +79,9 @@ class LlamaBackend(Backend):
         self.max_tokens = max_tokens
         self.name = generator.name
 
-    def _messages(self, task: str, context: Sequence[str],
-                  history: Sequence[Turn]) -> list[Message]:
+    def _messages(
+        self, task: str, context: Sequence[str], history: Sequence[Turn]
+    ) -> list[Message]:
         passages = "\n".join(f"- {c[:400]}" for c in context[-4:]) or "- (none)"
         user = f"Context:\n{passages}\n\nTask: {task}"
         for turn in history:
@@ -82,15 +91,26 @@ class LlamaBackend(Backend):
         return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}]
 
     def _call(self, messages: list[Message], temperature: float, seed: int) -> Proposal:
-        gen = self.generator.generate(messages, grammar=ACTION_GRAMMAR,
-                                      max_tokens=self.max_tokens, temperature=temperature,
-                                      seed=seed)
+        gen = self.generator.generate(
+            messages,
+            grammar=ACTION_GRAMMAR,
+            max_tokens=self.max_tokens,
+            temperature=temperature,
+            seed=seed,
+        )
         try:
             action, error = parse_action(gen.text, "model output"), ""
         except InputError as exc:
             action, error = None, str(exc)
-        return Proposal(action, gen.text, gen.model, gen.prompt_tokens, gen.completion_tokens,
-                        gen.seconds, error)
+        return Proposal(
+            action,
+            gen.text,
+            gen.model,
+            gen.prompt_tokens,
+            gen.completion_tokens,
+            gen.seconds,
+            error,
+        )
 
     def propose(self, task: str, context: Sequence[str], history: Sequence[Turn]) -> Proposal:
         return self._call(self._messages(task, context, history), 0.0, 0)
@@ -124,17 +144,27 @@ class ReplayBackend(Backend):
                 raise InputError(f"{where}: not JSON ({exc.msg})") from exc
             action = parse_action(data, where)
             usage = data.get("usage") if isinstance(data.get("usage"), dict) else None
-            tokens = [int((usage or {}).get(k, 0) or 0)
-                      for k in ("prompt_tokens", "completion_tokens")]
+            tokens = [
+                int((usage or {}).get(k, 0) or 0) for k in ("prompt_tokens", "completion_tokens")
+            ]
             if any(t < 0 for t in tokens):
                 raise InputError(f"{where}: negative token counts")
-            self._turns.append(Proposal(action, line, str(data.get("model") or self.name),
-                                        tokens[0], tokens[1], recorded_usage=usage is not None))
+            self._turns.append(
+                Proposal(
+                    action,
+                    line,
+                    str(data.get("model") or self.name),
+                    tokens[0],
+                    tokens[1],
+                    recorded_usage=usage is not None,
+                )
+            )
         if not self._turns:
             raise InputError(f"transcript {str(self.path)!r} has no actions")
 
-    def propose(self, task: str, context: Sequence[str],
-                history: Sequence[Turn]) -> Proposal | None:
+    def propose(
+        self, task: str, context: Sequence[str], history: Sequence[Turn]
+    ) -> Proposal | None:
         if self._next >= len(self._turns):
             return None
         self._next += 1

@@ -62,8 +62,9 @@ def check_command(argv: Sequence[str], allow: Sequence[str]) -> str:
     if "/" in program or program != program.strip() or not program:
         raise ConfinementError(f"program {program!r} must be a bare name from the allowlist")
     if program not in allow:
-        raise ConfinementError(f"program {program!r} is not on the allowlist "
-                               f"({', '.join(allow) or 'empty'})")
+        raise ConfinementError(
+            f"program {program!r} is not on the allowlist ({', '.join(allow) or 'empty'})"
+        )
     for arg in argv[1:]:
         if len(arg) > MAX_ARG or "\x00" in arg:
             raise ConfinementError("an argument is too long or has a NUL byte")
@@ -78,14 +79,22 @@ def check_command(argv: Sequence[str], allow: Sequence[str]) -> str:
     return found
 
 
-def run_command(argv: Sequence[str], allow: Sequence[str], workspace: Path,
-                *, timeout: float = 20.0) -> CommandResult:
+def run_command(
+    argv: Sequence[str], allow: Sequence[str], workspace: Path, *, timeout: float = 20.0
+) -> CommandResult:
     exe = check_command(argv, allow)
     workspace.mkdir(parents=True, exist_ok=True)
     env = {"PATH": SAFE_PATH, "HOME": str(workspace), "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
-    proc = subprocess.Popen([exe, *argv[1:]], cwd=workspace, env=env, shell=False,
-                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, start_new_session=True)
+    proc = subprocess.Popen(
+        [exe, *argv[1:]],
+        cwd=workspace,
+        env=env,
+        shell=False,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
     assert proc.stdout is not None and proc.stderr is not None
     deadline = time.monotonic() + timeout
     try:
@@ -103,8 +112,9 @@ def run_command(argv: Sequence[str], allow: Sequence[str], workspace: Path,
     return CommandResult(code, _text(out), _text(err), timed_out=timed_out, truncated=truncated)
 
 
-def _read_bounded(stdout: IO[bytes], stderr: IO[bytes],
-                  deadline: float) -> tuple[bytes, bytes, bool, bool]:
+def _read_bounded(
+    stdout: IO[bytes], stderr: IO[bytes], deadline: float
+) -> tuple[bytes, bytes, bool, bool]:
     """Both streams until EOF, the deadline, or more than MAX_OUTPUT bytes in all."""
     bufs: dict[int, bytearray] = {stdout.fileno(): bytearray(), stderr.fileno(): bytearray()}
     with selectors.DefaultSelector() as sel:
@@ -123,8 +133,7 @@ def _read_bounded(stdout: IO[bytes], stderr: IO[bytes],
                 buf += chunk
                 if sum(len(b) for b in bufs.values()) > MAX_OUTPUT:
                     del buf[MAX_OUTPUT:]
-                    return (bytes(bufs[stdout.fileno()]), bytes(bufs[stderr.fileno()]), False,
-                            True)
+                    return (bytes(bufs[stdout.fileno()]), bytes(bufs[stderr.fileno()]), False, True)
     return bytes(bufs[stdout.fileno()]), bytes(bufs[stderr.fileno()]), False, False
 
 

@@ -37,8 +37,10 @@ from ._workspace import ConfinementError, Workspace
 __all__ = ["ActionGate", "ModelCall", "StepCheck", "texts_to_check"]
 
 _PROSE_SUFFIXES = {".md", ".markdown", ".txt", ".rst", ""}
-_PATHISH = re.compile(r"(?<![\w@])((?:[\w.-]+/)+[\w.-]+|[\w-]+\.(?:md|txt|rst|py|ya?ml|toml|"
-                      r"json|sh|cfg|ini|js|ts))\b")
+_PATHISH = re.compile(
+    r"(?<![\w@])((?:[\w.-]+/)+[\w.-]+|[\w-]+\.(?:md|txt|rst|py|ya?ml|toml|"
+    r"json|sh|cfg|ini|js|ts))\b"
+)
 _BACKTICK = re.compile(r"`([^`\n]+)`")
 SAMPLE_AGREEMENT = 0.55  # below this mean agreement a claim is flagged (warn)
 
@@ -86,8 +88,9 @@ def _comments(source: str, suffix: str) -> str:
         try:
             tree = ast.parse(source)
             for node in ast.walk(tree):
-                if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef |
-                              ast.AsyncFunctionDef) and (doc := ast.get_docstring(node)):
+                if isinstance(
+                    node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef
+                ) and (doc := ast.get_docstring(node)):
                     parts.append(doc)
             for tok in tokenize.generate_tokens(io.StringIO(source).readline):
                 if tok.type == tokenize.COMMENT:
@@ -105,9 +108,15 @@ def _comments(source: str, suffix: str) -> str:
 
 
 class ActionGate:
-    def __init__(self, checker: Checker, workspace: Workspace, *, allow_commands: Sequence[str],
-                 allow_actions: Sequence[str] = ("answer", "search", "write_file", "run_command"),
-                 embedder: Embedder | None = None) -> None:
+    def __init__(
+        self,
+        checker: Checker,
+        workspace: Workspace,
+        *,
+        allow_commands: Sequence[str],
+        allow_actions: Sequence[str] = ("answer", "search", "write_file", "run_command"),
+        embedder: Embedder | None = None,
+    ) -> None:
         self.checker = checker
         self.workspace = workspace
         self.allow_commands = list(allow_commands)
@@ -133,10 +142,17 @@ class ActionGate:
         consistency: dict[str, float] = {}
         if samples and self.embedder is not None and action.kind == "answer":
             consistency = self._sample_agreement(verdicts, samples)
-            findings += [Finding("consistency/samples", "warn", "answer", 1,
-                                 f"claim {cid} agrees with the extra samples only "
-                                 f"{score:.2f} (SelfCheck)")
-                         for cid, score in consistency.items() if score < SAMPLE_AGREEMENT]
+            findings += [
+                Finding(
+                    "consistency/samples",
+                    "warn",
+                    "answer",
+                    1,
+                    f"claim {cid} agrees with the extra samples only {score:.2f} (SelfCheck)",
+                )
+                for cid, score in consistency.items()
+                if score < SAMPLE_AGREEMENT
+            ]
         decision = decide(verdicts, self.checker.gate, findings)
         calls = list(self._judge.calls) if self._judge is not None else []
         return StepCheck(decision, verdicts, findings, consistency, usage, calls)
@@ -144,8 +160,15 @@ class ActionGate:
     def _policy(self, action: Action) -> list[Finding]:
         where = action.path or (action.argv[0] if action.argv else action.kind)
         if action.kind not in self.allow_actions:
-            return [Finding("policy/action", "block", where, 1,
-                            f"action {action.kind} is not allowed by the policy")]
+            return [
+                Finding(
+                    "policy/action",
+                    "block",
+                    where,
+                    1,
+                    f"action {action.kind} is not allowed by the policy",
+                )
+            ]
         try:
             if action.kind == "write_file":
                 self.workspace.resolve(action.path)
@@ -156,8 +179,9 @@ class ActionGate:
             return [Finding(rule, "block", where, 1, str(exc))]
         return []
 
-    def _sample_agreement(self, verdicts: Sequence[Verdict],
-                          samples: Sequence[str]) -> dict[str, float]:
+    def _sample_agreement(
+        self, verdicts: Sequence[Verdict], samples: Sequence[str]
+    ) -> dict[str, float]:
         assert self.embedder is not None
         claims = [v.claim for v in verdicts]
         sample_sents = [[t[s:e] for s, e in split_prose(t)] or [t] for t in samples]
@@ -165,12 +189,12 @@ class ActionGate:
             return {}
         flat = [s for sents in sample_sents for s in sents]
         vecs = self.embedder.embed([c.check_text for c in claims] + flat)
-        cv, sv = vecs[: len(claims)], vecs[len(claims):]
+        cv, sv = vecs[: len(claims)], vecs[len(claims) :]
         out: dict[str, float] = {}
         for i, claim in enumerate(claims):
             scores, offset = [], 0
             for sents in sample_sents:
-                sims = sv[offset: offset + len(sents)] @ cv[i]
+                sims = sv[offset : offset + len(sents)] @ cv[i]
                 best = int(np.argmax(sims))
                 conflict = align(claim.check_text, sents[best]).verdict_hint == "conflict"
                 scores.append(0.0 if conflict else max(0.0, float(sims[best])))
@@ -197,19 +221,27 @@ class _RecordingJudge(Judge):
 
 def _rename(v: Verdict, new_id: str) -> Verdict:
     c = v.claim
-    return Verdict(Claim(new_id, c.text, c.start, c.end, c.standalone), v.label, v.score,
-                   v.evidence, v.reason)
+    return Verdict(
+        Claim(new_id, c.text, c.start, c.end, c.standalone), v.label, v.score, v.evidence, v.reason
+    )
 
 
 def _internal_consistency(verdicts: Sequence[Verdict], part: str) -> list[Finding]:
     out = []
     for i, a in enumerate(verdicts):
-        for b in verdicts[i + 1:]:
+        for b in verdicts[i + 1 :]:
             al = align(a.claim.check_text, b.claim.check_text)
             if al.verdict_hint == "conflict" and al.subject_overlap >= 0.5:
-                out.append(Finding("consistency/internal", "block", part, 1,
-                                   f"{a.claim.text!r} and {b.claim.text!r} contradict each "
-                                   f"other: {al.explain}"))
+                out.append(
+                    Finding(
+                        "consistency/internal",
+                        "block",
+                        part,
+                        1,
+                        f"{a.claim.text!r} and {b.claim.text!r} contradict each "
+                        f"other: {al.explain}",
+                    )
+                )
     return out
 
 
@@ -218,15 +250,30 @@ def _claim_vs_action(action: Action) -> list[Finding]:
     if action.kind == "write_file":
         named = {m.group(1).strip("./") for m in _PATHISH.finditer(action.reason)}
         target = action.path.strip("./")
-        if named and not any(n == target or n == PurePosixPath(target).name or
-                             target.endswith(n) for n in named):
-            return [Finding("consistency/action", "block", action.path, 1,
-                            f"the reason names {', '.join(sorted(named))} but the action "
-                            f"writes {action.path}")]
+        if named and not any(
+            n == target or n == PurePosixPath(target).name or target.endswith(n) for n in named
+        ):
+            return [
+                Finding(
+                    "consistency/action",
+                    "block",
+                    action.path,
+                    1,
+                    f"the reason names {', '.join(sorted(named))} but the action "
+                    f"writes {action.path}",
+                )
+            ]
     if action.kind == "run_command":
         programs = {m.group(1).split()[0] for m in _BACKTICK.finditer(said) if m.group(1).split()}
         if programs and action.argv[0] not in programs:
-            return [Finding("consistency/action", "block", action.argv[0], 1,
-                            f"the reason names `{', '.join(sorted(programs))}` but the action "
-                            f"runs {action.argv[0]}")]
+            return [
+                Finding(
+                    "consistency/action",
+                    "block",
+                    action.argv[0],
+                    1,
+                    f"the reason names `{', '.join(sorted(programs))}` but the action "
+                    f"runs {action.argv[0]}",
+                )
+            ]
     return []

@@ -30,15 +30,44 @@ __all__ = ["AgentRunner", "CallLog", "RunResult", "Step"]
 class CallLog(Protocol):
     """The part of the ledger the runner writes to (see verify/ledger)."""
 
-    def start_run(self, *, run_id: str, task: str, agent: str, user: str, team: str = "",
-                  source: str = "verify") -> None: ...
-    def record_call(self, *, run_id: str, purpose: str, model: str, prompt_tokens: int,
-                    completion_tokens: int, seconds: float, verdict: str = "", output: str = "",
-                    step: int | None = None) -> int: ...
-    def record_action(self, *, run_id: str, step: int, kind: str, decision: str, executed: bool,
-                      claims_supported: int, claims_total: int, summary: str = "") -> None: ...
-    def finish_run(self, *, run_id: str, decision: str,
-                   verified_units: float | None = None) -> None: ...
+    def start_run(
+        self,
+        *,
+        run_id: str,
+        task: str,
+        agent: str,
+        user: str,
+        team: str = "",
+        source: str = "verify",
+    ) -> None: ...
+    def record_call(
+        self,
+        *,
+        run_id: str,
+        purpose: str,
+        model: str,
+        prompt_tokens: int,
+        completion_tokens: int,
+        seconds: float,
+        verdict: str = "",
+        output: str = "",
+        step: int | None = None,
+    ) -> int: ...
+    def record_action(
+        self,
+        *,
+        run_id: str,
+        step: int,
+        kind: str,
+        decision: str,
+        executed: bool,
+        claims_supported: int,
+        claims_total: int,
+        summary: str = "",
+    ) -> None: ...
+    def finish_run(
+        self, *, run_id: str, decision: str, verified_units: float | None = None
+    ) -> None: ...
 
 
 @dataclass
@@ -53,8 +82,9 @@ class Step:
     def to_json(self) -> dict[str, Any]:
         return {
             "step": self.number,
-            "action": self.action.to_json() if self.action else {"action": "malformed",
-                                                                 "raw": self.raw[:500]},
+            "action": self.action.to_json()
+            if self.action
+            else {"action": "malformed", "raw": self.raw[:500]},
             "decision": self.check.decision,
             "executed": self.executed,
             "result": self.result,
@@ -98,7 +128,8 @@ class RunResult:
         total = sum(self.usage_by_purpose.values(), Usage())
         tokens = total.prompt_tokens + total.completion_tokens
         return Outcome(
-            tuple(verdicts), "block" if self.decision == "block" else "pass",
+            tuple(verdicts),
+            "block" if self.decision == "block" else "pass",
             findings=tuple(f for s in self.steps for f in s.check.findings),
             usage=total,  # no text: claims come from several texts, spans differ
             extra={
@@ -109,18 +140,30 @@ class RunResult:
                 "usage_by_purpose": {k: v.to_json() for k, v in self.usage_by_purpose.items()},
                 "verified_actions": self.verified_actions,
                 "error": self.error,
-                "tokens_per_verified_action": (round(tokens / self.verified_actions, 1)
-                                               if self.verified_actions else None),
+                "tokens_per_verified_action": (
+                    round(tokens / self.verified_actions, 1) if self.verified_actions else None
+                ),
             },
         )
 
 
 class AgentRunner:
-    def __init__(self, backend: Backend, gate: ActionGate, workspace: Workspace, *,
-                 index: Index | None = None, ledger: CallLog | None = None, agent: str = "",
-                 user: str = "", samples: int = 2, max_steps: int = 6,
-                 run_timeout: float = 600.0, command_timeout: float = 20.0,
-                 on_step: Callable[[Step], None] | None = None) -> None:
+    def __init__(
+        self,
+        backend: Backend,
+        gate: ActionGate,
+        workspace: Workspace,
+        *,
+        index: Index | None = None,
+        ledger: CallLog | None = None,
+        agent: str = "",
+        user: str = "",
+        samples: int = 2,
+        max_steps: int = 6,
+        run_timeout: float = 600.0,
+        command_timeout: float = 20.0,
+        on_step: Callable[[Step], None] | None = None,
+    ) -> None:
         self.backend = backend
         self.gate = gate
         self.workspace = workspace
@@ -137,8 +180,7 @@ class AgentRunner:
     def run(self, task: str) -> RunResult:
         result = RunResult(uuid.uuid4().hex[:12], task, self.agent)
         if self.ledger:
-            self.ledger.start_run(run_id=result.run_id, task=task, agent=self.agent,
-                                  user=self.user)
+            self.ledger.start_run(run_id=result.run_id, task=task, agent=self.agent, user=self.user)
         deadline = time.monotonic() + self.run_timeout
         try:
             self._loop(task, result, deadline)
@@ -147,8 +189,9 @@ class AgentRunner:
                 self.ledger.finish_run(run_id=result.run_id, decision="error")
             raise
         if self.ledger:
-            self.ledger.finish_run(run_id=result.run_id,
-                                   decision="error" if result.errored else result.decision)
+            self.ledger.finish_run(
+                run_id=result.run_id, decision="error" if result.errored else result.decision
+            )
         return result
 
     def _loop(self, task: str, result: RunResult, deadline: float) -> None:
@@ -158,8 +201,10 @@ class AgentRunner:
         limit = self.backend.length if isinstance(self.backend, ReplayBackend) else self.max_steps
         for number in range(1, limit + 1):
             if time.monotonic() > deadline:
-                result.error = (f"run {result.run_id} passed its deadline of "
-                                f"{self.run_timeout:g}s before step {number}")
+                result.error = (
+                    f"run {result.run_id} passed its deadline of "
+                    f"{self.run_timeout:g}s before step {number}"
+                )
                 break
             proposal = self.backend.propose(task, context, history)
             if proposal is None:
@@ -176,8 +221,15 @@ class AgentRunner:
                 if not replay:
                     break
 
-    def _step(self, number: int, proposal: Proposal, task: str, context: list[str],
-              result: RunResult, deadline: float) -> Step:
+    def _step(
+        self,
+        number: int,
+        proposal: Proposal,
+        task: str,
+        context: list[str],
+        result: RunResult,
+        deadline: float,
+    ) -> Step:
         result.add_usage("agent", proposal)
         action = proposal.action
         samples: list[Proposal] = []
@@ -190,17 +242,25 @@ class AgentRunner:
             outcome = f"malformed: {proposal.error}"
         else:
             try:
-                check = self.gate.check(action, [s.action.text for s in samples
-                                                 if s.action and s.action.kind == "answer"])
+                check = self.gate.check(
+                    action,
+                    [s.action.text for s in samples if s.action and s.action.kind == "answer"],
+                )
             except Exception as exc:  # a check that raises blocks the action: fail closed
                 check = StepCheck("block", findings=[])
                 check.verdicts = [_error_verdict(number, exc)]
             result.add_usage("judge", check.usage)
             if time.monotonic() > deadline:  # the proposal or its check ran out the clock
                 check.decision = "block"
-                check.verdicts.append(_error_verdict(number, TimeoutError(
-                    f"the run passed its deadline of {self.run_timeout:g}s before the action "
-                    "could run")))
+                check.verdicts.append(
+                    _error_verdict(
+                        number,
+                        TimeoutError(
+                            f"the run passed its deadline of {self.run_timeout:g}s "
+                            "before the action could run"
+                        ),
+                    )
+                )
             outcome = self._act(action, check, context)
         self._log(result.run_id, number, proposal, samples, check, action, outcome)
         executed = outcome.startswith("executed")
@@ -209,8 +269,11 @@ class AgentRunner:
     def _act(self, action: Action, check: StepCheck, context: list[str]) -> str:
         if check.decision != "pass":
             reasons = [f.message for f in check.findings if f.severity == "block"]
-            reasons += [f"{v.label}: {v.claim.text or v.reason}" for v in check.verdicts
-                        if v.label in self.gate.checker.gate.block]
+            reasons += [
+                f"{v.label}: {v.claim.text or v.reason}"
+                for v in check.verdicts
+                if v.label in self.gate.checker.gate.block
+            ]
             return "blocked: " + "; ".join(reasons)[:600]
         try:
             if action.kind == "search":
@@ -221,8 +284,12 @@ class AgentRunner:
                 path = self.workspace.write(action.path, action.content)
                 return f"executed: wrote {path.relative_to(self.workspace.root.resolve())}"
             if action.kind == "run_command":
-                res = run_command(action.argv, self.gate.allow_commands, self.workspace.root,
-                                  timeout=self.command_timeout)
+                res = run_command(
+                    action.argv,
+                    self.gate.allow_commands,
+                    self.workspace.root,
+                    timeout=self.command_timeout,
+                )
                 state = "timed out" if res.timed_out else f"exit {res.returncode}"
                 return f"executed: {state}; {res.stdout[:300]}"
             return "executed: answer delivered"
@@ -235,40 +302,80 @@ class AgentRunner:
             return []
         return [" ".join(h.chunk.text.split())[:500] for h in self.index.search(query, k)]
 
-    def _log(self, run_id: str, number: int, proposal: Proposal, samples: Sequence[Proposal],
-             check: StepCheck, action: Action | None, outcome: str) -> None:
+    def _log(
+        self,
+        run_id: str,
+        number: int,
+        proposal: Proposal,
+        samples: Sequence[Proposal],
+        check: StepCheck,
+        action: Action | None,
+        outcome: str,
+    ) -> None:
         if not self.ledger:
             return
         verdict = check.decision
-        self.ledger.record_call(run_id=run_id, purpose="agent", model=proposal.model,
-                                prompt_tokens=proposal.prompt_tokens,
-                                completion_tokens=proposal.completion_tokens,
-                                seconds=proposal.seconds, verdict=verdict, output=proposal.raw,
-                                step=number)
+        self.ledger.record_call(
+            run_id=run_id,
+            purpose="agent",
+            model=proposal.model,
+            prompt_tokens=proposal.prompt_tokens,
+            completion_tokens=proposal.completion_tokens,
+            seconds=proposal.seconds,
+            verdict=verdict,
+            output=proposal.raw,
+            step=number,
+        )
         for s in samples:
-            self.ledger.record_call(run_id=run_id, purpose="sample", model=s.model,
-                                    prompt_tokens=s.prompt_tokens,
-                                    completion_tokens=s.completion_tokens, seconds=s.seconds,
-                                    verdict="", output=s.raw, step=number)
+            self.ledger.record_call(
+                run_id=run_id,
+                purpose="sample",
+                model=s.model,
+                prompt_tokens=s.prompt_tokens,
+                completion_tokens=s.completion_tokens,
+                seconds=s.seconds,
+                verdict="",
+                output=s.raw,
+                step=number,
+            )
         for call in check.calls:
-            self.ledger.record_call(run_id=run_id, purpose="judge", model=call.model,
-                                    prompt_tokens=call.usage.prompt_tokens,
-                                    completion_tokens=call.usage.completion_tokens,
-                                    seconds=call.seconds, verdict=verdict, step=number)
+            self.ledger.record_call(
+                run_id=run_id,
+                purpose="judge",
+                model=call.model,
+                prompt_tokens=call.usage.prompt_tokens,
+                completion_tokens=call.usage.completion_tokens,
+                seconds=call.seconds,
+                verdict=verdict,
+                step=number,
+            )
         seen = sum((c.usage for c in check.calls), Usage())
-        rest = Usage(check.usage.prompt_tokens - seen.prompt_tokens,
-                     check.usage.completion_tokens - seen.completion_tokens)
+        rest = Usage(
+            check.usage.prompt_tokens - seen.prompt_tokens,
+            check.usage.completion_tokens - seen.completion_tokens,
+        )
         if rest.prompt_tokens > 0 or rest.completion_tokens > 0:  # a judge we could not watch
-            self.ledger.record_call(run_id=run_id, purpose="judge", model="judge",
-                                    prompt_tokens=max(rest.prompt_tokens, 0),
-                                    completion_tokens=max(rest.completion_tokens, 0),
-                                    seconds=0.0, verdict=verdict, step=number)
+            self.ledger.record_call(
+                run_id=run_id,
+                purpose="judge",
+                model="judge",
+                prompt_tokens=max(rest.prompt_tokens, 0),
+                completion_tokens=max(rest.completion_tokens, 0),
+                seconds=0.0,
+                verdict=verdict,
+                step=number,
+            )
         supported = sum(v.label == "supported" for v in check.verdicts)
-        self.ledger.record_action(run_id=run_id, step=number,
-                                  kind=action.kind if action else "malformed",
-                                  decision=verdict, executed=outcome.startswith("executed"),
-                                  claims_supported=supported, claims_total=len(check.verdicts),
-                                  summary=_summary(action))
+        self.ledger.record_action(
+            run_id=run_id,
+            step=number,
+            kind=action.kind if action else "malformed",
+            decision=verdict,
+            executed=outcome.startswith("executed"),
+            claims_supported=supported,
+            claims_total=len(check.verdicts),
+            summary=_summary(action),
+        )
 
 
 def _summary(action: Action | None) -> str:
@@ -281,5 +388,10 @@ def _summary(action: Action | None) -> str:
 
 
 def _error_verdict(step: int, exc: Exception) -> Verdict:
-    return Verdict(Claim(f"step{step}", "", 0, 0), "error", 0.0, (),
-                   f"check failed: {type(exc).__name__}: {exc}")
+    return Verdict(
+        Claim(f"step{step}", "", 0, 0),
+        "error",
+        0.0,
+        (),
+        f"check failed: {type(exc).__name__}: {exc}",
+    )

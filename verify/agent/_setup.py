@@ -18,18 +18,37 @@ from ._workspace import Workspace
 __all__ = ["make_runner"]
 
 
-def make_runner(backend: Backend, index: Index, config: Config, *, workspace: Path,
-                ledger: CallLog | None, agent: str | None, user: str | None,
-                samples: int | None = None, max_steps: int | None = None,
-                judge: str | None = None,
-                on_step: Callable[[Step], None] | None = None) -> AgentRunner:
+def make_runner(
+    backend: Backend,
+    index: Index,
+    config: Config,
+    *,
+    workspace: Path,
+    ledger: CallLog | None,
+    agent: str | None,
+    user: str | None,
+    samples: int | None = None,
+    max_steps: int | None = None,
+    judge: str | None = None,
+    on_step: Callable[[Step], None] | None = None,
+) -> AgentRunner:
     checker = Checker.build(IndexEvidence(index), config, judge=judge)
-    gate = ActionGate(checker, Workspace(workspace),
-                      allow_commands=list(config["allow_commands"]), embedder=index.embedder)
+    gate = ActionGate(
+        checker,
+        Workspace(workspace),
+        allow_commands=list(config["allow_commands"]),
+        embedder=index.embedder,
+    )
     return AgentRunner(
-        backend, gate, Workspace(workspace), index=index, ledger=ledger,
-        agent=agent or backend.name, user=user or config.user,
+        backend,
+        gate,
+        Workspace(workspace),
+        index=index,
+        ledger=ledger,
+        agent=agent or backend.name,
+        user=user or config.user,
         samples=config["samples"] if samples is None else samples,
         max_steps=config["max_steps"] if max_steps is None else max_steps,
-        run_timeout=float(config["run_timeout"]), on_step=on_step,
+        run_timeout=float(config["run_timeout"]),
+        on_step=on_step,
     )

@@ -78,11 +78,15 @@ class Workspace:
         for i, part in enumerate(pure.parts):
             nxt = current / part
             if current.is_dir():
-                twins = [e.name for e in current.iterdir() if e.name != part and
-                         _fold(e.name) == _fold(part)]
+                twins = [
+                    e.name
+                    for e in current.iterdir()
+                    if e.name != part and _fold(e.name) == _fold(part)
+                ]
                 if twins:
-                    raise ConfinementError(f"{part!r} differs only by case from existing "
-                                           f"{twins[0]!r}")
+                    raise ConfinementError(
+                        f"{part!r} differs only by case from existing {twins[0]!r}"
+                    )
             if nxt.is_symlink():
                 raise ConfinementError(f"{'/'.join(pure.parts[: i + 1])!r} is a symbolic link")
             if i < len(pure.parts) - 1 and nxt.exists() and not nxt.is_dir():
@@ -108,8 +112,9 @@ class Workspace:
         try:
             data = content.encode("utf-8")
         except UnicodeEncodeError as exc:
-            raise ConfinementError(f"content of {rel!r} is not valid Unicode: {exc.reason}") \
-                from exc
+            raise ConfinementError(
+                f"content of {rel!r} is not valid Unicode: {exc.reason}"
+            ) from exc
         if len(data) > MAX_CONTENT:
             raise ConfinementError(f"content over {MAX_CONTENT} bytes")
         target = self.resolve(rel)
@@ -118,8 +123,9 @@ class Workspace:
         try:
             folder = os.open(self.root.resolve(), _DIR_FLAGS)
         except OSError as exc:
-            raise ConfinementError(f"workspace {str(self.root)!r} cannot be opened: "
-                                   f"{exc.strerror or exc}") from exc
+            raise ConfinementError(
+                f"workspace {str(self.root)!r} cannot be opened: {exc.strerror or exc}"
+            ) from exc
         try:
             for part in parts[:-1]:
                 child = _enter(folder, part, rel)
@@ -141,15 +147,20 @@ def _enter(parent: int, name: str, rel: str) -> int:
             os.mkdir(name, 0o755, dir_fd=parent)
         return os.open(name, _DIR_FLAGS, dir_fd=parent)
     except OSError as exc:  # ELOOP/ENOTDIR: a link or a file where a folder should be
-        raise ConfinementError(f"{rel!r}: {name!r} is not a plain folder "
-                               f"({exc.strerror or exc})") from exc
+        raise ConfinementError(
+            f"{rel!r}: {name!r} is not a plain folder ({exc.strerror or exc})"
+        ) from exc
 
 
 def _replace(folder: int, name: str, data: bytes, rel: str) -> None:
     tmp = f".verify-{os.getpid()}-{secrets.token_hex(6)}.tmp"
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
-                     0o644, dir_fd=folder)
+        fd = os.open(
+            tmp,
+            os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
+            0o644,
+            dir_fd=folder,
+        )
     except OSError as exc:
         raise ConfinementError(f"{rel!r} cannot be written: {exc.strerror or exc}") from exc
     try:

@@ -11,9 +11,16 @@ from ..errors import InputError
 
 __all__ = ["Dataset", "LabelledClaim", "load_dataset"]
 
-_LABEL_ALIASES = {"supports": "supported", "support": "supported", "refutes": "contradicted",
-                  "refuted": "contradicted", "contradict": "contradicted", "nei": "unverifiable",
-                  "not_enough_info": "unverifiable", "unsupported": "unverifiable"}
+_LABEL_ALIASES = {
+    "supports": "supported",
+    "support": "supported",
+    "refutes": "contradicted",
+    "refuted": "contradicted",
+    "contradict": "contradicted",
+    "nei": "unverifiable",
+    "not_enough_info": "unverifiable",
+    "unsupported": "unverifiable",
+}
 
 
 @dataclass(frozen=True)
@@ -57,8 +64,9 @@ def load_dataset(folder: Path, *, split: str | None = None) -> Dataset:
             label = _LABEL_ALIASES.get(label, label)
             if label not in ("supported", "contradicted", "unverifiable"):
                 raise ValueError(f"unknown label {rec['label']!r}")
-            item = LabelledClaim(str(rec["id"]), str(rec["claim"]), label,
-                                 str(rec.get("split", "")))
+            item = LabelledClaim(
+                str(rec["id"]), str(rec["claim"]), label, str(rec.get("split", ""))
+            )
         except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
             raise InputError(f"{path}:{n}: malformed claim line ({exc})") from exc
         if split is None or item.split == split:

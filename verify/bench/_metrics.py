@@ -39,8 +39,12 @@ def metrics(gold: Sequence[str], pred: Sequence[str], score: Sequence[float]) ->
         prec = tp / (tp + fp) if tp + fp else 0.0
         rec = tp / (tp + fn) if tp + fn else 0.0
         f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
-        per[lab] = {"precision": prec, "recall": rec, "f1": f1,
-                    "support": sum(g == lab for g in gold)}
+        per[lab] = {
+            "precision": prec,
+            "recall": rec,
+            "f1": f1,
+            "support": sum(g == lab for g in gold),
+        }
     present = [lab for lab in labels if per[lab]["support"]]
     macro = sum(per[lab]["f1"] for lab in present) / len(present) if present else 0.0
     is_sup = [g == "supported" for g in gold]
@@ -48,8 +52,13 @@ def metrics(gold: Sequence[str], pred: Sequence[str], score: Sequence[float]) ->
     # the mean recall of the classes present: a set of one class is not scored against the
     # recall of a class it does not hold
     recalls = [_rate(is_sup, said_sup, cls) for cls in (True, False) if cls in is_sup]
-    confusion = {g: {p: sum(1 for a, b in zip(gold, pred, strict=True) if a == g and b == p)
-                     for p in [*labels, "error"]} for g in labels}
+    confusion = {
+        g: {
+            p: sum(1 for a, b in zip(gold, pred, strict=True) if a == g and b == p)
+            for p in [*labels, "error"]
+        }
+        for g in labels
+    }
     return {
         "per_label": per,
         "macro_f1": macro,

@@ -51,9 +51,16 @@ class BenchResult:
         return out
 
 
-def run_bench(dataset: Dataset, index_dir: Path, make_cascade: Callable[[IndexEvidence], Cascade],
-              *, embedder: str = "minilm", include_trained: bool = False, limit: int | None = None,
-              progress: Callable[[int, int], None] | None = None) -> BenchResult:
+def run_bench(
+    dataset: Dataset,
+    index_dir: Path,
+    make_cascade: Callable[[IndexEvidence], Cascade],
+    *,
+    embedder: str = "minilm",
+    include_trained: bool = False,
+    limit: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> BenchResult:
     t0 = time.perf_counter()
     emb = get_embedder(embedder)
     build_index([dataset.corpus], index_dir, emb)  # incremental: cheap when nothing changed
@@ -79,14 +86,29 @@ def run_bench(dataset: Dataset, index_dir: Path, make_cascade: Callable[[IndexEv
         prompt += result.usage.prompt_tokens
         completion += result.usage.completion_tokens
         for item, v in zip(batch, result.verdicts, strict=True):
-            preds.append({"id": item.id, "verdict": v.label, "score": round(v.score, 4),
-                          "gold": item.label, "reason": v.reason})
+            preds.append(
+                {
+                    "id": item.id,
+                    "verdict": v.label,
+                    "score": round(v.score, 4),
+                    "gold": item.label,
+                    "reason": v.reason,
+                }
+            )
         if progress:
             progress(len(preds), len(todo))
     seconds = time.perf_counter() - t0
-    m = metrics([p["gold"] for p in preds], [p["verdict"] for p in preds],
-                [p["score"] for p in preds])
+    m = metrics(
+        [p["gold"] for p in preds], [p["verdict"] for p in preds], [p["score"] for p in preds]
+    )
     m["seconds"] = seconds
-    return BenchResult(dataset.name, preds, m, len(preds) / seconds if seconds else 0.0,
-                       t_load, t_index, excluded,
-                       {"prompt_tokens": prompt, "completion_tokens": completion})
+    return BenchResult(
+        dataset.name,
+        preds,
+        m,
+        len(preds) / seconds if seconds else 0.0,
+        t_load,
+        t_index,
+        excluded,
+        {"prompt_tokens": prompt, "completion_tokens": completion},
+    )

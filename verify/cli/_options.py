@@ -16,11 +16,11 @@ from ..errors import InputError
 __all__ = [
     "config",
     "emit",
-    "resolve_index_dir",
     "index_option",
     "output_options",
     "progress_bar",
     "resolve_format",
+    "resolve_index_dir",
     "warn",
 ]
 
@@ -29,22 +29,34 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def index_option(f: F) -> F:
     return click.option(
-        "--index", "index_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+        "--index",
+        "index_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
         help="Index folder [default: .verify/index, or `index` in [tool.verify]].",
     )(f)
 
 
 def output_options(formats: Sequence[str]) -> Callable[[F], F]:
     """``--format`` (one of ``formats``), ``--json`` and ``--out FILE``, on any command."""
+
     def decorate(f: F) -> F:
-        f = click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path),
-                         default=None, help="Write the result to FILE (atomically) instead of "
-                                            "stdout.")(f)
+        f = click.option(
+            "--out",
+            "out",
+            type=click.Path(dir_okay=False, path_type=Path),
+            default=None,
+            help="Write the result to FILE (atomically) instead of stdout.",
+        )(f)
         f = click.option("--json", "as_json", is_flag=True, help="Same as --format json.")(f)
         return click.option(
-            "--format", "fmt", type=click.Choice(list(formats)), default=None,
+            "--format",
+            "fmt",
+            type=click.Choice(list(formats)),
+            default=None,
             help=f"Output format [default: text]. One of: {', '.join(formats)}.",
         )(f)
+
     return decorate
 
 
@@ -80,10 +92,11 @@ def progress_bar(label: str, quiet: bool = False) -> Iterator[Callable[[int, int
     state: dict[str, Any] = {"bar": None, "done": 0}
 
     def update(done: int, total: int) -> None:
-        if state["bar"] is None:
-            state["bar"] = click.progressbar(length=total, label=label, file=sys.stderr)
-            state["bar"].__enter__()
-        state["bar"].update(done - state["done"])
+        bar = state["bar"]
+        if bar is None:
+            bar = state["bar"] = click.progressbar(length=total, label=label, file=sys.stderr)
+            bar.__enter__()
+        bar.update(done - state["done"])
         state["done"] = done
 
     try:

@@ -24,23 +24,44 @@ __all__ = ["command"]
 @index_option
 @click.option("--split", default=None, help="Only claims whose `split` field is this (e.g. dev).")
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Only the first N claims.")
-@click.option("--include-trained", is_flag=True,
-              help="Also measure claims the bundled scorer was trained on (off: they would "
-                   "flatter the result).")
-@click.option("--baseline", type=click.Choice(["ragas"]), default=None,
-              help="Also run ragas Faithfulness on the same cases and contexts, driven by the "
-                   "bundled llama.cpp model, and print both side by side.")
-@click.option("--baseline-limit", type=click.IntRange(min=1), default=None,
-              help="Run the baseline on the first N claims only (it is slow).")
+@click.option(
+    "--include-trained",
+    is_flag=True,
+    help="Also measure claims the bundled scorer was trained on (off: they would "
+    "flatter the result).",
+)
+@click.option(
+    "--baseline",
+    type=click.Choice(["ragas"]),
+    default=None,
+    help="Also run ragas Faithfulness on the same cases and contexts, driven by the "
+    "bundled llama.cpp model, and print both side by side.",
+)
+@click.option(
+    "--baseline-limit",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Run the baseline on the first N claims only (it is slow).",
+)
 @click.option("--embedder", default=None, metavar="NAME|DIR", help="Embedder [default: minilm].")
-@click.option("--json", "as_json", is_flag=True, help="Print metrics and per-claim predictions "
-                                                      "as JSON.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print metrics and per-claim predictions as JSON."
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @click.pass_context
-def command(ctx: click.Context, dataset_dir: Path, index_dir: Path | None, split: str | None,
-            limit: int | None, include_trained: bool, baseline: str | None,
-            baseline_limit: int | None, embedder: str | None, as_json: bool,
-            quiet: bool) -> None:
+def command(
+    ctx: click.Context,
+    dataset_dir: Path,
+    index_dir: Path | None,
+    split: str | None,
+    limit: int | None,
+    include_trained: bool,
+    baseline: str | None,
+    baseline_limit: int | None,
+    embedder: str | None,
+    as_json: bool,
+    quiet: bool,
+) -> None:
     """Run the checker on DATASET_DIR (corpus/ or corpus.jsonl, plus claims.jsonl).
 
     Builds the index if needed, then prints per-label precision/recall/F1, macro-F1,
@@ -60,41 +81,63 @@ def command(ctx: click.Context, dataset_dir: Path, index_dir: Path | None, split
         return Cascade(evidence, policy=cascade_policy(conf))
 
     with progress_bar("checking claims", quiet) as progress:
-        result = run_bench(data, folder, make, embedder=embedder or conf["embedder"],
-                           include_trained=include_trained, limit=limit, progress=progress)
+        result = run_bench(
+            data,
+            folder,
+            make,
+            embedder=embedder or conf["embedder"],
+            include_trained=include_trained,
+            limit=limit,
+            progress=progress,
+        )
     if baseline == "ragas":
         from ..bench.ragas_baseline import run_ragas_baseline
 
         with progress_bar("ragas baseline", quiet) as progress:
-            result.baseline = run_ragas_baseline(data, folder, result, limit=baseline_limit,
-                                                 progress=progress)
+            result.baseline = run_ragas_baseline(
+                data, folder, result, limit=baseline_limit, progress=progress
+            )
     click.echo(json.dumps(result.to_json(), indent=2) if as_json else format_result(result))
     failed = sum(p["verdict"] == "error" for p in result.predictions)
     if failed:  # fail closed: a measurement with claims that could not be checked is no pass
-        click.echo(f"verify: error: {failed} of {len(result.predictions)} claims could not be "
-                   "checked (verdict error); their reason says why", err=True)
+        click.echo(
+            f"verify: error: {failed} of {len(result.predictions)} claims could not be "
+            "checked (verdict error); their reason says why",
+            err=True,
+        )
         ctx.exit(int(ExitCode.INTERNAL))
 
 
 def format_result(result: BenchResult) -> str:
     m = result.metrics
-    lines = [f"dataset {result.dataset}: {len(result.predictions)} claims"
-             + (f" ({result.excluded_trained} left out: the scorer was trained on them)"
-                if result.excluded_trained else "")]
+    lines = [
+        f"dataset {result.dataset}: {len(result.predictions)} claims"
+        + (
+            f" ({result.excluded_trained} left out: the scorer was trained on them)"
+            if result.excluded_trained
+            else ""
+        )
+    ]
     lines.append(f"{'label':14} {'precision':>9} {'recall':>7} {'f1':>6} {'n':>5}")
     for label, row in m["per_label"].items():
-        lines.append(f"{label:14} {row['precision']:9.3f} {row['recall']:7.3f} "
-                     f"{row['f1']:6.3f} {row['support']:5d}")
+        lines.append(
+            f"{label:14} {row['precision']:9.3f} {row['recall']:7.3f} "
+            f"{row['f1']:6.3f} {row['support']:5d}"
+        )
     auc = "n/a" if m["auroc"] is None else f"{m['auroc']:.3f}"
-    lines.append(f"macro-F1 {m['macro_f1']:.3f}   balanced accuracy {m['balanced_accuracy']:.3f}"
-                 f"   accuracy {m['accuracy']:.3f}   AUROC {auc}   errors {m['errors']}")
+    lines.append(
+        f"macro-F1 {m['macro_f1']:.3f}   balanced accuracy {m['balanced_accuracy']:.3f}"
+        f"   accuracy {m['accuracy']:.3f}   AUROC {auc}   errors {m['errors']}"
+    )
     lines.append("confusion (rows gold, columns predicted):")
     cols = ["supported", "contradicted", "unverifiable", "error"]
     lines.append(" " * 14 + "".join(f"{c[:12]:>13}" for c in cols))
     for gold, row in m["confusion"].items():
         lines.append(f"{gold:14}" + "".join(f"{row[c]:13d}" for c in cols))
-    lines.append(f"speed {result.claims_per_second:.1f} claims/s (model load "
-                 f"{result.load_seconds:.1f}s, index {result.index_seconds:.1f}s apart)")
+    lines.append(
+        f"speed {result.claims_per_second:.1f} claims/s (model load "
+        f"{result.load_seconds:.1f}s, index {result.index_seconds:.1f}s apart)"
+    )
     if result.baseline:
         lines.append(_baseline_table(result))
     return "\n".join(lines)

@@ -42,8 +42,9 @@ def read_text_input(text: str | None, file: Path | None) -> str:
     else:
         data = text.encode("utf-8", "surrogatepass")
     if len(data) > MAX_INPUT_BYTES:
-        raise InputError(f"input is {len(data)} bytes, over the {MAX_INPUT_BYTES}-byte cap; "
-                         "split it")
+        raise InputError(
+            f"input is {len(data)} bytes, over the {MAX_INPUT_BYTES}-byte cap; split it"
+        )
     try:
         decoded = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -55,28 +56,64 @@ def read_text_input(text: str | None, file: Path | None) -> str:
 
 @click.command("check")
 @click.argument("text", required=False)
-@click.option("--file", "file", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Read the text from FILE (`-` for stdin).")
+@click.option(
+    "--file",
+    "file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Read the text from FILE (`-` for stdin).",
+)
 @index_option
-@click.option("--context", "contexts", multiple=True,
-              type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Check against these passages instead of the index (repeatable): the RAG "
-                   "case, where the answer must be grounded in what the model was shown.")
+@click.option(
+    "--context",
+    "contexts",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Check against these passages instead of the index (repeatable): the RAG "
+    "case, where the answer must be grounded in what the model was shown.",
+)
 @output_options(("text", "json", "md", "html", "junit", "sarif"))
-@click.option("--judge", default=None, metavar="GGUF",
-              help="Ask this llama.cpp model about claims the scorer is unsure of.")
-@click.option("--block", "block", default=None, metavar="VERDICTS",
-              help="Comma-separated verdicts that block [default: contradicted,unverifiable; "
-                   "error always blocks].")
-@click.option("--max-blocking", type=click.IntRange(min=0), default=None,
-              help="Blocking verdicts tolerated before the decision is block [default: 0].")
-@click.option("--embedder", default=None, metavar="NAME|DIR",
-              help="Embedder for --context passages [default: the index's, or minilm].")
+@click.option(
+    "--judge",
+    default=None,
+    metavar="GGUF",
+    help="Ask this llama.cpp model about claims the scorer is unsure of.",
+)
+@click.option(
+    "--block",
+    "block",
+    default=None,
+    metavar="VERDICTS",
+    help="Comma-separated verdicts that block [default: contradicted,unverifiable; "
+    "error always blocks].",
+)
+@click.option(
+    "--max-blocking",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Blocking verdicts tolerated before the decision is block [default: 0].",
+)
+@click.option(
+    "--embedder",
+    default=None,
+    metavar="NAME|DIR",
+    help="Embedder for --context passages [default: the index's, or minilm].",
+)
 @click.pass_context
-def command(ctx: click.Context, text: str | None, file: Path | None, index_dir: Path | None,
-            contexts: tuple[Path, ...], fmt: str | None, as_json: bool, out: Path | None,
-            judge: str | None, block: str | None, max_blocking: int | None,
-            embedder: str | None) -> None:
+def command(
+    ctx: click.Context,
+    text: str | None,
+    file: Path | None,
+    index_dir: Path | None,
+    contexts: tuple[Path, ...],
+    fmt: str | None,
+    as_json: bool,
+    out: Path | None,
+    judge: str | None,
+    block: str | None,
+    max_blocking: int | None,
+    embedder: str | None,
+) -> None:
     """Check TEXT (or --file, or stdin) claim by claim against the corpus.
 
     Each claim gets a verdict — supported, contradicted, unverifiable, or error — with a
@@ -95,8 +132,9 @@ def command(ctx: click.Context, text: str | None, file: Path | None, index_dir: 
     body = read_text_input(text, file)
     blocks = [b.strip() for b in block.split(",")] if block else None
     gate = GatePolicy.from_config(conf, block=blocks, max_blocking=max_blocking)
-    evidence = evidence_from(resolve_index_dir(ctx, index_dir), contexts,
-                             embedder or conf["embedder"])
+    evidence = evidence_from(
+        resolve_index_dir(ctx, index_dir), contexts, embedder or conf["embedder"]
+    )
     outcome = Checker.build(evidence, conf, judge=judge, gate=gate).check_text(body)
     color = out is None and sys.stdout.isatty()
     emit(render(outcome, fmt, color=color, title="verify check"), out)

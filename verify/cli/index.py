@@ -19,19 +19,41 @@ __all__ = ["command"]
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @index_option
 @click.option("--rebuild", is_flag=True, help="Re-embed everything instead of what changed.")
-@click.option("--embedder", default=None, metavar="NAME|DIR",
-              help="Embedding model: a registered name or a sentence-transformers folder "
-                   "[default: minilm, the bundled all-MiniLM-L6-v2].")
-@click.option("--max-file-size", type=click.IntRange(min=1), default=MAX_FILE_BYTES,
-              show_default=True, help="Skip files larger than this many bytes.")
-@click.option("--lock-timeout", type=click.FloatRange(min=0), default=30.0, show_default=True,
-              help="Seconds to wait for another writer of the same index before giving up.")
+@click.option(
+    "--embedder",
+    default=None,
+    metavar="NAME|DIR",
+    help="Embedding model: a registered name or a sentence-transformers folder "
+    "[default: minilm, the bundled all-MiniLM-L6-v2].",
+)
+@click.option(
+    "--max-file-size",
+    type=click.IntRange(min=1),
+    default=MAX_FILE_BYTES,
+    show_default=True,
+    help="Skip files larger than this many bytes.",
+)
+@click.option(
+    "--lock-timeout",
+    type=click.FloatRange(min=0),
+    default=30.0,
+    show_default=True,
+    help="Seconds to wait for another writer of the same index before giving up.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or warnings on stderr.")
 @click.pass_context
-def command(ctx: click.Context, paths: tuple[Path, ...], index_dir: Path | None,
-            rebuild: bool, embedder: str | None, max_file_size: int, lock_timeout: float,
-            as_json: bool, quiet: bool) -> None:
+def command(
+    ctx: click.Context,
+    paths: tuple[Path, ...],
+    index_dir: Path | None,
+    rebuild: bool,
+    embedder: str | None,
+    max_file_size: int,
+    lock_timeout: float,
+    as_json: bool,
+    quiet: bool,
+) -> None:
     """Index files and folders: Markdown, reST, text, config, source code, corpus.jsonl.
 
     The index mirrors PATHs: changed files are re-embedded, deleted ones removed. With no
@@ -48,16 +70,25 @@ def command(ctx: click.Context, paths: tuple[Path, ...], index_dir: Path | None,
             with Index.open(folder) as old:
                 paths = tuple(old.paths)
         except IndexMissing:
-            raise InputError(f"no PATH given and no index at {folder} to take them from; "
-                             "run `verify index PATH...`") from None
+            raise InputError(
+                f"no PATH given and no index at {folder} to take them from; "
+                "run `verify index PATH...`"
+            ) from None
     for p in paths:
         if not p.exists():
             raise InputError(f"corpus path {str(p)!r} does not exist")
     emb = get_embedder(embedder or config(ctx)["embedder"])
     with progress_bar("embedding", quiet) as progress:
-        report = build_index(list(paths), folder, emb, rebuild=rebuild, max_bytes=max_file_size,
-                             lock_timeout=lock_timeout, warn=None if quiet else warn,
-                             progress=progress)
+        report = build_index(
+            list(paths),
+            folder,
+            emb,
+            rebuild=rebuild,
+            max_bytes=max_file_size,
+            lock_timeout=lock_timeout,
+            warn=None if quiet else warn,
+            progress=progress,
+        )
     if as_json:
         click.echo(json.dumps(report.to_json(), indent=2))
         return

@@ -18,14 +18,21 @@ __all__ = ["command"]
 @click.command("search")
 @click.argument("query")
 @index_option
-@click.option("-k", "k", type=click.IntRange(1, 1000), default=5, show_default=True,
-              help="How many results.")
-@click.option("--mode", type=click.Choice(["hybrid", "dense", "lexical"]), default="hybrid",
-              show_default=True, help="Dense (FAISS), lexical (FTS5 BM25) or both fused (RRF).")
+@click.option(
+    "-k", "k", type=click.IntRange(1, 1000), default=5, show_default=True, help="How many results."
+)
+@click.option(
+    "--mode",
+    type=click.Choice(["hybrid", "dense", "lexical"]),
+    default="hybrid",
+    show_default=True,
+    help="Dense (FAISS), lexical (FTS5 BM25) or both fused (RRF).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print results as JSON.")
 @click.pass_context
-def command(ctx: click.Context, query: str, index_dir: Path | None, k: int, mode: str,
-            as_json: bool) -> None:
+def command(
+    ctx: click.Context, query: str, index_dir: Path | None, k: int, mode: str, as_json: bool
+) -> None:
     """Search the index for QUERY; prints source, lines, score and text.
 
     \b
@@ -37,14 +44,17 @@ def command(ctx: click.Context, query: str, index_dir: Path | None, k: int, mode
     with Index.open(resolve_index_dir(ctx, index_dir)) as index:
         hits = index.search(query, k, mode=mode)  # type: ignore[arg-type]
     if as_json:
-        click.echo(json.dumps({"results": [h.to_json() for h in hits]}, indent=2,
-                              ensure_ascii=False))
+        click.echo(
+            json.dumps({"results": [h.to_json() for h in hits]}, indent=2, ensure_ascii=False)
+        )
         return
     if not hits:
         click.echo("no results")
     for n, hit in enumerate(hits, 1):
         c = hit.chunk
-        click.echo(click.style(f"{n}. {c.source}:{c.start_line}-{c.end_line}", bold=True)
-                   + f"  score {hit.score:.3f}")
+        click.echo(
+            click.style(f"{n}. {c.source}:{c.start_line}-{c.end_line}", bold=True)
+            + f"  score {hit.score:.3f}"
+        )
         body = textwrap.shorten(" ".join(c.text.split()), 300, placeholder=" …")
         click.echo(textwrap.indent(textwrap.fill(body, 96), "   "))
