@@ -24,7 +24,7 @@ DEFAULTS: dict[str, Any] = {
     "user": "",  # empty: $USER
     "block": ["contradicted", "unverifiable", "error"],  # verdicts that block
     "max_blocking": 0,  # how many blocking verdicts are tolerated before the decision blocks
-    "support_threshold": 0.5,  # score at or above which a claim counts as supported
+    "support_threshold": 0.4,  # P(supported) at or above which a claim is supported (tuned)
     "contradict_threshold": 0.5,
     "claim_timeout": 30.0,  # seconds per claim before its verdict is `error`
     "run_timeout": 600.0,  # seconds per command run

@@ -28,7 +28,7 @@ __all__ = ["Cascade", "CascadeResult", "Policy"]
 
 @dataclass(frozen=True)
 class Policy:
-    support_threshold: float = 0.5  # P(supported) at or above which a claim is supported
+    support_threshold: float = 0.4  # P(supported) at or above which a claim is supported
     contradict_threshold: float = 0.5  # P(contradicted) at or above which it is contradicted
     judge_band: tuple[float, float] = (0.3, 0.7)  # P(supported) range the judge is asked in
     claim_timeout: float = 30.0  # seconds per claim
