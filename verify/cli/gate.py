@@ -20,16 +20,15 @@ __all__ = ["command", "pair_outputs"]
 MAX_PATCH_BYTES = 64 * 1024 * 1024
 
 
-def pair_outputs(formats: tuple[str, ...],
-                 outs: tuple[Path, ...]) -> list[tuple[str, Path | None]]:
+def pair_outputs(formats: tuple[str, ...], outs: tuple[Path, ...]) -> list[tuple[str, Path | None]]:
     """``--format`` and ``--out`` paired in order; one format left over goes to stdout."""
     fmts = list(formats) or ["text"]
     if len(outs) > len(fmts):
-        raise click.UsageError(f"{len(outs)} --out given for {len(fmts)} --format: give a "
-                               "--format before each --out")
+        raise click.UsageError(
+            f"{len(outs)} --out given for {len(fmts)} --format: give a --format before each --out"
+        )
     if len(fmts) - len(outs) > 1:
-        raise click.UsageError("only one --format may go to stdout: give --out FILE for the "
-                               "others")
+        raise click.UsageError("only one --format may go to stdout: give --out FILE for the others")
     return [(f, outs[i] if i < len(outs) else None) for i, f in enumerate(fmts)]
 
 
@@ -52,52 +51,127 @@ def _read_lines(path: Path, what: str) -> tuple[str, ...]:
 
 
 @click.command("gate")
-@click.option("--patch", "patch", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Check this unified diff (`-` for stdin) against --repo, applied or not.")
-@click.option("--base", default=None, metavar="REV",
-              help="Check the change from where HEAD (or --head) forked off REV.")
-@click.option("--head", default=None, metavar="REV",
-              help="The revision to check [default: HEAD].")
-@click.option("--repo", type=click.Path(file_okay=False, exists=True, path_type=Path),
-              default=".", show_default=True, help="The repository.")
-@click.option("--description", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="The change's description (a PR body) [default: the commit messages of "
-                   "the range, or the patch mail's message].")
-@click.option("--index", "index_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=None, help="Check prose against this index [default: the repository "
-                                 "after the change, indexed into REPO/.verify/gate-index].")
-@click.option("--format", "formats", type=click.Choice(list(FORMATS)), multiple=True,
-              help="Report format, repeatable: one of text, json, md, html, junit, sarif "
-                   "[default: text].")
-@click.option("--out", "outs", type=click.Path(dir_okay=False, path_type=Path), multiple=True,
-              help="Write the report of the --format in the same position to FILE; one "
-                   "format without --out prints to stdout.")
+@click.option(
+    "--patch",
+    "patch",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Check this unified diff (`-` for stdin) against --repo, applied or not.",
+)
+@click.option(
+    "--base",
+    default=None,
+    metavar="REV",
+    help="Check the change from where HEAD (or --head) forked off REV.",
+)
+@click.option("--head", default=None, metavar="REV", help="The revision to check [default: HEAD].")
+@click.option(
+    "--repo",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=".",
+    show_default=True,
+    help="The repository.",
+)
+@click.option(
+    "--description",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The change's description (a PR body) [default: the commit messages of "
+    "the range, or the patch mail's message].",
+)
+@click.option(
+    "--index",
+    "index_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Check prose against this index [default: the repository "
+    "after the change, indexed into REPO/.verify/gate-index].",
+)
+@click.option(
+    "--format",
+    "formats",
+    type=click.Choice(list(FORMATS)),
+    multiple=True,
+    help="Report format, repeatable: one of text, json, md, html, junit, sarif [default: text].",
+)
+@click.option(
+    "--out",
+    "outs",
+    type=click.Path(dir_okay=False, path_type=Path),
+    multiple=True,
+    help="Write the report of the --format in the same position to FILE; one "
+    "format without --out prints to stdout.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
-@click.option("--usage", "usage_file", type=click.Path(dir_okay=False, path_type=Path),
-              default=None, help="JSON with prompt_tokens/completion_tokens the change cost "
-                                 "(e.g. `verify run --json` output).")
-@click.option("--ledger", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              metavar="DB",
-              help="Take the tokens from this ledger (all its calls, or those of --run).")
-@click.option("--run", "runs", multiple=True, metavar="ID",
-              help="With --ledger: count only these runs' tokens (repeatable).")
-@click.option("--max-tokens-per-line", type=click.FloatRange(min=0), default=None,
-              metavar="X",
-              help="Block when tokens per verified changed line exceed this.")
-@click.option("--allow-packages", type=click.Path(dir_okay=False, path_type=Path),
-              default=None, help="Package names to accept as real, one a line (# comments).")
-@click.option("--embedder", default=None, metavar="NAME|DIR",
-              help="Embedder for the on-the-fly index [default: minilm].")
-@click.option("--judge", default=None, metavar="GGUF",
-              help="Ask this llama.cpp model about prose claims the scorer is unsure of.")
+@click.option(
+    "--usage",
+    "usage_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="JSON with prompt_tokens/completion_tokens the change cost "
+    "(e.g. `verify run --json` output).",
+)
+@click.option(
+    "--ledger",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    metavar="DB",
+    help="Take the tokens from this ledger (all its calls, or those of --run).",
+)
+@click.option(
+    "--run",
+    "runs",
+    multiple=True,
+    metavar="ID",
+    help="With --ledger: count only these runs' tokens (repeatable).",
+)
+@click.option(
+    "--max-tokens-per-line",
+    type=click.FloatRange(min=0),
+    default=None,
+    metavar="X",
+    help="Block when tokens per verified changed line exceed this.",
+)
+@click.option(
+    "--allow-packages",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Package names to accept as real, one a line (# comments).",
+)
+@click.option(
+    "--embedder",
+    default=None,
+    metavar="NAME|DIR",
+    help="Embedder for the on-the-fly index [default: minilm].",
+)
+@click.option(
+    "--judge",
+    default=None,
+    metavar="GGUF",
+    help="Ask this llama.cpp model about prose claims the scorer is unsure of.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar on stderr.")
 @click.pass_context
-def command(ctx: click.Context, patch: Path | None, base: str | None, head: str | None,
-            repo: Path, description: Path | None, index_dir: Path | None,
-            formats: tuple[str, ...], outs: tuple[Path, ...], as_json: bool,
-            usage_file: Path | None, ledger: Path | None, runs: tuple[str, ...],
-            max_tokens_per_line: float | None, allow_packages: Path | None,
-            embedder: str | None, judge: str | None, quiet: bool) -> None:
+def command(
+    ctx: click.Context,
+    patch: Path | None,
+    base: str | None,
+    head: str | None,
+    repo: Path,
+    description: Path | None,
+    index_dir: Path | None,
+    formats: tuple[str, ...],
+    outs: tuple[Path, ...],
+    as_json: bool,
+    usage_file: Path | None,
+    ledger: Path | None,
+    runs: tuple[str, ...],
+    max_tokens_per_line: float | None,
+    allow_packages: Path | None,
+    embedder: str | None,
+    judge: str | None,
+    quiet: bool,
+) -> None:
     """Gate a change an agent wrote: block hallucinated code, dependencies and claims.
 
     Checks the lines the change adds: imports of modules that do not exist, calls of
@@ -135,8 +209,7 @@ def command(ctx: click.Context, patch: Path | None, base: str | None, head: str 
             try:
                 change.description = description.read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError) as exc:
-                raise InputError(f"cannot read description {str(description)!r}: {exc}") \
-                    from exc
+                raise InputError(f"cannot read description {str(description)!r}: {exc}") from exc
             change.description_path = _shown_path(description, repo)
         usage = None
         if usage_file is not None:
@@ -144,9 +217,13 @@ def command(ctx: click.Context, patch: Path | None, base: str | None, head: str 
         elif ledger is not None:
             usage = ledger_usage(ledger, runs)
         options = GateOptions(
-            index=index_dir, embedder=embedder or conf["embedder"], judge=judge,
+            index=index_dir,
+            embedder=embedder or conf["embedder"],
+            judge=judge,
             allow_packages=_read_lines(allow_packages, "allow-list") if allow_packages else (),
-            usage=usage, max_tokens_per_line=max_tokens_per_line)
+            usage=usage,
+            max_tokens_per_line=max_tokens_per_line,
+        )
         with progress_bar("indexing the repository", quiet) as progress:
             options.progress = progress
             outcome = run_gate(change, conf, options)
@@ -157,8 +234,10 @@ def command(ctx: click.Context, patch: Path | None, base: str | None, head: str 
         emit(render(outcome, fmt, color=color, title="verify gate"), out)
     errors = [v for v in outcome.verdicts if v.label == "error"]
     if errors:  # fail closed, and say why where CI logs show it
-        click.echo(f"verify: error: {len(errors)} prose claim(s) could not be checked: "
-                   f"{errors[0].reason}", err=True)
+        click.echo(
+            f"verify: error: {len(errors)} prose claim(s) could not be checked: {errors[0].reason}",
+            err=True,
+        )
     ctx.exit(int(exit_code(outcome.verdicts, outcome.decision)))
 
 

@@ -35,9 +35,12 @@ def read_usage(path: Path) -> Usage:
         raise InputError(f"usage file {str(path)!r} holds no prompt_tokens/completion_tokens")
     values = [block.get("prompt_tokens", 0), block.get("completion_tokens", 0)]
     if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in values) or (
-            "prompt_tokens" not in block and "completion_tokens" not in block):
-        raise InputError(f"usage file {str(path)!r}: prompt_tokens and completion_tokens must "
-                         "be counts (non-negative integers)")
+        "prompt_tokens" not in block and "completion_tokens" not in block
+    ):
+        raise InputError(
+            f"usage file {str(path)!r}: prompt_tokens and completion_tokens must "
+            "be counts (non-negative integers)"
+        )
     return Usage(values[0], values[1])
 
 
@@ -45,8 +48,10 @@ def ledger_usage(db: Path, runs: Sequence[str] = ()) -> Usage:
     """Tokens the ledger at ``db`` records: every model call, or those of ``runs``."""
     from ..ledger import Ledger
 
-    sql = ("SELECT COALESCE(SUM(c.prompt_tokens), 0), COALESCE(SUM(c.completion_tokens), 0) "
-           "FROM calls c")
+    sql = (
+        "SELECT COALESCE(SUM(c.prompt_tokens), 0), COALESCE(SUM(c.completion_tokens), 0) "
+        "FROM calls c"
+    )
     if runs:
         sql += f" JOIN runs r ON r.id = c.run WHERE r.run_id IN ({','.join('?' * len(runs))})"
     with Ledger.open(db, create=False) as ledger:
@@ -66,8 +71,9 @@ def verified_lines(change: Change, findings: Sequence[Finding]) -> tuple[int, in
     return changed, verified
 
 
-def budget(tokens: Usage, verified: int, ceiling: float | None) -> tuple[dict[str, Any],
-                                                                          list[Finding]]:
+def budget(
+    tokens: Usage, verified: int, ceiling: float | None
+) -> tuple[dict[str, Any], list[Finding]]:
     """The figures for the report, and a finding if they are over ``ceiling``."""
     total = tokens.prompt_tokens + tokens.completion_tokens
     per_line = total / verified if verified else (math.inf if total else 0.0)
@@ -81,7 +87,13 @@ def budget(tokens: Usage, verified: int, ceiling: float | None) -> tuple[dict[st
     if per_line <= ceiling:
         return figures, []
     shown = f"{per_line:.1f}" if math.isfinite(per_line) else "all of them (no verified line)"
-    return figures, [Finding(
-        "budget/tokens-per-line", "block", "", 0,
-        f"{total} tokens for {verified} verified changed line{'s' if verified != 1 else ''}: "
-        f"{shown} tokens per line, over the ceiling of {ceiling:g}")]
+    return figures, [
+        Finding(
+            "budget/tokens-per-line",
+            "block",
+            "",
+            0,
+            f"{total} tokens for {verified} verified changed line{'s' if verified != 1 else ''}: "
+            f"{shown} tokens per line, over the ceiling of {ceiling:g}",
+        )
+    ]

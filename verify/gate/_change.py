@@ -18,11 +18,21 @@ from ._snapshot import DirSnapshot, GitSnapshot, Overlay, Snapshot
 __all__ = ["Change", "is_doc_path", "is_test_path", "load_from_git", "load_from_patch"]
 
 _DOC_SUFFIXES = {".md", ".markdown", ".mdx", ".rst", ".txt", ".adoc"}
-_DOC_NAMES = {"readme", "changelog", "changes", "news", "history", "authors", "contributing",
-              "license", "notice"}
+_DOC_NAMES = {
+    "readme",
+    "changelog",
+    "changes",
+    "news",
+    "history",
+    "authors",
+    "contributing",
+    "license",
+    "notice",
+}
 _TEST_PATH = re.compile(
     r"(^|/)(tests?|testing|__tests__|spec)/|(^|/)test_[^/]*$|_tests?\.[a-z]+$|(^|/)conftest\.py$"
-    r"|\.(test|spec)\.[a-z]+$|_spec\.rb$")
+    r"|\.(test|spec)\.[a-z]+$|_spec\.rb$"
+)
 
 
 def is_test_path(path: str) -> bool:
@@ -71,9 +81,15 @@ def load_from_git(repo: Path, base: str, head: str | None) -> Change:
     head_rev = resolve_rev(repo, head or "HEAD")
     fork = merge_base(repo, base_rev, head_rev)
     patch = parse_patch(diff(repo, fork, head_rev), allow_empty=True)
-    return Change(repo, patch, GitSnapshot(repo, fork), GitSnapshot(repo, head_rev),
-                  commit_messages(repo, fork, head_rev), "",
-                  f"{base}..{head or 'HEAD'}")
+    return Change(
+        repo,
+        patch,
+        GitSnapshot(repo, fork),
+        GitSnapshot(repo, head_rev),
+        commit_messages(repo, fork, head_rev),
+        "",
+        f"{base}..{head or 'HEAD'}",
+    )
 
 
 def load_from_patch(repo: Path, text: str, label: str) -> Change:
@@ -89,8 +105,9 @@ def load_from_patch(repo: Path, text: str, label: str) -> Change:
         if f.old_path != f.path:
             before.setdefault(f.path, None)
             after[f.old_path] = None
-    return Change(repo, patch, Overlay(disk, before), Overlay(disk, after), patch.message, "",
-                  label)
+    return Change(
+        repo, patch, Overlay(disk, before), Overlay(disk, after), patch.message, "", label
+    )
 
 
 def _sides(disk: Snapshot, f: FileChange, repo: Path) -> tuple[str | None, str | None]:
@@ -114,8 +131,10 @@ def _sides(disk: Snapshot, f: FileChange, repo: Path) -> tuple[str | None, str |
         done = apply_hunks(now_old.split("\n"), f.hunks)
         if done is not None:
             return now_old, "\n".join(done)
-    raise DiffError(f"the patch does not apply to {f.path!r} in {str(repo)!r}, neither as "
-                    "it is nor reversed: is --repo the repository it was made against?")
+    raise DiffError(
+        f"the patch does not apply to {f.path!r} in {str(repo)!r}, neither as "
+        "it is nor reversed: is --repo the repository it was made against?"
+    )
 
 
 def _join(lines: list[str]) -> str:

@@ -26,9 +26,32 @@ __all__ = ["WithoutChange", "gate_index", "materialize"]
 
 TREE = Path(".verify") / "gate-tree"
 INDEX = Path(".verify") / "gate-index"
-_SUFFIXES = {".md", ".markdown", ".mdx", ".rst", ".txt", ".adoc", ".py", ".pyi", ".toml",
-             ".yaml", ".yml", ".json", ".ini", ".cfg", ".conf", ".js", ".ts", ".go", ".rs",
-             ".java", ".sh", ".sql", ".proto", ""}
+_SUFFIXES = {
+    ".md",
+    ".markdown",
+    ".mdx",
+    ".rst",
+    ".txt",
+    ".adoc",
+    ".py",
+    ".pyi",
+    ".toml",
+    ".yaml",
+    ".yml",
+    ".json",
+    ".ini",
+    ".cfg",
+    ".conf",
+    ".js",
+    ".ts",
+    ".go",
+    ".rs",
+    ".java",
+    ".sh",
+    ".sql",
+    ".proto",
+    "",
+}
 _SKIP_PARTS = {"node_modules", "__pycache__", "venv", "dist", "build", "site-packages"}
 MAX_BYTES = 1024 * 1024
 
@@ -43,10 +66,13 @@ class WithoutChange(EvidenceSource):
     def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         return self.inner.embed(texts)
 
-    def candidates(self, claims: Sequence[Claim],
-                   vectors: npt.NDArray[np.float32]) -> list[list[Candidate]]:
-        return [[c for c in cands if c.line not in self.added.get(c.source, ())]
-                for cands in self.inner.candidates(claims, vectors)]
+    def candidates(
+        self, claims: Sequence[Claim], vectors: npt.NDArray[np.float32]
+    ) -> list[list[Candidate]]:
+        return [
+            [c for c in cands if c.line not in self.added.get(c.source, ())]
+            for cands in self.inner.candidates(claims, vectors)
+        ]
 
 
 def corpus_paths(snapshot: Snapshot) -> list[str]:
@@ -54,7 +80,8 @@ def corpus_paths(snapshot: Snapshot) -> list[str]:
     for path in snapshot.paths():
         p = PurePosixPath(path)
         if p.suffix.lower() not in _SUFFIXES or any(
-                part.startswith(".") or part in _SKIP_PARTS for part in p.parts):
+            part.startswith(".") or part in _SKIP_PARTS for part in p.parts
+        ):
             continue
         out.append(path)
     return out
@@ -104,8 +131,13 @@ def _ignore_in_git(folder: Path) -> None:
         marker.write_text("*\n", encoding="utf-8")
 
 
-def gate_index(repo: Path, snapshot: Snapshot, index_dir: Path | None, embedder: str,
-               progress: Callable[[int, int], None] | None = None) -> Index | None:
+def gate_index(
+    repo: Path,
+    snapshot: Snapshot,
+    index_dir: Path | None,
+    embedder: str,
+    progress: Callable[[int, int], None] | None = None,
+) -> Index | None:
     """``--index`` as given, or the repository after the change, indexed incrementally;
     None when the repository has nothing to index."""
     if index_dir is not None:

@@ -50,12 +50,25 @@ def dependency_findings(change: Change, env: Environment) -> list[Finding]:
             if line is None:
                 continue
             near = closest(req.name, [*known_packages(), *sorted(env.installed)])
-            hint = ("; closest known: " + ", ".join(
-                f"{n} ({d} edit{'s' if d > 1 else ''})" for n, d in near)) if near else ""
-            out.append(Finding(
-                "deps/unknown-package", "block", f.path, line,
-                f"dependency `{req.name}` is not installed, not declared before this change and "
-                f"not a known PyPI package{hint}; if it is real, add it to --allow-packages"))
+            hint = (
+                (
+                    "; closest known: "
+                    + ", ".join(f"{n} ({d} edit{'s' if d > 1 else ''})" for n, d in near)
+                )
+                if near
+                else ""
+            )
+            out.append(
+                Finding(
+                    "deps/unknown-package",
+                    "block",
+                    f.path,
+                    line,
+                    f"dependency `{req.name}` is not installed, not declared before this "
+                    f"change and not a known PyPI package{hint}; if it is real, add it to "
+                    "--allow-packages",
+                )
+            )
     return out
 
 

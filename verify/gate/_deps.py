@@ -22,24 +22,57 @@ from typing import Any
 
 from ._snapshot import Snapshot
 
-__all__ = ["Environment", "ManifestError", "Requirement", "closest", "declared",
-           "is_manifest", "known_packages", "normalize", "osa_distance", "read_manifest"]
+__all__ = [
+    "Environment",
+    "ManifestError",
+    "Requirement",
+    "closest",
+    "declared",
+    "is_manifest",
+    "known_packages",
+    "normalize",
+    "osa_distance",
+    "read_manifest",
+]
 
 _REQ_NAME = re.compile(r"^\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(\[[^\]]*\])?\s*(.*)$")
 _REQ_FILE = re.compile(r"(^|[-_.])requirements?([-_.][^/]*)?\.(txt|in)$", re.I)
 #: distributions whose import name is not their name (the common ones)
 _IMPORT_ALIASES = {
-    "pyyaml": "yaml", "pillow": "PIL", "beautifulsoup4": "bs4", "scikit-learn": "sklearn",
-    "scikit-image": "skimage", "opencv-python": "cv2", "opencv-python-headless": "cv2",
-    "python-dateutil": "dateutil", "protobuf": "google", "attrs": "attr", "pyjwt": "jwt",
-    "pymysql": "pymysql", "psycopg2-binary": "psycopg2", "faiss-cpu": "faiss",
-    "faiss-gpu": "faiss", "llama-cpp-python": "llama_cpp", "python-magic": "magic",
-    "pycryptodome": "Crypto", "pyserial": "serial", "msgpack-python": "msgpack",
-    "pyzmq": "zmq", "dnspython": "dns", "gitpython": "git", "pygithub": "github",
-    "python-multipart": "multipart", "setuptools": "pkg_resources", "typing-extensions":
-    "typing_extensions", "markdown-it-py": "markdown_it", "ruamel-yaml": "ruamel",
-    "python-docx": "docx", "python-pptx": "pptx", "pywin32": "win32api",
-    "sentence-transformers": "sentence_transformers", "tree-sitter": "tree_sitter",
+    "pyyaml": "yaml",
+    "pillow": "PIL",
+    "beautifulsoup4": "bs4",
+    "scikit-learn": "sklearn",
+    "scikit-image": "skimage",
+    "opencv-python": "cv2",
+    "opencv-python-headless": "cv2",
+    "python-dateutil": "dateutil",
+    "protobuf": "google",
+    "attrs": "attr",
+    "pyjwt": "jwt",
+    "pymysql": "pymysql",
+    "psycopg2-binary": "psycopg2",
+    "faiss-cpu": "faiss",
+    "faiss-gpu": "faiss",
+    "llama-cpp-python": "llama_cpp",
+    "python-magic": "magic",
+    "pycryptodome": "Crypto",
+    "pyserial": "serial",
+    "msgpack-python": "msgpack",
+    "pyzmq": "zmq",
+    "dnspython": "dns",
+    "gitpython": "git",
+    "pygithub": "github",
+    "python-multipart": "multipart",
+    "setuptools": "pkg_resources",
+    "typing-extensions": "typing_extensions",
+    "markdown-it-py": "markdown_it",
+    "ruamel-yaml": "ruamel",
+    "python-docx": "docx",
+    "python-pptx": "pptx",
+    "pywin32": "win32api",
+    "sentence-transformers": "sentence_transformers",
+    "tree-sitter": "tree_sitter",
 }
 
 
@@ -68,7 +101,8 @@ def is_manifest(path: str) -> bool:
     if p.name == "pyproject.toml":
         return True
     return bool(_REQ_FILE.search(p.name)) or (
-        p.parent.name.lower() == "requirements" and p.suffix in (".txt", ".in"))
+        p.parent.name.lower() == "requirements" and p.suffix in (".txt", ".in")
+    )
 
 
 def declared(snapshot: Snapshot) -> list[Requirement]:
@@ -133,8 +167,9 @@ def _pyproject(path: str, text: str) -> list[Requirement]:
     tool = _table(data, "tool")
     poetry = _table(tool, "poetry")
     tables = [_table(poetry, "dependencies"), _table(poetry, "dev-dependencies")]
-    tables += [_table(g, "dependencies") for g in _table(poetry, "group").values()
-               if isinstance(g, dict)]
+    tables += [
+        _table(g, "dependencies") for g in _table(poetry, "group").values() if isinstance(g, dict)
+    ]
     for t in tables:
         names += [k for k in t if k.lower() != "python"]
     for group in _table(_table(tool, "pdm"), "dev-dependencies").values():
@@ -188,21 +223,23 @@ class Environment:
         self._spec_cache: dict[str, bool] = {}
 
     @classmethod
-    def current(cls, allow: Iterable[str] = (), before: Iterable[str] = (),
-                after: Iterable[str] = ()) -> Environment:
+    def current(
+        cls, allow: Iterable[str] = (), before: Iterable[str] = (), after: Iterable[str] = ()
+    ) -> Environment:
         """The environment verify runs in (in CI, the project's own); ``before`` and
         ``after`` are the names the project declares before and after the change."""
         env = cls(frozenset(known_packages()) | {normalize(a) for a in allow})
         old = {normalize(d) for d in before}
-        env.declared = frozenset(old | {normalize(d) for d in after
-                                        if normalize(d) not in old and env.is_real_package(d)})
+        env.declared = frozenset(
+            old
+            | {normalize(d) for d in after if normalize(d) not in old and env.is_real_package(d)}
+        )
         return env
 
     @cached_property
     def installed(self) -> frozenset[str]:
         """Normalised names of the installed distributions."""
-        return frozenset(normalize(d.name or "")
-                         for d in importlib.metadata.distributions()) - {""}
+        return frozenset(normalize(d.name or "") for d in importlib.metadata.distributions()) - {""}
 
     @cached_property
     def import_names(self) -> frozenset[str]:
@@ -244,7 +281,7 @@ def _imports_for(dists: tuple[str, ...]) -> frozenset[str]:
         out |= {base, d.split("-")[0]}
         for prefix in ("python_", "py_", "py"):
             if base.startswith(prefix) and len(base) > len(prefix) + 1:
-                out.add(base[len(prefix):])
+                out.add(base[len(prefix) :])
         if d in _IMPORT_ALIASES:
             out.add(_IMPORT_ALIASES[d])
     return frozenset(out)

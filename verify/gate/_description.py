@@ -9,8 +9,9 @@ Four kinds of statement are read, each by a documented pattern:
   change; otherwise: a new value, operator or changed signature, or any config change);
 - *names* — a backticked name, a path, a ``name()`` or a snake_case identifier — must be
   touched: on a changed line, in a changed path, or the function or class a change is in;
-- *numbers* — a duration, size, port, version or status code, or a number after a setting
-  word ("default", "timeout", "limit", "to") — must appear on a changed line.
+- *numbers* — a port or status code, or a duration, size, version or number after a
+  setting word ("default", "timeout", "limit", "to", "bump") — must appear on a changed
+  line ("fixes a 30s hang" describes, "a new default of 30s" sets).
 """
 
 from __future__ import annotations
@@ -33,35 +34,59 @@ _TESTS = re.compile(
     r"\b(?:add(?:s|ed|ing)?|with|includ(?:e|es|ed|ing)|new|writ(?:e|es|ten|ing)|wrote|"
     r"extend(?:s|ed)?|cover(?:s|ed|ing)?(?:\s+by)?)\b(?:\s+[\w-]+){0,3}?\s+"
     r"(?:unit\s+|regression\s+|integration\s+|e2e\s+|end-to-end\s+)?tests?\b"
-    r"|\btests?\s+(?:added|included|written)\b|\btest coverage\b|^test(?:\([^)]*\))?:", re.I)
-_NO_TESTS = re.compile(r"\b(?:no|without|not|never|skip(?:s|ped)?|n't|lacks?)\b[^.;]*\btests?\b"
-                       r"|\btests?\b[^.;]*\b(?:not|later|follow(?:-| )up|todo)\b", re.I)
+    r"|\btests?\s+(?:added|included|written)\b|\btest coverage\b|^test(?:\([^)]*\))?:",
+    re.I,
+)
+_NO_TESTS = re.compile(
+    r"\b(?:no|without|not|never|skip(?:s|ped)?|n't|lacks?)\b[^.;]*\btests?\b"
+    r"|\btests?\b[^.;]*\b(?:not|later|follow(?:-| )up|todo)\b",
+    re.I,
+)
 _NO_BEHAVIOUR = re.compile(
     r"\bno (?:functional|behaviou?r(?:al)?|logic(?:al)?|semantic|user[- ]visible|runtime) "
     r"changes?\b|\bbehaviou?r(?:al)? (?:is )?unchanged\b|\bdoes(?: not|n't) change "
     r"(?:any )?behaviou?r\b|\brefactor(?:s|ed|ing)?\b|\bnon-functional\b|\bcosmetic\b"
-    r"|\b(?:formatting|whitespace|rename)[- ]only\b", re.I)
+    r"|\b(?:formatting|whitespace|rename)[- ]only\b",
+    re.I,
+)
 _DOCS_ONLY = re.compile(
     r"\b(?:docs?|documentation|comments?|typos?|readme|docstrings?|changelog)[- ]only\b"
     r"|\bonly (?:changes|touches|updates|edits) (?:the )?(?:docs|documentation|comments|"
-    r"readme|docstrings)\b|^docs(?:\([^)]*\))?:|\bfix(?:es|ed)? (?:a |some )?typos?\b", re.I)
+    r"readme|docstrings)\b|^docs(?:\([^)]*\))?:|\bfix(?:es|ed)? (?:a |some )?typos?\b",
+    re.I,
+)
 _BACKTICK = re.compile(r"`([^`\s]{3,80})`")
-_PATH = re.compile(r"(?<![\w/.-])((?:[\w-]+/)+[\w.-]+|[\w-]+\.(?:py|md|toml|ya?ml|json|cfg|"
-                   r"ini|txt|rst|js|ts|sh|lock))(?![\w/-])")
+_PATH = re.compile(
+    r"(?<![\w/.-])((?:[\w-]+/)+[\w.-]+|[\w-]+\.(?:py|md|toml|ya?ml|json|cfg|"
+    r"ini|txt|rst|js|ts|sh|lock))(?![\w/-])"
+)
 _CALL = re.compile(r"\b([A-Za-z_][\w.]*[A-Za-z0-9_])\(\)")
 _SNAKE = re.compile(r"(?<![\w.-])([a-z][a-z0-9]*(?:_[a-z0-9]+)+)(?![\w-])")
-_SETTING = re.compile(r"\b(?:defaults?|timeouts?|limits?|max(?:imum)?|min(?:imum)?|caps?|"
-                      r"thresholds?|retr(?:y|ies)|intervals?|ttl|port|size|to|now|from)\b"
-                      r"|[=:]", re.I)
+_SETTING = re.compile(
+    r"\b(?:defaults?|timeouts?|limits?|max(?:imum)?|min(?:imum)?|caps?|"
+    r"thresholds?|retr(?:y|ies)|intervals?|ttl|port|size|to|now|from|sets?|"
+    r"versions?|bump(?:s|ed)?|upgrade[sd]?|pin(?:s|ned)?|requires?|every)\b"
+    r"|[=:]",
+    re.I,
+)
 _MEASURE = re.compile(r"\b(?:by|in|within|after|took|takes|over|per|than|#)\s*$", re.I)
-_ALWAYS = {"duration", "size", "port", "version", "status_code"}
-_IF_SETTING = {"number", "count", "percent"}
+_ALWAYS = {"port", "status_code"}
+_IF_SETTING = {"number", "count", "percent", "duration", "size", "version"}
 _NUMBER = re.compile(r"(?<![\w.])\d[\d_]*(?:\.\d+)?(?![\w])")
 _URL = re.compile(r"\b(?:https?|ftp|file)://\S+|<[^>\s]+@[^>\s]+>")
 #: lines that state nothing about the change: trailers, merge commits, quotes, headings
-_NOT_STATEMENTS = ("#", ">", "Signed-off-by:", "Co-authored-by:", "Reviewed-by:",
-                   "Merge branch", "Merge pull request", "Merge remote", "Merge commit",
-                   "Merge ")
+_NOT_STATEMENTS = (
+    "#",
+    ">",
+    "Signed-off-by:",
+    "Co-authored-by:",
+    "Reviewed-by:",
+    "Merge branch",
+    "Merge pull request",
+    "Merge remote",
+    "Merge commit",
+    "Merge ",
+)
 
 
 @dataclass(frozen=True)
@@ -111,15 +136,18 @@ def _names(sentence: str) -> list[str]:
     names += [m.group(1) for m in _PATH.finditer(plain) if not m.group(1).startswith("http")]
     names += [m.group(1) for m in _CALL.finditer(plain)]
     names += [m.group(1) for m in _SNAKE.finditer(plain)]
-    return [n for n in dict.fromkeys(names) if len(n) >= 3 and not n.isdigit()
-            and re.search(r"[A-Za-z]", n)]
+    return [
+        n
+        for n in dict.fromkeys(names)
+        if len(n) >= 3 and not n.isdigit() and re.search(r"[A-Za-z]", n)
+    ]
 
 
 def _numbers(sentence: str) -> list[str]:
     out = []
     plain = _BACKTICK.sub(lambda m: " " * len(m.group(0)), sentence)
     for v in extract_values(plain):
-        before = plain[max(0, v.start - 40):v.start]
+        before = plain[max(0, v.start - 40) : v.start]
         if _MEASURE.search(before):
             continue
         if v.kind in _ALWAYS or (v.kind in _IF_SETTING and _SETTING.search(before)):
@@ -139,26 +167,51 @@ def description_findings(change: Change) -> list[Finding]:
     logic: dict[str, list[LogicChange]] | None = None
     for st in statements:
         if st.kind == "tests" and not any(is_test_path(f.path) and f.added for f in files):
-            out.append(Finding("description/tests-claimed", "block", where, st.line,
-                               f"the description says “{_short(st.text)}” but the diff adds "
-                               "no test file"))
+            out.append(
+                Finding(
+                    "description/tests-claimed",
+                    "block",
+                    where,
+                    st.line,
+                    f"the description says “{_short(st.text)}” but the diff adds no test file",
+                )
+            )
         elif st.kind in ("docs-only", "no-behaviour"):
             logic = logic if logic is not None else _logic(change)
             for path, changes in logic.items():
                 hits = changes if st.kind == "docs-only" else [c for c in changes if c.behaviour]
                 if hits:
-                    out.append(Finding(
-                        "description/no-behaviour-change", "block", path, hits[0].line,
-                        f"the description says “{_short(st.text)}” but {path} changes code: "
-                        f"{hits[0].why}"))
+                    out.append(
+                        Finding(
+                            "description/no-behaviour-change",
+                            "block",
+                            path,
+                            hits[0].line,
+                            f"the description says “{_short(st.text)}” but {path} changes code: "
+                            f"{hits[0].why}",
+                        )
+                    )
         elif st.kind == "name" and not touched.name(st.detail):
-            out.append(Finding("description/names-untouched", "warn", where, st.line,
-                               f"the description names `{st.detail}` but the diff does not "
-                               "touch it"))
+            out.append(
+                Finding(
+                    "description/names-untouched",
+                    "warn",
+                    where,
+                    st.line,
+                    f"the description names `{st.detail}` but the diff does not touch it",
+                )
+            )
         elif st.kind == "number" and not touched.value(st.detail):
-            out.append(Finding("description/number-mismatch", "block", where, st.line,
-                               f"the description states {st.detail} (“{_short(st.text)}”) "
-                               "but no changed line of the diff has that value"))
+            out.append(
+                Finding(
+                    "description/number-mismatch",
+                    "block",
+                    where,
+                    st.line,
+                    f"the description states {st.detail} (“{_short(st.text)}”) "
+                    "but no changed line of the diff has that value",
+                )
+            )
     return out
 
 
@@ -187,8 +240,13 @@ class _Touched:
         self._values: tuple[set[tuple[str, object]], set[float]] | None = None
 
     def name(self, name: str) -> bool:
-        if any(p == name or p.endswith("/" + name) or PurePosixPath(p).name == name
-               or PurePosixPath(p).stem == name for p in self.paths):
+        if any(
+            p == name
+            or p.endswith("/" + name)
+            or PurePosixPath(p).name == name
+            or PurePosixPath(p).stem == name
+            for p in self.paths
+        ):
             return True
         last = re.split(r"[./:]", name.rstrip("/"))[-1] or name
         pattern = re.compile(r"(?<![\w-])" + re.escape(last) + r"(?![\w-])")
@@ -202,8 +260,7 @@ class _Touched:
             for f in self.change.files:
                 if f.path.endswith(".py"):
                     self._defs |= _enclosing(self.change.head.read(f.path), set(f.added))
-                    self._defs |= _enclosing(self.change.base.read(f.old_path),
-                                             set(f.removed))
+                    self._defs |= _enclosing(self.change.base.read(f.old_path), set(f.removed))
         return self._defs
 
     def value(self, raw: str) -> bool:
@@ -248,4 +305,3 @@ def _enclosing(text: str | None, lines: set[int]) -> set[str]:
 
 def _short(text: str, limit: int = 100) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
-

@@ -25,8 +25,17 @@ Status = Literal["added", "deleted", "modified", "renamed"]
 
 _HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@(.*)$")
 _GIT_HEADER = re.compile(r"^diff --git (\"?a/.*?\"?) (\"?b/.*\"?)$")
-_ESCAPES = {"n": "\n", "t": "\t", '"': '"', "\\": "\\", "a": "\a", "b": "\b", "f": "\f",
-            "r": "\r", "v": "\v"}
+_ESCAPES = {
+    "n": "\n",
+    "t": "\t",
+    '"': '"',
+    "\\": "\\",
+    "a": "\a",
+    "b": "\b",
+    "f": "\f",
+    "r": "\r",
+    "v": "\v",
+}
 #: how far a hunk may have moved in the file it is applied to
 _MAX_OFFSET = 200
 
@@ -109,8 +118,9 @@ def parse_patch(text: str, *, allow_empty: bool = False) -> Patch:
     parser = _Parser(lines)
     files = parser.run()
     if not files and not allow_empty:
-        raise DiffError("the patch holds no file changes: give the output of `git diff` "
-                        "or `diff -u`")
+        raise DiffError(
+            "the patch holds no file changes: give the output of `git diff` or `diff -u`"
+        )
     return Patch(tuple(files), _mail_message(lines))
 
 
@@ -149,7 +159,8 @@ class _Parser:
         while self.i < len(self.lines):
             line = self.lines[self.i]
             if line.startswith(("diff --git ", "@@ ")) or (
-                line.startswith("--- ") and self._peek(1).startswith("+++ ")):
+                line.startswith("--- ") and self._peek(1).startswith("+++ ")
+            ):
                 break
             if line.startswith("new file mode"):
                 status = "added"
@@ -161,8 +172,17 @@ class _Parser:
                 new, status = _unquote(line[10:]), "renamed"
             elif line.startswith(("Binary files ", "GIT binary patch")):
                 binary = True
-            elif not line.startswith(("index ", "old mode", "new mode", "similarity index",
-                                      "dissimilarity index", "copy from", "copy to")):
+            elif not line.startswith(
+                (
+                    "index ",
+                    "old mode",
+                    "new mode",
+                    "similarity index",
+                    "dissimilarity index",
+                    "copy from",
+                    "copy to",
+                )
+            ):
                 break
             self.i += 1
         hunks: list[Hunk] = []
@@ -203,15 +223,20 @@ class _Parser:
             m = _HUNK.match(self.lines[self.i])
             if not m:
                 if self.lines[self.i].startswith("@@"):
-                    raise DiffError(f"patch line {self.i + 1}: malformed hunk header "
-                                    f"{self.lines[self.i][:60]!r}")
+                    raise DiffError(
+                        f"patch line {self.i + 1}: malformed hunk header "
+                        f"{self.lines[self.i][:60]!r}"
+                    )
                 break
             hunks.append(self._hunk(m))
             line = self.lines[self.i] if self.i < len(self.lines) else ""
-            if line[:1] in "+-" and line and line != "-- " and not line.startswith(
-                    ("--- ", "+++ ")):
-                raise DiffError(f"patch line {self.i + 1}: hunk is longer than its header "
-                                "says")
+            if (
+                line[:1] in "+-"
+                and line
+                and line != "-- "
+                and not line.startswith(("--- ", "+++ "))
+            ):
+                raise DiffError(f"patch line {self.i + 1}: hunk is longer than its header says")
         if not hunks:
             raise DiffError(f"patch line {self.i + 1}: file header with no hunks after it")
         return hunks
@@ -226,16 +251,20 @@ class _Parser:
         need_old, need_new = old_count, new_count
         while need_old > 0 or need_new > 0:
             if self.i >= len(self.lines):
-                raise DiffError(f"patch line {start}: hunk ends early ({need_old} old and "
-                                f"{need_new} new lines missing)")
+                raise DiffError(
+                    f"patch line {start}: hunk ends early ({need_old} old and "
+                    f"{need_new} new lines missing)"
+                )
             line = self.lines[self.i]
             tag, content = (line[:1], line[1:]) if line else (" ", "")
             if tag == "\\":
                 self.i += 1
                 continue
             if tag not in " +-":
-                raise DiffError(f"patch line {self.i + 1}: {line[:60]!r} is not a context, "
-                                "added or removed line")
+                raise DiffError(
+                    f"patch line {self.i + 1}: {line[:60]!r} is not a context, "
+                    "added or removed line"
+                )
             if tag != "+":
                 need_old -= 1
             if tag != "-":
@@ -307,8 +336,9 @@ def _mail_message(lines: Sequence[str]) -> str:
     return "\n".join([" ".join(subject), "", *body]).strip()
 
 
-def apply_hunks(lines: Sequence[str], hunks: Sequence[Hunk], *,
-                reverse: bool = False) -> list[str] | None:
+def apply_hunks(
+    lines: Sequence[str], hunks: Sequence[Hunk], *, reverse: bool = False
+) -> list[str] | None:
     """``lines`` with ``hunks`` applied (or un-applied), or None where they do not fit.
 
     A hunk may have moved by up to a few hundred lines (other changes above it); its context
@@ -334,7 +364,7 @@ def apply_hunks(lines: Sequence[str], hunks: Sequence[Hunk], *,
 
 def _find(lines: Sequence[str], want: Sequence[str], start: int, floor: int) -> int | None:
     for delta in range(_MAX_OFFSET + 1):
-        for at in ((start,) if delta == 0 else (start - delta, start + delta)):
+        for at in (start,) if delta == 0 else (start - delta, start + delta):
             if at < floor or at + len(want) > len(lines):
                 continue
             if list(lines[at : at + len(want)]) == list(want):

@@ -48,17 +48,20 @@ class GateOptions:
 
 
 def run_gate(change: Change, config: Config, options: GateOptions) -> Outcome:
-    env = Environment.current(allow=options.allow_packages,
-                              before=[r.name for r in declared(change.base)],
-                              after=[r.name for r in declared(change.head)])
+    env = Environment.current(
+        allow=options.allow_packages,
+        before=[r.name for r in declared(change.base)],
+        after=[r.name for r in declared(change.head)],
+    )
     findings: list[Finding] = []
     findings += code_findings(change, env)
     findings += dependency_findings(change, env)
     findings += description_findings(change)
 
     def make_checker() -> Checker | None:
-        index = gate_index(change.repo, change.head, options.index, options.embedder,
-                           options.progress)
+        index = gate_index(
+            change.repo, change.head, options.index, options.embedder, options.progress
+        )
         if index is None:
             return None
         added = {f.path: set(f.added) for f in change.live_files()}
@@ -68,8 +71,12 @@ def run_gate(change: Change, config: Config, options: GateOptions) -> Outcome:
     prose = check_prose(change, prose_blocks(change), make_checker)
     findings += prose.findings
     changed, verified = verified_lines(change, findings)
-    extra: dict[str, object] = {"change": change.label, "changed_files": len(change.files),
-                                "changed_lines": changed, "verified_lines": verified}
+    extra: dict[str, object] = {
+        "change": change.label,
+        "changed_files": len(change.files),
+        "changed_lines": changed,
+        "verified_lines": verified,
+    }
     if options.usage is not None:
         figures, over = budget(options.usage, verified, options.max_tokens_per_line)
         extra.update(figures)
@@ -77,8 +84,9 @@ def run_gate(change: Change, config: Config, options: GateOptions) -> Outcome:
     extra.update(options.extra)
     findings.sort(key=lambda f: (f.severity != "block", f.path, f.line, f.rule))
     decision = decide(prose.verdicts, GATE_POLICY, findings)
-    return Outcome(tuple(prose.verdicts), decision, tuple(findings), prose.usage, prose.text,
-                   extra)
+    if not findings:
+        extra["findings"] = []  # DESIGN.md: gate output always carries the key
+    return Outcome(tuple(prose.verdicts), decision, tuple(findings), prose.usage, prose.text, extra)
 
 
 def code_findings(change: Change, env: Environment) -> list[Finding]:

@@ -15,11 +15,19 @@ from typing import IO
 
 from ..errors import InputError
 
-__all__ = ["BlobReader", "GitError", "commit_messages", "diff", "ensure_repo", "git", "merge_base",
-           "resolve_rev", "tree_files"]
+__all__ = [
+    "BlobReader",
+    "GitError",
+    "commit_messages",
+    "diff",
+    "ensure_repo",
+    "git",
+    "merge_base",
+    "resolve_rev",
+    "tree_files",
+]
 
-_ENV = {"GIT_PAGER": "cat", "LC_ALL": "C", "GIT_CONFIG_NOSYSTEM": "1",
-        "GIT_TERMINAL_PROMPT": "0"}
+_ENV = {"GIT_PAGER": "cat", "LC_ALL": "C", "GIT_CONFIG_NOSYSTEM": "1", "GIT_TERMINAL_PROMPT": "0"}
 
 
 class GitError(InputError):
@@ -30,12 +38,14 @@ def git(repo: Path, args: Sequence[str], *, stdin: bytes | None = None) -> bytes
     """Run ``git -C repo ARGS``; its stdout, or ``GitError`` with git's own first line."""
     try:
         proc = subprocess.run(
-            ["git", "-C", str(repo), *args], input=stdin, capture_output=True, check=False,
+            ["git", "-C", str(repo), *args],
+            input=stdin,
+            capture_output=True,
+            check=False,
             env={**os.environ, **_ENV},
         )
     except FileNotFoundError as exc:
-        raise GitError("git is not installed or not on PATH; install it, or give --patch") \
-            from exc
+        raise GitError("git is not installed or not on PATH; install it, or give --patch") from exc
     if proc.returncode != 0:
         first = proc.stderr.decode("utf-8", "replace").strip().splitlines()
         why = first[0] if first else f"exit {proc.returncode}"
@@ -47,8 +57,9 @@ def ensure_repo(repo: Path) -> None:
     try:
         git(repo, ["rev-parse", "--git-dir"])
     except GitError as exc:
-        raise GitError(f"{str(repo)!r} is not a git repository: give --repo DIR of one, "
-                       "or --patch FILE") from exc
+        raise GitError(
+            f"{str(repo)!r} is not a git repository: give --repo DIR of one, or --patch FILE"
+        ) from exc
 
 
 def resolve_rev(repo: Path, rev: str) -> str:
@@ -56,11 +67,14 @@ def resolve_rev(repo: Path, rev: str) -> str:
     if rev.startswith("-"):
         raise GitError(f"revision {rev!r} may not start with '-'")
     try:
-        out = git(repo, ["rev-parse", "--verify", "--quiet", "--end-of-options",
-                         f"{rev}^{{commit}}"])
+        out = git(
+            repo, ["rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"]
+        )
     except GitError as exc:
-        raise GitError(f"unknown revision {rev!r} in {str(repo)!r}: fetch it first (in CI, "
-                       "check out with fetch-depth: 0)") from exc
+        raise GitError(
+            f"unknown revision {rev!r} in {str(repo)!r}: fetch it first (in CI, "
+            "check out with fetch-depth: 0)"
+        ) from exc
     return out.decode().strip()
 
 
@@ -73,8 +87,21 @@ def merge_base(repo: Path, base: str, head: str) -> str:
 
 
 def diff(repo: Path, base: str, head: str) -> str:
-    out = git(repo, ["diff", "--no-color", "--no-ext-diff", "--no-textconv", "-M",
-                     "--src-prefix=a/", "--dst-prefix=b/", base, head, "--"])
+    out = git(
+        repo,
+        [
+            "diff",
+            "--no-color",
+            "--no-ext-diff",
+            "--no-textconv",
+            "-M",
+            "--src-prefix=a/",
+            "--dst-prefix=b/",
+            base,
+            head,
+            "--",
+        ],
+    )
     return out.decode("utf-8", "replace")
 
 
@@ -103,8 +130,11 @@ class BlobReader:
 
     def __init__(self, repo: Path) -> None:
         self._proc = subprocess.Popen(
-            ["git", "-C", str(repo), "cat-file", "--batch"], stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env={**os.environ, **_ENV},
+            ["git", "-C", str(repo), "cat-file", "--batch"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env={**os.environ, **_ENV},
         )
 
     def read(self, sha: str) -> bytes:
@@ -131,6 +161,10 @@ class BlobReader:
     def __enter__(self) -> BlobReader:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.close()

@@ -22,8 +22,17 @@ from ._change import Change
 from ._deps import Environment
 from ._diff import FileChange
 
-__all__ = ["Context", "LanguagePlugin", "LogicChange", "PlainPlugin", "ProseBlock", "languages",
-           "plugin_for", "plugin_instance", "register_language"]
+__all__ = [
+    "Context",
+    "LanguagePlugin",
+    "LogicChange",
+    "PlainPlugin",
+    "ProseBlock",
+    "languages",
+    "plugin_for",
+    "plugin_instance",
+    "register_language",
+]
 
 _COMMENT = re.compile(r"^\s*(#|//|--|;|/\*|\*|<!--)")
 
@@ -71,23 +80,28 @@ class LanguagePlugin(ABC):
             line = file.added[n]
             m = _COMMENT.match(line)
             if m and (not run or run[-1][0] == n - 1):
-                run.append((n, line[m.end():].strip(" */>-")))
+                run.append((n, line[m.end() :].strip(" */>-")))
                 continue
             if run:
                 blocks.append(_block(file.path, run))
-            run = [(n, line[m.end():].strip(" */>-"))] if m else []
+            run = [(n, line[m.end() :].strip(" */>-"))] if m else []
         if run:
             blocks.append(_block(file.path, run))
         return blocks
 
-    def logic_lines(self, file: FileChange, before: str | None,
-                    after: str | None) -> list[LogicChange]:
+    def logic_lines(
+        self, file: FileChange, before: str | None, after: str | None
+    ) -> list[LogicChange]:
         """Added or removed lines that are not blank or comments; all count as behaviour."""
-        out = [LogicChange(n, "changed line", True) for n, t in sorted(file.added.items())
-               if t.strip() and not _COMMENT.match(t)]
+        out = [
+            LogicChange(n, "changed line", True)
+            for n, t in sorted(file.added.items())
+            if t.strip() and not _COMMENT.match(t)
+        ]
         if not out and any(t.strip() and not _COMMENT.match(t) for t in file.removed.values()):
-            out.append(LogicChange(file.hunks[0].new_start if file.hunks else 1,
-                                   "removed lines", True))
+            out.append(
+                LogicChange(file.hunks[0].new_start if file.hunks else 1, "removed lines", True)
+            )
         return out
 
 

@@ -72,8 +72,9 @@ def _doc_blocks(f: FileChange, text: str) -> list[ProseBlock]:
     return [b for b in blocks if b.text.strip()]
 
 
-def check_prose(change: Change, blocks: list[ProseBlock],
-                checker: Callable[[], Checker | None]) -> ProseResult:
+def check_prose(
+    change: Change, blocks: list[ProseBlock], checker: Callable[[], Checker | None]
+) -> ProseResult:
     """Check the claims of ``blocks``; ``checker`` is called only if there is a claim."""
     added = {f.path: set(f.added) for f in change.live_files()}
     claims: list[Claim] = []
@@ -89,8 +90,9 @@ def check_prose(change: Change, blocks: list[ProseBlock],
             last = block.line + block.text.count("\n", 0, max(c.end - 1, c.start))
             if not any(n in lines for n in range(first, last + 1)):
                 continue
-            claims.append(replace(c, id=f"p{len(claims) + 1}", start=c.start + offset,
-                                  end=c.end + offset))
+            claims.append(
+                replace(c, id=f"p{len(claims) + 1}", start=c.start + offset, end=c.end + offset)
+            )
             places.append((block, next(n for n in range(first, last + 1) if n in lines)))
         chunk = header + block.text + "\n\n"
         parts.append(chunk)
@@ -100,8 +102,12 @@ def check_prose(change: Change, blocks: list[ProseBlock],
         return result
     the_checker = checker()
     if the_checker is None:
-        verdicts = [Verdict(c, "unverifiable", 0.0, (), "the repository has no docs or code "
-                            "to check it against") for c in claims]
+        verdicts = [
+            Verdict(
+                c, "unverifiable", 0.0, (), "the repository has no docs or code to check it against"
+            )
+            for c in claims
+        ]
     else:
         cascade = the_checker.check_claims(claims)
         verdicts, result.usage = list(cascade.verdicts), cascade.usage
@@ -109,13 +115,27 @@ def check_prose(change: Change, blocks: list[ProseBlock],
     for v, (block, line) in zip(verdicts, places, strict=True):
         what = f"{block.kind} claim “{_short(v.claim.text)}”"
         if v.label == "contradicted":
-            result.findings.append(Finding("prose/contradicted", "block", block.path, line,
-                                           f"{what} is contradicted by the corpus: {v.reason}",
-                                           v.evidence))
+            result.findings.append(
+                Finding(
+                    "prose/contradicted",
+                    "block",
+                    block.path,
+                    line,
+                    f"{what} is contradicted by the corpus: {v.reason}",
+                    v.evidence,
+                )
+            )
         elif v.label == "unverifiable":
-            result.findings.append(Finding("prose/unverifiable", "warn", block.path, line,
-                                           f"{what} is not supported by the corpus",
-                                           v.evidence))
+            result.findings.append(
+                Finding(
+                    "prose/unverifiable",
+                    "warn",
+                    block.path,
+                    line,
+                    f"{what} is not supported by the corpus",
+                    v.evidence,
+                )
+            )
     return result
 
 

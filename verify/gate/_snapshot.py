@@ -17,9 +17,23 @@ from ._git import BlobReader, GitError, git, tree_files
 __all__ = ["DirSnapshot", "GitSnapshot", "MemorySnapshot", "Overlay", "Snapshot"]
 
 MAX_BYTES = 5 * 1024 * 1024
-_SKIP_DIRS = {".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__", ".verify",
-              ".mypy_cache", ".ruff_cache", ".pytest_cache", ".hypothesis", ".tox", "dist",
-              "build"}
+_SKIP_DIRS = {
+    ".git",
+    ".hg",
+    ".svn",
+    ".venv",
+    "venv",
+    "node_modules",
+    "__pycache__",
+    ".verify",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".pytest_cache",
+    ".hypothesis",
+    ".tox",
+    "dist",
+    "build",
+}
 
 
 class Snapshot(ABC):
@@ -103,11 +117,14 @@ class DirSnapshot(_Cached):
     def _list(self) -> list[str]:
         if (self.root / ".git").exists():
             try:
-                out = git(self.root, ["ls-files", "-z", "--cached", "--others",
-                                      "--exclude-standard"])
-                return [p for p in out.decode("utf-8", "replace").split("\0")
-                        if p and not _SKIP_DIRS & set(p.split("/")[:-1])
-                        and (self.root / p).is_file()]
+                out = git(
+                    self.root, ["ls-files", "-z", "--cached", "--others", "--exclude-standard"]
+                )
+                return [
+                    p
+                    for p in out.decode("utf-8", "replace").split("\0")
+                    if p and not _SKIP_DIRS & set(p.split("/")[:-1]) and (self.root / p).is_file()
+                ]
             except GitError:
                 pass
         found = []

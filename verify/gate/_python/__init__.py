@@ -38,7 +38,8 @@ class PythonPlugin(LanguagePlugin):
     def prose(self, file: FileChange, text: str) -> list[ProseBlock]:
         return prose_blocks(file, text)
 
-    def logic_lines(self, file: FileChange, before: str | None,
-                    after: str | None) -> list[LogicChange]:
+    def logic_lines(
+        self, file: FileChange, before: str | None, after: str | None
+    ) -> list[LogicChange]:
         found = logic_changes(file, before, after)
         return super().logic_lines(file, before, after) if found is None else found

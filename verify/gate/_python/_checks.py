@@ -32,20 +32,45 @@ from ._resolve import ClassRef, FileResolver, FileScope, FuncRef, Missing, ModRe
 __all__ = ["check_file"]
 
 _BUILTINS = frozenset(dir(builtins)) | {
-    "__file__", "__name__", "__doc__", "__spec__", "__loader__", "__package__", "__path__",
-    "__builtins__", "__annotations__", "__dict__", "__cached__", "__class__", "__qualname__",
-    "__module__", "reveal_type", "reveal_locals", "__debug__", "WindowsError",
-    "get_ipython", "display", "__IPYTHON__",  # what IPython and Jupyter inject
+    "__file__",
+    "__name__",
+    "__doc__",
+    "__spec__",
+    "__loader__",
+    "__package__",
+    "__path__",
+    "__builtins__",
+    "__annotations__",
+    "__dict__",
+    "__cached__",
+    "__class__",
+    "__qualname__",
+    "__module__",
+    "reveal_type",
+    "reveal_locals",
+    "__debug__",
+    "WindowsError",
+    "get_ipython",
+    "display",
+    "__IPYTHON__",  # what IPython and Jupyter inject
 }
 _OPTIONAL = {"ImportError", "ModuleNotFoundError", "Exception", "BaseException"}
-_CONDITIONAL = re.compile(r"\bsys\.(version_info|platform)\b|\bplatform\.system\b|"
-                          r"\bos\.name\b")
+_CONDITIONAL = re.compile(
+    r"\bsys\.(version_info|platform)\b|\bplatform\.system\b|"
+    r"\bos\.name\b"
+)
 #: modules that exist for type checkers only, or in Python versions newer than this one
 _ALWAYS_THERE = {"_typeshed", "annotationlib", "compression", "typing_extensions"}
 
 
-def check_file(file: FileChange, text: str, repo: RepoModules, resolver: Resolver,
-               env: Environment, before: str | None = None) -> list[Finding]:
+def check_file(
+    file: FileChange,
+    text: str,
+    repo: RepoModules,
+    resolver: Resolver,
+    env: Environment,
+    before: str | None = None,
+) -> list[Finding]:
     """Findings on the lines ``file`` adds to ``text`` (the file after the change);
     ``before`` is the file before it, if it existed."""
     added = set(file.added)
@@ -58,8 +83,15 @@ def check_file(file: FileChange, text: str, repo: RepoModules, resolver: Resolve
                 return []  # it did not parse before either: newer syntax than ours, maybe
             line = getattr(exc, "lineno", None) or min(added, default=1)
             msg = getattr(exc, "msg", str(exc))
-            return [Finding("code/syntax-error", "block", file.path, line,
-                            f"the file no longer parses: {msg} (line {line})")]
+            return [
+                Finding(
+                    "code/syntax-error",
+                    "block",
+                    file.path,
+                    line,
+                    f"the file no longer parses: {msg} (line {line})",
+                )
+            ]
         return []
     tree = module.tree
     scope = FileScope.build(tree, file.path, repo)
@@ -74,8 +106,15 @@ def check_file(file: FileChange, text: str, repo: RepoModules, resolver: Resolve
 
 
 # -- imports ---------------------------------------------------------------------------
-def _imports(path: str, tree: ast.Module, added: set[int], scope: FileScope,
-             repo: RepoModules, resolver: Resolver, env: Environment) -> Iterator[Finding]:
+def _imports(
+    path: str,
+    tree: ast.Module,
+    added: set[int],
+    scope: FileScope,
+    repo: RepoModules,
+    resolver: Resolver,
+    env: Environment,
+) -> Iterator[Finding]:
     for node in ast.walk(tree):
         if not isinstance(node, ast.Import | ast.ImportFrom) or not _touches(node, added):
             continue
@@ -92,8 +131,13 @@ def _imports(path: str, tree: ast.Module, added: set[int], scope: FileScope,
             loc = repo.locate_relative(path, node.level, node.module)
             if loc is None:
                 shown = "." * node.level + (node.module or "")
-                yield Finding("code/unknown-import", "block", path, line,
-                              f"relative import `{shown}`: no such module in the repository")
+                yield Finding(
+                    "code/unknown-import",
+                    "block",
+                    path,
+                    line,
+                    f"relative import `{shown}`: no such module in the repository",
+                )
                 continue
             mod: ModRef | None = ModRef(repo.module(loc))
         else:
@@ -119,8 +163,7 @@ def _module_problem(name: str, path: str, repo: RepoModules, env: Environment) -
         return ""
     top = name.split(".")[0]
     top_loc = repo.locate(top, path)
-    if top_loc is not None and ((top_loc.primary and top_loc.path)
-                                or not env.provides_module(top)):
+    if top_loc is not None and ((top_loc.primary and top_loc.path) or not env.provides_module(top)):
         if repo.locate(name, path) is not None:
             return ""
         parts = name.split(".")
@@ -130,15 +173,19 @@ def _module_problem(name: str, path: str, repo: RepoModules, env: Environment) -
                 near = closest(parts[k], sorted(repo.submodules(parent.folder)))
                 hint = f"; did you mean {near[0][0]!r}?" if near else ""
                 where = parent.folder or parent.path
-                return (f"import of `{name}`: the repository's package `{'.'.join(parts[:k])}` "
-                        f"({where}) has no module `{parts[k]}`{hint}")
+                return (
+                    f"import of `{name}`: the repository's package `{'.'.join(parts[:k])}` "
+                    f"({where}) has no module `{parts[k]}`{hint}"
+                )
         return f"import of `{name}`: no such module in the repository"
     if top in _ALWAYS_THERE or env.provides_module(top):
         return ""
     near = closest(top, sorted(set(env.module_names()) | repo.submodules("")))
     hint = f"; did you mean {near[0][0]!r}?" if near else ""
-    return (f"import of `{name}`: module `{top}` is not in the repository, the standard "
-            f"library, or any installed or declared dependency{hint}")
+    return (
+        f"import of `{name}`: module `{top}` is not in the repository, the standard "
+        f"library, or any installed or declared dependency{hint}"
+    )
 
 
 def _optional(node: ast.AST, scope: FileScope) -> bool:
@@ -151,9 +198,13 @@ def _optional(node: ast.AST, scope: FileScope) -> bool:
             return True
         if isinstance(parent, ast.Try | ast.TryStar) and cur in parent.body:
             for h in parent.handlers:
-                if h.type is None or any(isinstance(n, ast.Name | ast.Attribute) and (
-                        getattr(n, "id", None) in _OPTIONAL or getattr(n, "attr", None)
-                        in _OPTIONAL) for n in ast.walk(h.type)):
+                if h.type is None or any(
+                    isinstance(n, ast.Name | ast.Attribute)
+                    and (
+                        getattr(n, "id", None) in _OPTIONAL or getattr(n, "attr", None) in _OPTIONAL
+                    )
+                    for n in ast.walk(h.type)
+                ):
                     return True
         cur = parent
     return False
@@ -164,8 +215,9 @@ def _shown(node: ast.ImportFrom) -> str:
 
 
 # -- attributes ------------------------------------------------------------------------
-def _attributes(path: str, tree: ast.Module, added: set[int],
-                fr: FileResolver) -> Iterator[Finding]:
+def _attributes(
+    path: str, tree: ast.Module, added: set[int], fr: FileResolver
+) -> Iterator[Finding]:
     for node in ast.walk(tree):
         if not (isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load)):
             continue
@@ -177,38 +229,54 @@ def _attributes(path: str, tree: ast.Module, added: set[int],
             continue
         found = fr.resolve(node)
         if isinstance(found, Missing):
-            yield _missing(path, line if line in added else node.lineno, found,
-                           f"`{ast.unparse(node)}`")
+            yield _missing(
+                path, line if line in added else node.lineno, found, f"`{ast.unparse(node)}`"
+            )
 
 
 def _missing(path: str, line: int, m: Missing, used: str) -> Finding:
     hint = f"; did you mean {m.suggestions[0]!r}?" if m.suggestions else ""
     where = f"{m.where}:{m.line}" if m.line > 1 else m.where
-    return Finding("code/unknown-attribute", "block", path, line,
-                   f"{used}: {m.what} ({where}) defines no `{m.attr}`{hint}",
-                   (Evidence(m.where, m.line, m.line, f"{m.what} defines no {m.attr}", ""),))
+    return Finding(
+        "code/unknown-attribute",
+        "block",
+        path,
+        line,
+        f"{used}: {m.what} ({where}) defines no `{m.attr}`{hint}",
+        (Evidence(m.where, m.line, m.line, f"{m.what} defines no {m.attr}", ""),),
+    )
 
 
 # -- undefined names -------------------------------------------------------------------
-def _undefined(path: str, tree: ast.Module, added: set[int],
-               scope: FileScope) -> Iterator[Finding]:
+def _undefined(path: str, tree: ast.Module, added: set[int], scope: FileScope) -> Iterator[Finding]:
     if scope.star:
         return
     bound = set(scope.counts) | _BUILTINS
     reported: set[str] = set()
     for node in ast.walk(tree):
-        if (isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
-                and node.lineno in added and node.id not in bound and node.id not in reported):
+        if (
+            isinstance(node, ast.Name)
+            and isinstance(node.ctx, ast.Load)
+            and node.lineno in added
+            and node.id not in bound
+            and node.id not in reported
+        ):
             reported.add(node.id)
             near = closest(node.id, sorted(set(scope.counts)))
             hint = f"; did you mean {near[0][0]!r}?" if near else ""
-            yield Finding("code/undefined-name", "block", path, node.lineno,
-                          f"`{node.id}` is not defined, imported or a builtin in this file{hint}")
+            yield Finding(
+                "code/undefined-name",
+                "block",
+                path,
+                node.lineno,
+                f"`{node.id}` is not defined, imported or a builtin in this file{hint}",
+            )
 
 
 # -- call signatures -------------------------------------------------------------------
-def _calls(path: str, tree: ast.Module, added: set[int], fr: FileResolver,
-           resolver: Resolver) -> Iterator[Finding]:
+def _calls(
+    path: str, tree: ast.Module, added: set[int], fr: FileResolver, resolver: Resolver
+) -> Iterator[Finding]:
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call) or not _touches(node, added):
             continue
@@ -223,10 +291,14 @@ def _calls(path: str, tree: ast.Module, added: set[int], fr: FileResolver,
         problem = mismatch(sig, node)
         if problem:
             yield Finding(
-                "code/bad-call-signature", "block", path, _line(node, added),
+                "code/bad-call-signature",
+                "block",
+                path,
+                _line(node, added),
                 f"`{_short(node)}`: {problem}; it is defined as `{sig.render()}` "
                 f"({sig.path}:{sig.line})",
-                (Evidence(sig.path, sig.line, sig.line, f"def {sig.render()}", ""),))
+                (Evidence(sig.path, sig.line, sig.line, f"def {sig.render()}", ""),),
+            )
 
 
 def mismatch(sig: Signature, call: ast.Call) -> str:
@@ -236,12 +308,14 @@ def mismatch(sig: Signature, call: ast.Call) -> str:
     n_pos = sum(1 for a in call.args if not isinstance(a, ast.Starred))
     names = [k.arg for k in call.keywords if k.arg is not None]
     if not sig.vararg and n_pos > len(sig.positional):
-        return (f"takes {_count(len(sig.positional), 'positional argument')} but "
-                f"{n_pos} {'was' if n_pos == 1 else 'were'} given")
-    keywordable = set(sig.positional[sig.posonly:]) | set(sig.kwonly)
+        return (
+            f"takes {_count(len(sig.positional), 'positional argument')} but "
+            f"{n_pos} {'was' if n_pos == 1 else 'were'} given"
+        )
+    keywordable = set(sig.positional[sig.posonly :]) | set(sig.kwonly)
     for name in names:
         if name not in keywordable and not sig.kwarg:
-            if name in sig.positional[:sig.posonly]:
+            if name in sig.positional[: sig.posonly]:
                 return f"`{name}` is positional-only and cannot be passed by keyword"
             near = closest(name, sorted(keywordable))
             hint = f" (did you mean `{near[0][0]}`?)" if near else ""
@@ -250,8 +324,9 @@ def mismatch(sig: Signature, call: ast.Call) -> str:
             return f"got multiple values for argument `{name}`"
     if star_pos or star_kw:
         return ""
-    missing = [p for i, p in enumerate(sig.positional[:sig.required])
-               if i >= n_pos and p not in names]
+    missing = [
+        p for i, p in enumerate(sig.positional[: sig.required]) if i >= n_pos and p not in names
+    ]
     missing += sorted(k for k in sig.kwonly_required if k not in names)
     if missing:
         shown = ", ".join(f"`{m}`" for m in missing)
@@ -287,4 +362,3 @@ def _count(n: int, noun: str) -> str:
 def _short(node: ast.Call) -> str:
     text = ast.unparse(node)
     return text if len(text) <= 80 else text[:77] + "..."
-

@@ -17,13 +17,30 @@ from typing import TYPE_CHECKING, Literal
 if TYPE_CHECKING:
     from ._modules import RepoModules
 
-__all__ = ["ClassInfo", "FunctionInfo", "ModuleInfo", "Signature", "absolute_module",
-           "class_info", "collect", "decorator_name", "signature_of"]
+__all__ = [
+    "ClassInfo",
+    "FunctionInfo",
+    "ModuleInfo",
+    "Signature",
+    "absolute_module",
+    "class_info",
+    "collect",
+    "decorator_name",
+    "signature_of",
+]
 
 Kind = Literal["function", "method", "staticmethod", "classmethod"]
 #: decorators that leave a function's signature as written
-_KEEPS_SIGNATURE = {"staticmethod", "classmethod", "abstractmethod", "cache", "lru_cache",
-                    "override", "final", "wraps"}
+_KEEPS_SIGNATURE = {
+    "staticmethod",
+    "classmethod",
+    "abstractmethod",
+    "cache",
+    "lru_cache",
+    "override",
+    "final",
+    "wraps",
+}
 _PROPERTY = {"property", "cached_property", "setter", "getter", "deleter"}
 #: class decorators that add no attributes a check could miss
 _PLAIN_CLASS_DECORATORS = {"dataclass", "final", "total_ordering", "unique", "runtime_checkable"}
@@ -49,9 +66,18 @@ class Signature:
         """The signature with its first parameter (``self``/``cls``) supplied."""
         if not self.positional:
             return self
-        return Signature(self.name, self.path, self.line, self.positional[1:],
-                         max(self.posonly - 1, 0), max(self.required - 1, 0), self.vararg,
-                         self.kwonly, self.kwonly_required, self.kwarg)
+        return Signature(
+            self.name,
+            self.path,
+            self.line,
+            self.positional[1:],
+            max(self.posonly - 1, 0),
+            max(self.required - 1, 0),
+            self.vararg,
+            self.kwonly,
+            self.kwonly_required,
+            self.kwarg,
+        )
 
     def render(self) -> str:
         parts = []
@@ -115,13 +141,17 @@ def decorator_name(node: ast.expr) -> str:
     return node.id if isinstance(node, ast.Name) else ""
 
 
-def signature_of(fn: ast.FunctionDef | ast.AsyncFunctionDef, path: str,
-                 qualname: str) -> Signature:
+def signature_of(fn: ast.FunctionDef | ast.AsyncFunctionDef, path: str, qualname: str) -> Signature:
     a = fn.args
     positional = tuple(x.arg for x in (*a.posonlyargs, *a.args))
     return Signature(
-        qualname, path, fn.lineno, positional, len(a.posonlyargs),
-        len(positional) - len(a.defaults), a.vararg is not None,
+        qualname,
+        path,
+        fn.lineno,
+        positional,
+        len(a.posonlyargs),
+        len(positional) - len(a.defaults),
+        a.vararg is not None,
         tuple(x.arg for x in a.kwonlyargs),
         frozenset(x.arg for x, d in zip(a.kwonlyargs, a.kw_defaults, strict=True) if d is None),
         a.kwarg is not None,
@@ -142,8 +172,11 @@ class _Collector:
             if isinstance(node, ast.Global):
                 for n in node.names:
                     self._bind(n)
-            elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-                  and node.func.id in ("globals", "vars", "__import__")):
+            elif (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id in ("globals", "vars", "__import__")
+            ):
                 self.info.open = True
         if "__getattr__" in self.info.functions:
             self.info.open = True
@@ -170,9 +203,11 @@ class _Collector:
             for t in targets:
                 for name in _target_names(t):
                     self._bind(name)
-            if (isinstance(stmt, ast.Assign) and any(
-                    isinstance(t, ast.Name) and t.id == "__all__" for t in stmt.targets)
-                    and isinstance(stmt.value, ast.List | ast.Tuple)):
+            if (
+                isinstance(stmt, ast.Assign)
+                and any(isinstance(t, ast.Name) and t.id == "__all__" for t in stmt.targets)
+                and isinstance(stmt.value, ast.List | ast.Tuple)
+            ):
                 for elt in stmt.value.elts:
                     if isinstance(elt, ast.Constant) and isinstance(elt.value, str):
                         info.names.add(elt.value)
@@ -253,8 +288,9 @@ def _target_names(node: ast.expr) -> list[str]:
     return []
 
 
-def _function(fn: ast.FunctionDef | ast.AsyncFunctionDef, module: ModuleInfo, qualname: str,
-              *, in_class: bool) -> FunctionInfo:
+def _function(
+    fn: ast.FunctionDef | ast.AsyncFunctionDef, module: ModuleInfo, qualname: str, *, in_class: bool
+) -> FunctionInfo:
     names = [decorator_name(d) for d in fn.decorator_list]
     kind: Kind = "method" if in_class else "function"
     if "staticmethod" in names:
@@ -292,8 +328,9 @@ def class_info(node: ast.ClassDef, module: ModuleInfo) -> ClassInfo:
             if "overload" in names:
                 overloaded.add(stmt.name)
             elif not (set(names) & _PROPERTY):
-                info.methods[stmt.name] = _function(stmt, module,
-                                                    f"{node.name}.{stmt.name}", in_class=True)
+                info.methods[stmt.name] = _function(
+                    stmt, module, f"{node.name}.{stmt.name}", in_class=True
+                )
         elif isinstance(stmt, ast.Assign | ast.AnnAssign | ast.AugAssign):
             targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
             for t in targets:
@@ -309,11 +346,18 @@ def class_info(node: ast.ClassDef, module: ModuleInfo) -> ClassInfo:
     for name in overloaded:
         info.methods[name] = FunctionInfo(name, "method", None)
     for sub in ast.walk(node):
-        if isinstance(sub, ast.Attribute) and isinstance(sub.ctx, ast.Store) and isinstance(
-                sub.value, ast.Name) and sub.value.id in ("self", "cls"):
+        if (
+            isinstance(sub, ast.Attribute)
+            and isinstance(sub.ctx, ast.Store)
+            and isinstance(sub.value, ast.Name)
+            and sub.value.id in ("self", "cls")
+        ):
             info.attrs.add(sub.attr)
-        elif isinstance(sub, ast.Call) and isinstance(sub.func, ast.Name) and sub.func.id in (
-                "setattr", "vars"):
+        elif (
+            isinstance(sub, ast.Call)
+            and isinstance(sub.func, ast.Name)
+            and sub.func.id in ("setattr", "vars")
+        ):
             info.open = True
     if {"__getattr__", "__getattribute__"} & info.attrs:
         info.open = True
@@ -329,9 +373,13 @@ def _dataclass_init(node: ast.ClassDef, info: ClassInfo) -> None:
     info.attrs.add("__init__")
     deco = next(d for d in node.decorator_list if decorator_name(d) == "dataclass")
     options = {k.arg: k.value for k in deco.keywords} if isinstance(deco, ast.Call) else {}
-    if node.bases or "__init__" in info.methods or any(
-            not (isinstance(v, ast.Constant) and v.value in (True, False))
-            for v in options.values()):
+    if (
+        node.bases
+        or "__init__" in info.methods
+        or any(
+            not (isinstance(v, ast.Constant) and v.value in (True, False)) for v in options.values()
+        )
+    ):
         return
     flags = {k: v.value for k, v in options.items() if isinstance(v, ast.Constant)}
     if flags.get("init") is False:
@@ -365,8 +413,18 @@ def _dataclass_init(node: ast.ClassDef, info: ClassInfo) -> None:
             seen_default = True
         elif not seen_default:
             required += 1
-    info.init = Signature(info.name, info.path, info.line, ("self", *positional), 0,
-                          required + 1, False, tuple(kwonly), frozenset(kwonly_required), False)
+    info.init = Signature(
+        info.name,
+        info.path,
+        info.line,
+        ("self", *positional),
+        0,
+        required + 1,
+        False,
+        tuple(kwonly),
+        frozenset(kwonly_required),
+        False,
+    )
     info.init_known = True
 
 
@@ -374,8 +432,9 @@ def _strings(node: ast.expr | None) -> list[str]:
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return [node.value]
     if isinstance(node, ast.Tuple | ast.List | ast.Set):
-        return [e.value for e in node.elts
-                if isinstance(e, ast.Constant) and isinstance(e.value, str)]
+        return [
+            e.value for e in node.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)
+        ]
     return []
 
 

@@ -39,13 +39,17 @@ class RepoModules:
         self.snapshot = snapshot
         self.py = {p for p in snapshot.paths() if p.endswith(".py")}
         self.folders = {str(PurePosixPath(p).parent) for p in self.py}
-        self.packages = {str(PurePosixPath(p).parent) for p in self.py
-                         if p.endswith("/__init__.py") or p == "__init__.py"}
+        self.packages = {
+            str(PurePosixPath(p).parent)
+            for p in self.py
+            if p.endswith("/__init__.py") or p == "__init__.py"
+        }
         self.roots = _roots(self.packages, snapshot)
         self._parsed: dict[str, ModuleInfo] = {}
         self._folders_with_py = _ancestors(self.folders)
-        self.native = {_module_stem(p) for p in snapshot.paths()
-                       if PurePosixPath(p).suffix in _NATIVE_SUFFIXES}
+        self.native = {
+            _module_stem(p) for p in snapshot.paths() if PurePosixPath(p).suffix in _NATIVE_SUFFIXES
+        }
 
     # -- where modules are --------------------------------------------------------------
     def locate(self, dotted: str, importer: str | None = None) -> Location | None:
@@ -73,8 +77,12 @@ class RepoModules:
             folder = _parent(folder) if folder else ""
         parts = module.split(".") if module else []
         if not parts:
-            return Location(f"{folder}/__init__.py" if f"{folder}/__init__.py" in self.py
-                            else "", folder, folder, True)
+            return Location(
+                f"{folder}/__init__.py" if f"{folder}/__init__.py" in self.py else "",
+                folder,
+                folder,
+                True,
+            )
         return self._under(folder, parts, primary=True)
 
     def _under(self, root: str, parts: list[str], *, primary: bool) -> Location | None:
@@ -94,11 +102,11 @@ class RepoModules:
         out = set()
         for p in self.py:
             if p.startswith(prefix):
-                head = p[len(prefix):].split("/", 1)
+                head = p[len(prefix) :].split("/", 1)
                 out.add(head[0][:-3] if len(head) == 1 else head[0])
         for f in self._folders_with_py:
             if f.startswith(prefix) and f != folder:
-                out.add(f[len(prefix):].split("/", 1)[0])
+                out.add(f[len(prefix) :].split("/", 1)[0])
         return out - {"__init__"}
 
     # -- what modules define ------------------------------------------------------------
@@ -118,7 +126,7 @@ class RepoModules:
         rel = (loc.path or loc.folder).removesuffix("/__init__.py").removesuffix(".py")
         for root in sorted(self.roots, key=len, reverse=True):
             if root and rel.startswith(root + "/"):
-                rel = rel[len(root) + 1:]
+                rel = rel[len(root) + 1 :]
                 break
         return rel.replace("/", ".")
 
@@ -152,7 +160,8 @@ def _roots(packages: set[str], snapshot: Snapshot) -> list[str]:
             top = _parent(top)
         parent = _parent(top)
         if PurePosixPath(parent).name in _SOURCE_ROOTS or any(
-                snapshot.exists(f"{parent}/{marker}") for marker in _PROJECT_FILES):
+            snapshot.exists(f"{parent}/{marker}") for marker in _PROJECT_FILES
+        ):
             out.add(parent)
     return sorted(out, key=lambda r: (r.count("/") + bool(r), r))
 

@@ -99,8 +99,13 @@ class Resolver:
             found = self._class_lookup(ref.info, attr, set())
             if found is _MISSING:
                 c = ref.info
-                return Missing(f"class {c.name}", attr, c.path, c.line,
-                               tuple(n for n, _ in closest(attr, sorted(self._class_names(c)))))
+                return Missing(
+                    f"class {c.name}",
+                    attr,
+                    c.path,
+                    c.line,
+                    tuple(n for n, _ in closest(attr, sorted(self._class_names(c)))),
+                )
             if isinstance(found, FunctionInfo):
                 return FuncRef(found, ref.info, ref.instance)
             return None
@@ -134,8 +139,13 @@ class Resolver:
             if not isinstance(found, Missing):
                 return found
         names = m.names | (self.repo.submodules(m.folder) if m.folder else set())
-        return Missing(f"module {m.name}", attr, m.path or m.folder, 1,
-                       tuple(n for n, _ in closest(attr, sorted(names))))
+        return Missing(
+            f"module {m.name}",
+            attr,
+            m.path or m.folder,
+            1,
+            tuple(n for n, _ in closest(attr, sorted(names))),
+        )
 
     def _class_lookup(self, c: ClassInfo, attr: str, seen: set[int]) -> object:
         """A ``FunctionInfo``, ``True`` for a plain attribute, None if unknowable,
@@ -174,8 +184,7 @@ class Resolver:
         if fn.returns is None or fn.module is None:
             return None
         ref = self.in_module(fn.module, fn.returns)
-        return ClassRef(ref.info, True) if isinstance(ref, ClassRef) and not ref.instance \
-            else None
+        return ClassRef(ref.info, True) if isinstance(ref, ClassRef) and not ref.instance else None
 
     def constructor(self, c: ClassInfo) -> Signature | None:
         """The signature ``C(...)`` must match, if every class on the way is known."""
@@ -356,8 +365,9 @@ class FileResolver:
             self._methods[key] = self._method_owner(fn, node.id)
         return self._methods[key]
 
-    def _method_owner(self, fn: ast.FunctionDef | ast.AsyncFunctionDef,
-                      name: str) -> ClassRef | None:
+    def _method_owner(
+        self, fn: ast.FunctionDef | ast.AsyncFunctionDef, name: str
+    ) -> ClassRef | None:
         owner = self.scope.parents.get(id(fn))
         if not isinstance(owner, ast.ClassDef) or not fn.args.args:
             return None
@@ -366,7 +376,8 @@ class FileResolver:
         if first != name or "staticmethod" in decorators or _rebinds(fn, first):
             return None
         if owner.name in self.scope.subclassed or any(
-                w in owner.name for w in ("Mixin", "Base", "Abstract", "Protocol", "Interface")):
+            w in owner.name for w in ("Mixin", "Base", "Abstract", "Protocol", "Interface")
+        ):
             return None  # a class meant to be extended may use what subclasses define
         info = self._class_info(owner)
         return ClassRef(info, "classmethod" not in decorators)
@@ -381,6 +392,7 @@ class FileResolver:
 
 
 def _rebinds(fn: ast.FunctionDef | ast.AsyncFunctionDef, name: str) -> bool:
-    return any(isinstance(n, ast.Name) and n.id == name and not isinstance(n.ctx, ast.Load)
-               for n in ast.walk(fn))
-
+    return any(
+        isinstance(n, ast.Name) and n.id == name and not isinstance(n.ctx, ast.Load)
+        for n in ast.walk(fn)
+    )

@@ -23,10 +23,15 @@ from .._languages import LogicChange, ProseBlock
 
 __all__ = ["logic_changes", "prose_blocks"]
 
-_PRAGMA = re.compile(r"^(!|\s*(type|noqa|pragma|fmt|pylint|mypy|ruff|isort|nosec|pyright)\b"
-                     r"|\s*-\*-)", re.I)
-_CODEISH = re.compile(r"^\s*(\w+(\.\w+)*\s*(=|\()|(if|for|while|return|import|from|def|class|"
-                      r"print|assert|raise)\b.*[:(\]]\s*$)")
+_PRAGMA = re.compile(
+    r"^(!|\s*(type|noqa|pragma|fmt|pylint|mypy|ruff|isort|nosec|pyright)\b"
+    r"|\s*-\*-)",
+    re.I,
+)
+_CODEISH = re.compile(
+    r"^\s*(\w+(\.\w+)*\s*(=|\()|(if|for|while|return|import|from|def|class|"
+    r"print|assert|raise)\b.*[:(\]]\s*$)"
+)
 
 
 def prose_blocks(file: FileChange, text: str) -> list[ProseBlock]:
@@ -37,8 +42,7 @@ def prose_blocks(file: FileChange, text: str) -> list[ProseBlock]:
     except (SyntaxError, ValueError):
         return blocks
     for node in ast.walk(tree):
-        if not isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef
-                          | ast.AsyncFunctionDef):
+        if not isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
             continue
         doc = _docstring(node)
         if doc is None:
@@ -77,14 +81,18 @@ def _docstring(node: ast.AST) -> ast.Expr | None:
     if not body:
         return None
     first = body[0]
-    if (isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
-            and isinstance(first.value.value, str)):
+    if (
+        isinstance(first, ast.Expr)
+        and isinstance(first.value, ast.Constant)
+        and isinstance(first.value.value, str)
+    ):
         return first
     return None
 
 
-def logic_changes(file: FileChange, before: str | None,
-                  after: str | None) -> list[LogicChange] | None:
+def logic_changes(
+    file: FileChange, before: str | None, after: str | None
+) -> list[LogicChange] | None:
     """Where code changed, or None if a side does not parse (the caller falls back)."""
     try:
         old = _strip(ast.parse(before)) if before is not None else None
@@ -96,8 +104,11 @@ def logic_changes(file: FileChange, before: str | None,
     first = min(file.added, default=file.hunks[0].new_start if file.hunks else 1)
     if old is None:
         lines = _code_lines(new, set(file.added))
-        return [LogicChange(lines[0] if lines else first, "adds a module with code", True)] \
-            if new.body else []
+        return (
+            [LogicChange(lines[0] if lines else first, "adds a module with code", True)]
+            if new.body
+            else []
+        )
     if ast.dump(old) == ast.dump(new):
         return []
     added = set(file.added)
@@ -106,8 +117,13 @@ def logic_changes(file: FileChange, before: str | None,
     if out:
         return sorted(out, key=lambda c: c.line)
     lines = _code_lines(new, added)
-    return [LogicChange(lines[0] if lines else first, "code changed (no value, operator or "
-                        "signature changed)", False)]
+    return [
+        LogicChange(
+            lines[0] if lines else first,
+            "code changed (no value, operator or signature changed)",
+            False,
+        )
+    ]
 
 
 def _strip(tree: ast.Module) -> ast.Module:
@@ -122,8 +138,11 @@ def _strip(tree: ast.Module) -> ast.Module:
 
 
 def _code_lines(tree: ast.Module, added: set[int]) -> list[int]:
-    lines = {n.lineno for n in ast.walk(tree)
-             if isinstance(n, ast.stmt) and getattr(n, "lineno", 0) in added}
+    lines = {
+        n.lineno
+        for n in ast.walk(tree)
+        if isinstance(n, ast.stmt) and getattr(n, "lineno", 0) in added
+    }
     return sorted(lines)
 
 
@@ -190,6 +209,12 @@ def _signature_changes(old: ast.Module, new: ast.Module) -> list[LogicChange]:
 
 def _shape(a: ast.arguments) -> tuple[object, ...]:
     """What callers see of a signature but for parameter names: a rename is a refactor."""
-    return (len(a.posonlyargs), len(a.args), a.vararg is not None, len(a.kwonlyargs),
-            a.kwarg is not None, [ast.dump(d) for d in a.defaults],
-            [ast.dump(d) if d else "" for d in a.kw_defaults])
+    return (
+        len(a.posonlyargs),
+        len(a.args),
+        a.vararg is not None,
+        len(a.kwonlyargs),
+        a.kwarg is not None,
+        [ast.dump(d) for d in a.defaults],
+        [ast.dump(d) if d else "" for d in a.kw_defaults],
+    )
