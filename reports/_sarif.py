@@ -2,7 +2,8 @@
 
 A finding becomes a result at its ``path``/``line``; a claim that is not supported becomes a
 result of rule ``claim/<verdict>``, located at its first evidence (where the corpus says
-otherwise) or, with no evidence, at no location. Every rule used is described once in
+otherwise) or, with no evidence, at the stand-in ``verify-unlocated`` (code scanning rejects
+a file with a location-less result). Every rule used is described once in
 ``tool.driver.rules``. Message texts show hidden characters as escapes (a bidi override must
 not reorder what a code-scanning page shows); the JSON is written like the ``json`` format.
 """
@@ -114,8 +115,8 @@ def _finding_result(f: Finding, rules: dict[str, dict[str, Any]]) -> dict[str, A
         "level": level,
         "message": {"text": _t(f.message) or _t(f.rule)},
     }
-    if f.path:
-        result["locations"] = [_location(f.path, f.line)]
+    # GitHub code scanning rejects a whole file if one result has no location
+    result["locations"] = [_location(f.path or UNLOCATED, f.line if f.path else 1)]
     if f.evidence:
         result["relatedLocations"] = _related(f.evidence)
     return result
@@ -142,7 +143,14 @@ def _claim_result(v: Verdict, decision: str, rules: dict[str, dict[str, Any]]) -
         first = v.evidence[0]
         result["locations"] = [_location(first.source, first.start_line, first.end_line)]
         result["relatedLocations"] = _related(v.evidence)
+    else:
+        result["locations"] = [_location(UNLOCATED, 1)]
     return result
+
+
+#: Where results with no file of their own (a claim without evidence, a finding on the
+#: description) are placed: every result needs a location for GitHub code scanning.
+UNLOCATED = "verify-unlocated"
 
 
 def _location(path: str, line: int, end_line: int = 0) -> dict[str, Any]:

@@ -550,7 +550,9 @@ def test_sarif_validates_and_maps_results() -> None:
         "region": {"startLine": 12, "endLine": 14},
     }
     assert contradicted["properties"]["claimId"] == "c1"
-    assert "locations" not in by_rule["claim/unverifiable"]
+    # no evidence: placed at the documented stand-in, since code scanning needs a location
+    (where,) = by_rule["claim/unverifiable"]["locations"]
+    assert where["physicalLocation"]["artifactLocation"]["uri"] == "verify-unlocated"
     assert run["properties"]["decision"] == "block"
 
 
