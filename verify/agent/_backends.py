@@ -74,7 +74,7 @@ SYSTEM = (
 
 
 class LlamaBackend(Backend):
-    def __init__(self, generator: Generator, *, max_tokens: int = 1200) -> None:
+    def __init__(self, generator: Generator, *, max_tokens: int = 2048) -> None:
         self.generator = generator
         self.max_tokens = max_tokens
         self.name = generator.name
