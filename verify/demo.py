@@ -131,7 +131,7 @@ def run_demo(
                     task["task"],
                     on_step,
                     max_steps=2,
-                    samples=1,
+                    samples=0,  # extra samples triple the model calls; `verify run` samples
                 )
             )
         say(f"replay {replay.name}: a recorded agent transcript")
@@ -149,6 +149,7 @@ def run_demo(
             )
         )
     outcome = combine(runs)
+    report.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(report, render(outcome, "html", title="verify demo"))
     return DemoResult(outcome, runs, report)
 
