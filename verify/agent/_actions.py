@@ -55,10 +55,15 @@ class Action:
         if self.kind == "answer":
             return "answer"
         if self.kind == "search":
-            return f"search {self.query!r}"
+            return f"search {_short(self.query)!r}"
         if self.kind == "write_file":
-            return f"write_file {self.path}"
-        return "run_command " + " ".join(self.argv)
+            return f"write_file {_short(self.path)}"
+        return "run_command " + _short(" ".join(self.argv))
+
+
+def _short(text: str, limit: int = 80) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _str(d: dict[str, Any], key: str, where: str) -> str:
