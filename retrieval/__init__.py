@@ -21,7 +21,7 @@ from ._errors import (
     RetrievalError,
 )
 from ._index import Index, Mode
-from ._loader import MAX_FILE_BYTES, Document, Skipped, iter_documents
+from ._loader import MAX_FILE_BYTES, SKIP_DIRS, Document, Skipped, iter_documents
 from ._segments import split_prose
 from ._types import Chunk, Hit, Segment
 from ._vectors import HNSW_MIN_VECTORS, VectorIndex
@@ -31,6 +31,7 @@ __all__ = [
     "HNSW_MIN_VECTORS",
     "MAX_CHUNK_CHARS",
     "MAX_FILE_BYTES",
+    "SKIP_DIRS",
     "BuildReport",
     "Chunk",
     "CorpusError",

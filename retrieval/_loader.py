@@ -12,14 +12,22 @@ from pathlib import Path
 
 from ._errors import CorpusError
 
-__all__ = ["MAX_FILE_BYTES", "Document", "Skipped", "corpus_root", "iter_documents", "kind_of"]
+__all__ = [
+    "MAX_FILE_BYTES",
+    "SKIP_DIRS",
+    "Document",
+    "Skipped",
+    "corpus_root",
+    "iter_documents",
+    "kind_of",
+]
 
 #: Files larger than this are skipped ("huge"); override with ``max_bytes``. A corpus.jsonl
 #: holds many documents, one a line: it may be ``JSONL_FACTOR`` times larger.
 MAX_FILE_BYTES = 5 * 1024 * 1024
 JSONL_FACTOR = 100
 
-_SKIP_DIRS = {
+SKIP_DIRS = {
     ".git",
     ".hg",
     ".svn",
@@ -187,7 +195,7 @@ def _walk(path: Path, root: Path) -> Iterator[Path | Skipped]:
         yield path
         return
     for dirpath, dirnames, filenames in os.walk(path, followlinks=False):
-        dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS and not d.startswith("."))
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith("."))
         base = Path(dirpath)
         for d in dirnames:  # links to folders are not walked into, but said
             if (base / d).is_symlink():

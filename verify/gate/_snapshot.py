@@ -12,28 +12,14 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from pathlib import Path
 
+from retrieval import MAX_FILE_BYTES, SKIP_DIRS
+
 from ._git import BlobReader, GitError, git, tree_files
 
 __all__ = ["DirSnapshot", "GitSnapshot", "MemorySnapshot", "Overlay", "Snapshot"]
 
-MAX_BYTES = 5 * 1024 * 1024
-_SKIP_DIRS = {
-    ".git",
-    ".hg",
-    ".svn",
-    ".venv",
-    "venv",
-    "node_modules",
-    "__pycache__",
-    ".verify",
-    ".mypy_cache",
-    ".ruff_cache",
-    ".pytest_cache",
-    ".hypothesis",
-    ".tox",
-    "dist",
-    "build",
-}
+MAX_BYTES = MAX_FILE_BYTES  # the same caps and skipped folders as `verify index`
+_SKIP_DIRS = SKIP_DIRS
 
 
 class Snapshot(ABC):
