@@ -71,5 +71,15 @@ class VectorIndex:
         if not self.size:
             n = len(queries)
             return np.zeros((n, 0), np.float32), np.zeros((n, 0), np.int64)
-        scores, rows = self._index.search(np.ascontiguousarray(queries, dtype=np.float32), k)
+        import faiss
+
+        # One query at a time is what search and check do; OpenMP's thread start-up costs far
+        # more than it saves there (measured: hybrid p50 534 ms -> 57 ms on 100k chunks).
+        threads = faiss.omp_get_max_threads()
+        if len(queries) <= 4:
+            faiss.omp_set_num_threads(1)
+        try:
+            scores, rows = self._index.search(np.ascontiguousarray(queries, dtype=np.float32), k)
+        finally:
+            faiss.omp_set_num_threads(threads)
         return scores, rows
