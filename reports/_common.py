@@ -120,6 +120,7 @@ class Step:
     decision: str
     executed: bool
     claims: tuple[StepClaim, ...]
+    result: str = ""  # what happened: "executed: ..." or "blocked: <why>"
 
     @property
     def kind(self) -> str:
@@ -153,6 +154,7 @@ def steps(outcome: Outcome) -> list[Step]:
                 decision=plain(d.get("decision", "?")),
                 executed=d.get("executed") is True,
                 claims=tuple(_step_claim(c) for c in claims) if isinstance(claims, list) else (),
+                result=plain(d.get("result", "")),
             )
         )
     return out

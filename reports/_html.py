@@ -195,6 +195,7 @@ def _steps(outcome: Outcome) -> list[str]:
             f'<span class="badge">{_esc(s.decision)}</span> '
             f'<span class="mute">{"executed" if s.executed else "not executed"}</span></p>',
             f"<p><code>{_esc(s.target)}</code></p>" if s.target else "",
+            f'<p class="mute">{_esc(s.result)}</p>' if s.result else "",
             "<details><summary>action</summary><table>",
             *(
                 f"<tr><th>{_esc(str(k))}</th><td><pre>{_esc(plain(val))}</pre></td></tr>"

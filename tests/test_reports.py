@@ -743,3 +743,16 @@ def test_write_atomic_failed_rename_keeps_the_old_file(
         reports.write_atomic(target, "new")
     assert target.read_text() == "old report"
     assert [p.name for p in tmp_path.iterdir()] == ["report.sarif"]
+
+
+def test_html_says_why_a_step_was_blocked() -> None:
+    step = {
+        "action": {"action": "write_file", "path": "notes/a.md"},
+        "decision": "block",
+        "executed": False,
+        "claims": [],
+        "result": "blocked: <b>30 days</b> contradicts",
+    }
+    page = reports.render(Outcome((), "block", extra={"steps": [step]}), "html")
+    assert "blocked: &lt;b&gt;30 days&lt;/b&gt; contradicts" in page
+    assert "<b>30 days" not in page
