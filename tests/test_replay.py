@@ -288,7 +288,7 @@ def test_text_output_and_a_rerun_agree(demo_index: Path, tmp_path: Path) -> None
     assert verdicts[0] == verdicts[1] and first.code == second.code == 1
 
 
-# -- what the checker gets wrong today: strict xfails, so a fix turns them into failures ------
+# -- checker cases found while writing these tests ------------------------------------------
 
 VERBATIM_WITHOUT_VALUES = [
     "Postmortems are blameless.",  # oncall-policy.md
@@ -310,11 +310,6 @@ def test_verbatim_sentences_without_values_are_supported(checker: Checker, sente
 
 
 @pytest.mark.model
-@pytest.mark.xfail(
-    strict=True,
-    reason="checks: the superseded value in '(version 3: 30 "
-    "days)' aligns with the claim and supports it",
-)
 def test_a_superseded_value_is_not_supported(checker: Checker) -> None:
     outcome = checker.check_text(
         "Ferrowave keeps raw uploads for 30 days after transcoding finishes."

@@ -42,7 +42,7 @@ class AlignmentResult:
 
 
 def run_alignment(claim_text: str, candidates: Sequence[Candidate]) -> AlignmentResult:
-    examined = [(c, align(claim_text, c.text)) for c in candidates[:TOP]]
+    examined = [(c, align(claim_text, _current_only(c.text))) for c in candidates[:TOP]]
     on_subject = [
         (c, a) for c, a in examined if c.cosine >= MIN_COSINE and a.subject_overlap >= MIN_SUBJECT
     ]
@@ -110,6 +110,18 @@ def run_alignment(claim_text: str, candidates: Sequence[Candidate]) -> Alignment
         examined=tuple(examined),
         unstated_numbers=_unstated_numbers(claim_text, examined),
     )
+
+
+#: Asides about what an older version said ("(version 3: 30 days)", "(previously 5 years)")
+#: are history, not the document's current value: they neither support nor contradict.
+_HISTORY = re.compile(
+    r"\((?:in\s+)?(?:v(?:ersion)?\s*\d[\w.]*|previously|formerly|was|used to be|until)\b[^)]*\)",
+    re.IGNORECASE,
+)
+
+
+def _current_only(text: str) -> str:
+    return _HISTORY.sub("", text)
 
 
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,:]\d+)*")
