@@ -505,6 +505,43 @@ def test_budget_from_a_ledger(repo: Path, tmp_path: Path) -> None:
     assert code == 1 and json.loads(out)["agent_tokens"] == 10080
 
 
+def test_ledger_budget_weighs_the_runs_agent_and_user(repo: Path, tmp_path: Path) -> None:
+    from verify.ledger import Ledger
+
+    clean_commit(repo)
+    db = tmp_path / "ledger.db"
+    with Ledger.open(db) as ledger:
+        # r1 (the change's run) is thrifty; r2, by the same agent for another user, is not
+        for run, user, (prompt, completion), units in (
+            ("r1", "u", (150, 30), 10.0),
+            ("r2", "v", (9000, 900), 1.0),
+        ):
+            ledger.start_run(run_id=run, task="t", agent="a", user=user)
+            ledger.record_call(
+                run_id=run,
+                purpose="agent",
+                model="m",
+                prompt_tokens=prompt,
+                completion_tokens=completion,
+                seconds=0.1,
+            )
+            ledger.finish_run(run_id=run, decision="pass", verified_units=units)
+    args = ("--base", "main", *EMBED, "--ledger", str(db), "--format", "json", "-q")
+    code, out, _ = gate(repo, *args, "--run", "r1", "--max-tokens-per-unit", "50")
+    over = rules(json.loads(out)).get("budget/tokens-per-unit", [])
+    # run r1: 18 tokens/unit and user u likewise pass; agent a: 10,080 / 11 units does not
+    assert code == 1 and len(over) == 1 and "agent 'a'" in over[0]["message"]
+    assert "budget/tokens-per-line" not in rules(json.loads(out))  # 180 / 6 lines = 30
+    code, out, _ = gate(repo, *args, "--run", "r1", "--max-tokens-per-unit", "1000")
+    assert code == 0 and "budget/tokens-per-unit" not in rules(json.loads(out))
+    code, out, _ = gate(repo, *args, "--max-tokens-per-unit", "1000")
+    messages = [f["message"] for f in rules(json.loads(out))["budget/tokens-per-unit"]]
+    assert code == 1 and any("run 'r2'" in m for m in messages)
+    assert any("user 'v'" in m for m in messages) and not any("'r1'" in m for m in messages)
+    code, _, err = gate(repo, *args, "--run", "nope", "--max-tokens-per-unit", "50")
+    assert code == 2 and "'nope'" in err and err.count("\n") <= 1
+
+
 def test_a_missing_ledger_is_exit_2(repo: Path, tmp_path: Path) -> None:
     code, _, err = gate(repo, "--base", "main", *EMBED, "--ledger", str(tmp_path / "no.db"))
     assert code == 2 and "no ledger" in err

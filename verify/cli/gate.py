@@ -11,7 +11,7 @@ from reports import FORMATS, render
 
 from ..errors import InputError
 from ..gate import GateOptions, load_from_git, load_from_patch, run_gate
-from ..gate._budget import ledger_usage, read_usage
+from ..gate._budget import ledger_budget, ledger_usage, read_usage
 from ..policy import exit_code
 from ._options import config, emit, progress_bar
 
@@ -133,6 +133,15 @@ def _read_lines(path: Path, what: str) -> tuple[str, ...]:
     help="Block when tokens per verified changed line exceed this.",
 )
 @click.option(
+    "--max-tokens-per-unit",
+    type=click.FloatRange(min=0),
+    default=None,
+    metavar="X",
+    help="Block when tokens per verified changed line exceed this (unless "
+    "--max-tokens-per-line says otherwise) and, with --ledger, when a run of the change "
+    "or its agent or user spends more tokens per verified unit, as `verify usage` counts.",
+)
+@click.option(
     "--allow-packages",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
@@ -167,6 +176,7 @@ def command(
     ledger: Path | None,
     runs: tuple[str, ...],
     max_tokens_per_line: float | None,
+    max_tokens_per_unit: float | None,
     allow_packages: Path | None,
     embedder: str | None,
     judge: str | None,
@@ -211,18 +221,23 @@ def command(
             except (OSError, UnicodeDecodeError) as exc:
                 raise InputError(f"cannot read description {str(description)!r}: {exc}") from exc
             change.description_path = _shown_path(description, repo)
-        usage = None
+        usage, over_budget = None, []
         if usage_file is not None:
             usage = read_usage(usage_file)
         elif ledger is not None:
             usage = ledger_usage(ledger, runs)
+            if max_tokens_per_unit is not None:
+                over_budget = ledger_budget(ledger, runs, max_tokens_per_unit)
         options = GateOptions(
             index=index_dir,
             embedder=embedder or conf["embedder"],
             judge=judge,
             allow_packages=_read_lines(allow_packages, "allow-list") if allow_packages else (),
             usage=usage,
-            max_tokens_per_line=max_tokens_per_line,
+            max_tokens_per_line=(
+                max_tokens_per_unit if max_tokens_per_line is None else max_tokens_per_line
+            ),
+            findings=tuple(over_budget),
         )
         with progress_bar("indexing the repository", quiet) as progress:
             options.progress = progress

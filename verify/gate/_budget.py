@@ -5,6 +5,10 @@ Tokens come from ``--usage FILE`` (a JSON object with ``prompt_tokens`` and
 works as it is) or from the ledger (``verify.ledger``: the sum over its model calls,
 optionally of some runs). A verified line is a non-blank added line of a file that still
 exists, with no blocking finding on it.
+
+With a ledger, ``--max-tokens-per-unit`` also weighs the runs behind the change the way
+``verify usage`` does (verify/usage/_units.py defines a unit): each run, and each agent and
+user those runs belong to over the whole ledger, over the ceiling is a finding.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from checks.types import Finding, Usage
 from ..errors import InputError
 from ._change import Change
 
-__all__ = ["budget", "ledger_usage", "read_usage", "verified_lines"]
+__all__ = ["budget", "ledger_budget", "ledger_usage", "read_usage", "verified_lines"]
 
 
 def read_usage(path: Path) -> Usage:
@@ -57,6 +61,48 @@ def ledger_usage(db: Path, runs: Sequence[str] = ()) -> Usage:
     with Ledger.open(db, create=False) as ledger:
         ((prompt, completion),) = ledger.execute(sql, tuple(runs))
     return Usage(int(prompt), int(completion))
+
+
+def ledger_budget(db: Path, runs: Sequence[str], ceiling: float) -> list[Finding]:
+    """A ``budget/tokens-per-unit`` finding for each run (``runs``, or every run of the
+    ledger), and each agent and user of those runs, over ``ceiling`` tokens per verified unit.
+    """
+    from ..ledger import Ledger
+    from ..usage import build_report
+
+    with Ledger.open(db, create=False) as ledger:
+        frames = ledger.frames()
+    known = frames.runs.run_id
+    unknown = sorted(set(runs) - set(known))
+    if unknown:
+        raise InputError(
+            f"run {unknown[0]!r} is not in ledger {str(db)!r}: "
+            "give a run id `verify usage --by run` lists"
+        )
+    chosen = [i for i, r in enumerate(known) if not runs or r in runs]
+    keys = {
+        "run": {known[i] for i in chosen},
+        "agent": {frames.runs.agent[i] or "(no agent)" for i in chosen},
+        "user": {frames.runs.user[i] or "(no user)" for i in chosen},
+    }
+    findings = []
+    for by, wanted in keys.items():
+        report = build_report(frames, by, max_tokens_per_unit=ceiling)
+        for row in report.over_budget():
+            if row.key in wanted:
+                per = f"{row.tokens_per_unit:,.1f}" if row.verified_units > 0 else "all of them"
+                findings.append(
+                    Finding(
+                        "budget/tokens-per-unit",
+                        "block",
+                        "",
+                        0,
+                        f"{by} {row.key!r} spent {row.tokens:,} tokens for "
+                        f"{row.verified_units:g} verified units: {per} tokens per unit, "
+                        f"over the ceiling of {ceiling:g}",
+                    )
+                )
+    return findings
 
 
 def verified_lines(change: Change, findings: Sequence[Finding]) -> tuple[int, int]:

@@ -43,6 +43,7 @@ class GateOptions:
     allow_packages: tuple[str, ...] = ()
     usage: Usage | None = None  # tokens the change cost (from --usage or --ledger)
     max_tokens_per_line: float | None = None
+    findings: tuple[Finding, ...] = ()  # found before the rules ran (the ledger's budget)
     progress: Callable[[int, int], None] | None = None
     extra: dict[str, object] = field(default_factory=dict)
 
@@ -81,6 +82,7 @@ def run_gate(change: Change, config: Config, options: GateOptions) -> Outcome:
         figures, over = budget(options.usage, verified, options.max_tokens_per_line)
         extra.update(figures)
         findings += over
+    findings += options.findings
     extra.update(options.extra)
     findings.sort(key=lambda f: (f.severity != "block", f.path, f.line, f.rule))
     decision = decide(prose.verdicts, GATE_POLICY, findings)

@@ -82,7 +82,13 @@ RULES: dict[str, Rule] = {
         Rule(
             "budget/tokens-per-line",
             "block",
-            "tokens spent per verified changed line above --max-tokens-per-line",
+            "tokens spent per verified changed line above --max-tokens-per-unit",
+        ),
+        Rule(
+            "budget/tokens-per-unit",
+            "block",
+            "a run behind the change, or its agent or user, spent more tokens per verified "
+            "unit than --max-tokens-per-unit (with --ledger)",
         ),
     )
 }
