@@ -3,6 +3,8 @@
 ``Claim`` is a checkable statement cut from a text (with its span there), ``Evidence`` a
 pointer into the corpus, ``Verdict`` what the cascade decided about one claim, and
 ``Outcome`` the whole answer of ``verify check``/``run``/``gate`` as DESIGN.md fixes it.
+``DiffHunk``/``DiffLine`` carry the gate's diff to the reviewer's HTML page; they are no part
+of the JSON.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ __all__ = [
     "LABELS",
     "Claim",
     "Decision",
+    "DiffHunk",
+    "DiffLine",
     "Evidence",
     "Finding",
     "Label",
@@ -129,6 +133,31 @@ class Usage:
 
 
 @dataclass(frozen=True)
+class DiffLine:
+    """One line of a hunk; ``old``/``new`` are its numbers in the file before/after."""
+
+    kind: Literal["context", "add", "remove"]
+    old: int | None
+    new: int | None
+    text: str
+
+
+@dataclass(frozen=True)
+class DiffHunk:
+    """A hunk of the gate's change, or the change's description (``source``), for a reviewer.
+
+    ``header`` is the ``@@`` line, or a note in its place ("new file", "binary file").
+    ``omitted`` counts the hunk's lines left out so that a page stays readable.
+    """
+
+    path: str
+    header: str
+    lines: tuple[DiffLine, ...] = ()
+    omitted: int = 0
+    source: Literal["diff", "description"] = "diff"
+
+
+@dataclass(frozen=True)
 class Outcome:
     """The answer of one ``check``/``run``/``gate``: verdicts, findings, the decision."""
 
@@ -138,6 +167,7 @@ class Outcome:
     usage: Usage = field(default_factory=Usage)
     text: str = ""  # the checked text, so renderers can highlight claims in place
     extra: dict[str, Any] = field(default_factory=dict)  # command-specific keys (steps, ...)
+    hunks: tuple[DiffHunk, ...] = ()  # gate: the change itself, for HTML only (not in JSON)
 
     def summary(self) -> dict[str, int]:
         counts: dict[str, int] = dict.fromkeys(LABELS, 0)

@@ -26,6 +26,7 @@ from ._dependencies import dependency_findings
 from ._deps import Environment, declared
 from ._description import description_findings
 from ._diff import FileChange
+from ._hunks import review_hunks
 from ._languages import Context, LanguagePlugin, plugin_for
 from ._prose import check_prose, prose_blocks
 
@@ -88,7 +89,15 @@ def run_gate(change: Change, config: Config, options: GateOptions) -> Outcome:
     decision = decide(prose.verdicts, GATE_POLICY, findings)
     if not findings:
         extra["findings"] = []  # DESIGN.md: gate output always carries the key
-    return Outcome(tuple(prose.verdicts), decision, tuple(findings), prose.usage, prose.text, extra)
+    return Outcome(
+        tuple(prose.verdicts),
+        decision,
+        tuple(findings),
+        prose.usage,
+        prose.text,
+        extra,
+        hunks=review_hunks(change, findings),  # for the reviewer's HTML page
+    )
 
 
 def code_findings(change: Change, env: Environment) -> list[Finding]:
