@@ -7,7 +7,6 @@ Hybrid search fuses the two rankings by weighted reciprocal rank fusion,
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,6 +17,7 @@ import numpy.typing as npt
 
 from ._embedder import Embedder, get_embedder
 from ._errors import IndexCorrupt
+from ._lexical import match_plan, phrase, query_terms
 from ._store import connect, current_generation
 from ._types import Chunk, Hit, Segment
 from ._vectors import VectorIndex
@@ -30,14 +30,6 @@ DENSE_WEIGHT = 1.0
 LEXICAL_WEIGHT = 0.5
 #: A chunk of a superseded document keeps this share of its fused score.
 SUPERSEDED_PENALTY = 0.8
-_TOKEN = re.compile(r"\w+", re.UNICODE)
-_STOP = frozenset(
-    (
-        "a an and are as at be by can do does for from has have how i if in into is it its me "
-        "my of on or our so that the their them then there these they this to was we what when "
-        "where which who why will with you your should would could about after before than"
-    ).split()
-)
 
 
 class Index:
@@ -60,6 +52,7 @@ class Index:
         self._ann = ann
         self.embedder = embedder
         self.meta = meta
+        self._rows: int | None = None
 
     @classmethod
     def open(cls, folder: str | Path, *, embedder: Embedder | None = None) -> Index:
@@ -194,16 +187,26 @@ class Index:
         return out
 
     def _lexical(self, query: str, depth: int) -> dict[int, float]:
-        terms = [t for t in _TOKEN.findall(query.lower()) if t not in _STOP]
-        if not terms:
-            return {}
-        match = " OR ".join('"' + t.replace('"', '""') + '"' for t in dict.fromkeys(terms))
-        rows = self._conn.execute(
-            "SELECT rowid, bm25(chunks_fts, 1.0, 0.5) FROM chunks_fts WHERE chunks_fts MATCH ?"
-            " ORDER BY bm25(chunks_fts, 1.0, 0.5) LIMIT ?",
-            (match, depth),
-        ).fetchall()
+        rows: list[tuple[int, float]] = []
+        for match in match_plan(query_terms(query), self._chunk_rows(), self._frequency):
+            rows = self._conn.execute(
+                "SELECT rowid, bm25(chunks_fts, 1.0, 0.5) FROM chunks_fts"
+                " WHERE chunks_fts MATCH ? ORDER BY bm25(chunks_fts, 1.0, 0.5) LIMIT ?",
+                (match, depth),
+            ).fetchall()
+            if len(rows) >= depth:
+                break
         return {int(r): -float(s) for r, s in rows}
+
+    def _chunk_rows(self) -> int:
+        if self._rows is None:  # an upper bound (deleted rows leave gaps), read in O(log n)
+            self._rows = int(self._conn.execute("SELECT max(rowid) FROM chunks").fetchone()[0] or 0)
+        return self._rows
+
+    def _frequency(self, term: str) -> int:
+        """Rows holding ``term``, tokenised as FTS5 tokenises (the doclist walk, no BM25)."""
+        sql = "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?"
+        return int(self._conn.execute(sql, (phrase(term),)).fetchone()[0])
 
     # -- lookups ------------------------------------------------------------------------
     def _chunk_of_rows(self, rows: Sequence[int]) -> dict[int, int]:
