@@ -1,17 +1,23 @@
 """One self-contained HTML page for a reviewer: no script, no network, styles inline.
 
-The checked text with its claims highlighted, a card per claim, the findings, the agent's
-steps and the tokens. Escaping, styles and the page head are ``_html_kit``'s.
+A gate's outcome, which carries its diff (``outcome.hunks``), gets the reviewer's page of
+``_html_gate``: the hunks with the findings inline. Any other outcome (``check``, ``run``)
+gets this module's page: the checked text with its claims highlighted, a card per claim,
+the findings, the agent's steps and the tokens. Escaping, styles and the page head are
+``_html_kit``'s.
 """
 
 from __future__ import annotations
 
 from checks.types import Outcome
+from reports import _html_gate
 from reports._common import VERDICT_ORDER, extras, plain, steps
 from reports._html_kit import card, esc, head
 
 
 def render(outcome: Outcome, *, title: str, version: str) -> str:
+    if outcome.hunks:
+        return _html_gate.render(outcome, title=title, version=version)
     counts = outcome.summary()
     ok = outcome.decision == "pass"
     u = outcome.usage
