@@ -46,12 +46,19 @@ class Embedder(ABC):
         """Load the model; called before the first batch. Idempotent."""
 
     def embed(
-        self, texts: Sequence[str], *, batch_size: int = 64, progress: Progress | None = None
+        self, texts: Sequence[str], *, batch_size: int = 16, progress: Progress | None = None
     ) -> Vectors:
         """Embed any number of texts in batches of similar length, in the order given."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        self.load()
+        try:
+            self.load()
+        except EmbedderError:
+            raise
+        except Exception as exc:  # any embedder's model that fails to load: say which
+            raise EmbedderError(
+                f"could not load embedding model {self.name!r}: {type(exc).__name__}: {exc}"
+            ) from exc
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         for start in range(0, len(order), batch_size):

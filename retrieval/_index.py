@@ -75,7 +75,14 @@ class Index:
                 f"{vectors.shape}; rebuild it with `verify index ... --rebuild`"
             )
         if (gen / "vectors.faiss").is_file():
-            ann = VectorIndex.load(gen / "vectors.faiss")
+            try:
+                ann = VectorIndex.load(gen / "vectors.faiss")
+            except RuntimeError as exc:  # what faiss raises for a file it cannot parse
+                raise IndexCorrupt(
+                    f"index {str(folder)!r}: unreadable vectors.faiss "
+                    f"({' '.join(str(exc).split())[:200]}); rebuild it with "
+                    f"`verify index PATH... --index {folder} --rebuild`"
+                ) from exc
         else:
             ann = VectorIndex.build(np.asarray(vectors), hnsw=False)
         if ann.size != n:
@@ -130,14 +137,41 @@ class Index:
         self, query: str, qvec: npt.NDArray[np.float32] | None, k: int, *, mode: Mode = "hybrid"
     ) -> list[Hit]:
         """As ``search`` with the query already embedded (callers batch their embeddings)."""
+        qvecs = None if qvec is None else np.asarray(qvec, dtype=np.float32)[None, :]
+        return self.search_vectors([query], qvecs, k, mode=mode)[0]
+
+    def search_vectors(
+        self,
+        queries: Sequence[str],
+        qvecs: npt.NDArray[np.float32] | None,
+        k: int,
+        *,
+        mode: Mode = "hybrid",
+    ) -> list[list[Hit]]:
+        """``search_vector`` for many queries (one row of ``qvecs`` each) with one vector
+        search for all of them: what a batch of claims costs is mostly that search."""
         depth = max(50, 8 * k)
-        dense: dict[int, tuple[float, list[int]]] = {}
-        if mode != "lexical" and qvec is not None:
-            dense = self._dense(qvec, depth)
+        if mode != "lexical" and qvecs is not None:
+            dense_all = self._dense(qvecs, depth)
+        else:
+            dense_all = [{} for _ in queries]
+        return [
+            self._fuse(query, dense, k, depth, mode)
+            for query, dense in zip(queries, dense_all, strict=True)
+        ]
+
+    def _fuse(
+        self,
+        query: str,
+        dense: dict[int, tuple[float, list[int]]],
+        k: int,
+        depth: int,
+        mode: Mode,
+    ) -> list[Hit]:
         lexical = self._lexical(query, depth) if mode != "dense" else {}
         # ties go by chunk_id, not by row number: an index updated file by file then ranks
         # exactly as one built afresh from the same files
-        names = self._chunk_ids([*dense, *lexical])
+        names, old = self._chunk_names([*dense, *lexical])
         fused: dict[int, float] = {}
         for weight, ranking in (
             (DENSE_WEIGHT, sorted(dense, key=lambda c: (-dense[c][0], names[c]))),
@@ -147,7 +181,7 @@ class Index:
                 fused[cid] = fused.get(cid, 0.0) + weight / (RRF_K + rank + 1)
         if mode == "dense":
             fused = {c: v[0] for c, v in dense.items()}
-        for cid in self._superseded(list(fused)):
+        for cid in old & fused.keys():
             fused[cid] *= SUPERSEDED_PENALTY
         top = sorted(fused, key=lambda c: (-fused[c], names[c]))[:k]
         best = (DENSE_WEIGHT * (mode != "lexical") + LEXICAL_WEIGHT * (mode != "dense")) / (
@@ -170,21 +204,25 @@ class Index:
         return hits
 
     def _dense(
-        self, qvec: npt.NDArray[np.float32], depth: int
-    ) -> dict[int, tuple[float, list[int]]]:
-        scores, rows = self._ann.search(qvec[None, :], depth * 4)
-        valid = [int(r) for r in rows[0] if r >= 0]
-        owner = self._chunk_of_rows(valid)
-        out: dict[int, tuple[float, list[int]]] = {}
-        for score, row in zip(scores[0], rows[0], strict=False):
-            if row < 0 or int(row) not in owner:
-                continue
-            cid = owner[int(row)]
-            if cid in out:
-                out[cid][1].append(int(row))
-            elif len(out) < depth:
-                out[cid] = (float(score), [int(row)])
-        return out
+        self, qvecs: npt.NDArray[np.float32], depth: int
+    ) -> list[dict[int, tuple[float, list[int]]]]:
+        """Per query: the ``depth`` best chunks by their best segment, with that cosine and
+        the rows of the segments found."""
+        scores, rows = self._ann.search(qvecs, depth * 4)
+        owner = self._chunk_of_rows(sorted({int(r) for r in rows.ravel() if r >= 0}))
+        found: list[dict[int, tuple[float, list[int]]]] = []
+        for q_scores, q_rows in zip(scores, rows, strict=True):
+            out: dict[int, tuple[float, list[int]]] = {}
+            for score, row in zip(q_scores, q_rows, strict=False):
+                if row < 0 or int(row) not in owner:
+                    continue
+                cid = owner[int(row)]
+                if cid in out:
+                    out[cid][1].append(int(row))
+                elif len(out) < depth:
+                    out[cid] = (float(score), [int(row)])
+            found.append(out)
+        return found
 
     def _lexical(self, query: str, depth: int) -> dict[int, float]:
         rows: list[tuple[int, float]] = []
@@ -232,31 +270,21 @@ class Index:
         ).fetchall()
         return {r[0]: Chunk(r[1], r[2], r[3], r[4], r[5], r[6], bool(r[7])) for r in rows}
 
-    def _chunk_ids(self, ids: Sequence[int]) -> dict[int, str]:
-        out: dict[int, str] = {}
+    def _chunk_names(self, ids: Sequence[int]) -> tuple[dict[int, str], set[int]]:
+        """The ``chunk_id`` of each chunk row, and the rows of superseded documents."""
+        names: dict[int, str] = {}
+        old: set[int] = set()
         unique = list(dict.fromkeys(ids))
         for i in range(0, len(unique), 500):
             part = unique[i : i + 500]
             marks = ",".join("?" * len(part))
-            out.update(
-                self._conn.execute(
-                    f"SELECT id, chunk_id FROM chunks WHERE id IN ({marks})", part
-                ).fetchall()
-            )
-        return out
-
-    def _superseded(self, ids: Sequence[int]) -> list[int]:
-        out: list[int] = []
-        for i in range(0, len(ids), 500):
-            part = list(ids[i : i + 500])
-            marks = ",".join("?" * len(part))
-            out += [
-                r[0]
-                for r in self._conn.execute(
-                    f"SELECT id FROM chunks WHERE superseded = 1 AND id IN ({marks})", part
-                )
-            ]
-        return out
+            for row, chunk_id, superseded in self._conn.execute(
+                f"SELECT id, chunk_id, superseded FROM chunks WHERE id IN ({marks})", part
+            ):
+                names[row] = chunk_id
+                if superseded:
+                    old.add(row)
+        return names, old
 
     def segments_by_row(self, rows: Sequence[int]) -> list[Segment]:
         if not rows:

@@ -28,8 +28,8 @@ class IndexEvidence(EvidenceSource):
         self, claims: Sequence[Claim], vectors: npt.NDArray[np.float32]
     ) -> list[list[Candidate]]:
         out: list[list[Candidate]] = []
-        for claim, qvec in zip(claims, vectors, strict=True):
-            hits = self.index.search_vector(claim.check_text, qvec, self.chunks)
+        found = self.index.search_vectors([c.check_text for c in claims], vectors, self.chunks)
+        for hits, qvec in zip(found, vectors, strict=True):
             rank_of = {h.chunk.chunk_id: r for r, h in enumerate(hits)}
             old = {h.chunk.chunk_id for h in hits if h.chunk.superseded}
             segments = self.index.segments_of(list(rank_of))
