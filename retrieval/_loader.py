@@ -272,7 +272,7 @@ def _records(source: str, text: str) -> Iterator[Document | Skipped]:
             continue
         try:
             rec = json.loads(line)
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):  # syntax, too deep, a number with too many digits
             yield Skipped(f"{source}:{n + 1}", "malformed JSON line")
             continue
         if not isinstance(rec, dict) or not isinstance(rec.get("text"), str):
@@ -283,6 +283,9 @@ def _records(source: str, text: str) -> Iterator[Document | Skipped]:
             yield Skipped(f"{source}:{n + 1}", "empty record")
             continue
         rid = str(rec.get("id", n + 1))
+        if not _unicode(body, rid, str(rec.get("title") or "")):
+            yield Skipped(f"{source}:{n + 1}", "a lone surrogate escape (not valid Unicode)")
+            continue
         if rid in first_line:
             yield Skipped(
                 f"{source}:{n + 1}",
@@ -295,6 +298,16 @@ def _records(source: str, text: str) -> Iterator[Document | Skipped]:
         # or its chunks would keep pointing at its old line
         digest = hashlib.sha256(f"{n + 1}\0{line}".encode()).hexdigest()
         yield Document(f"{source}#{rid}", "record", body, digest, title=title, line_offset=n)
+
+
+def _unicode(*texts: str) -> bool:
+    """Whether every text is encodable, i.e. holds no lone surrogate (JSON may escape one)."""
+    try:
+        for text in texts:
+            text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _title(source: str, kind: str, text: str) -> str:

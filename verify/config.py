@@ -35,6 +35,18 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
+#: Bounds of the numeric keys (inclusive); the same as their flags' where a flag has them.
+RANGES: dict[str, tuple[float, float]] = {
+    "max_blocking": (0, 2**31),
+    "support_threshold": (0.0, 1.0),
+    "contradict_threshold": (0.0, 1.0),
+    "claim_timeout": (0.001, 86_400.0),
+    "run_timeout": (0.001, 7 * 86_400.0),
+    "samples": (0, 8),
+    "max_steps": (1, 50),
+}
+
+
 @dataclass(frozen=True)
 class Config:
     values: dict[str, Any] = field(default_factory=lambda: dict(DEFAULTS))
@@ -59,15 +71,13 @@ def load_config(cwd: Path | None = None) -> Config:
         if verify_toml.is_file():
             source = str(verify_toml)
             found = tomllib.loads(verify_toml.read_text(encoding="utf-8"))
-            found = found.get("tool", {}).get("verify", found)
+            tool = _table(found.get("tool", {}), "tool", source)
+            found = _table(tool.get("verify", found), "tool.verify", source)
         elif pyproject.is_file():
             source = f"{pyproject} [tool.verify]"
-            found = (
-                tomllib.loads(pyproject.read_text(encoding="utf-8"))
-                .get("tool", {})
-                .get("verify", {})
-            )
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            tool = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("tool", {})
+            found = _table(_table(tool, "tool", source).get("verify", {}), "tool.verify", source)
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError) as exc:
         raise InputError(f"cannot read config {source}: {exc}") from exc
     unknown = sorted(set(found) - set(DEFAULTS))
     if unknown:
@@ -76,11 +86,30 @@ def load_config(cwd: Path | None = None) -> Config:
         )
     values = dict(DEFAULTS)
     for key, value in found.items():
-        if not isinstance(value, type(DEFAULTS[key])) and not (
-            isinstance(DEFAULTS[key], float) and isinstance(value, int)
-        ):
-            raise InputError(
-                f"{source}: {key} must be {type(DEFAULTS[key]).__name__}, not {value!r}"
-            )
-        values[key] = value
+        values[key] = _checked(key, value, source)
     return Config(values, source if found else "defaults")
+
+
+def _table(value: Any, name: str, source: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise InputError(f"{source}: `{name}` must be a table, not {value!r:.40}")
+    return value
+
+
+def _checked(key: str, value: Any, source: str) -> Any:
+    """``value`` for ``key`` if it has the default's type and lies in ``RANGES``."""
+    default = DEFAULTS[key]
+    kind = type(default)
+    ok = isinstance(value, kind) and not isinstance(value, bool)
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        value, ok = float(value), True
+    if ok and kind is list:
+        ok = all(isinstance(item, str) for item in value)
+    if not ok:
+        name = "list of strings" if kind is list else kind.__name__
+        raise InputError(f"{source}: {key} must be a {name}, not {value!r:.60}")
+    if key in RANGES:
+        low, high = RANGES[key]
+        if not low <= value <= high:  # NaN fails both
+            raise InputError(f"{source}: {key} must be from {low:g} to {high:g}, not {value!r}")
+    return value

@@ -80,6 +80,10 @@ def parse_action(data: Any, where: str = "action") -> Action:
             data = json.loads(data)
         except json.JSONDecodeError as exc:
             raise InputError(f"{where}: not JSON ({exc.msg} at {exc.pos})") from exc
+        except RecursionError:
+            raise InputError(f"{where}: not JSON (nested too deeply)") from None
+        except ValueError:  # a number past the digits Python converts
+            raise InputError(f"{where}: not JSON (a number with too many digits)") from None
     if not isinstance(data, dict):
         raise InputError(f"{where}: expected a JSON object")
     kind = data.get("action")

@@ -142,13 +142,13 @@ class ReplayBackend(Backend):
                 data = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise InputError(f"{where}: not JSON ({exc.msg})") from exc
+            except RecursionError:
+                raise InputError(f"{where}: not JSON (nested too deeply)") from None
+            except ValueError:  # a number past the digits Python converts
+                raise InputError(f"{where}: not JSON (a number with too many digits)") from None
             action = parse_action(data, where)
             usage = data.get("usage") if isinstance(data.get("usage"), dict) else None
-            tokens = [
-                int((usage or {}).get(k, 0) or 0) for k in ("prompt_tokens", "completion_tokens")
-            ]
-            if any(t < 0 for t in tokens):
-                raise InputError(f"{where}: negative token counts")
+            tokens = [_count(usage or {}, k, where) for k in ("prompt_tokens", "completion_tokens")]
             self._turns.append(
                 Proposal(
                     action,
@@ -173,6 +173,24 @@ class ReplayBackend(Backend):
     @property
     def length(self) -> int:
         return len(self._turns)
+
+
+#: The largest token count the ledger stores (SQLite integers are 64-bit).
+MAX_TOKENS = 2**63 - 1
+
+
+def _count(usage: dict[str, object], key: str, where: str) -> int:
+    """``usage[key]`` as a token count (absent or null: 0); InputError for anything else."""
+    value = usage.get(key)
+    if value is None:
+        return 0
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_TOKENS:
+        raise InputError(
+            f"{where}: usage.{key} must be a non-negative whole number, not {value!r:.40}"
+        )
+    return value
 
 
 _FACTORIES: dict[str, Callable[[], Backend]] = {}

@@ -54,8 +54,12 @@ def load_dataset(folder: Path, *, split: str | None = None) -> Dataset:
     path = folder / "claims.jsonl"
     if not path.is_file():
         raise InputError(f"dataset {str(folder)!r} has no claims.jsonl")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read {path}: {exc}") from exc
     claims = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    for n, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
         try:
@@ -67,8 +71,10 @@ def load_dataset(folder: Path, *, split: str | None = None) -> Dataset:
             item = LabelledClaim(
                 str(rec["id"]), str(rec["claim"]), label, str(rec.get("split", ""))
             )
-        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError) as exc:  # JSONDecodeError is a ValueError
             raise InputError(f"{path}:{n}: malformed claim line ({exc})") from exc
+        except RecursionError:
+            raise InputError(f"{path}:{n}: malformed claim line (nested too deeply)") from None
         if split is None or item.split == split:
             claims.append(item)
     if not claims:

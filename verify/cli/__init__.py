@@ -45,9 +45,23 @@ class VerifyGroup(click.Group):
         command: click.Command = module.command
         return command
 
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as exc:  # a bad option of the group itself
+            raise click.exceptions.Exit(_usage_line(exc)) from None
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except click.UsageError as exc:  # a bad flag or argument of a command
+            ctx.exit(_usage_line(exc))
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except Exception as exc:
@@ -59,6 +73,14 @@ class VerifyGroup(click.Group):
             if os.environ.get("VERIFY_DEBUG"):
                 click.echo(traceback.format_exc(), err=True)
             ctx.exit(int(code))
+
+
+def _usage_line(exc: click.UsageError) -> int:
+    """Say a usage error on one line of stderr, as every other error (DESIGN.md: exit 2,
+    one clear line), with where to read more; return its exit code."""
+    where = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx is not None else ""
+    click.echo(f"verify: error: {' '.join(exc.format_message().split())}{where}", err=True)
+    return exc.exit_code
 
 
 @click.group(cls=VerifyGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -32,7 +32,7 @@ from ._options import config, emit, output_options, resolve_format
 __all__ = ["command", "parse_since"]
 
 MAX_ERRORS_SHOWN = 50
-_RELATIVE = re.compile(r"^(\d+)([dhw])$")
+_RELATIVE = re.compile(r"^(\d{1,9})([dhw])$")  # bounded: 10**9 weeks is long enough
 
 
 def parse_since(value: str, now: float | None = None) -> float:

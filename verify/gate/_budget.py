@@ -34,6 +34,12 @@ def read_usage(path: Path) -> Usage:
         raise InputError(f"cannot read usage file {str(path)!r}: {exc}") from exc
     except json.JSONDecodeError as exc:
         raise InputError(f"usage file {str(path)!r} is not JSON: {exc}") from exc
+    except RecursionError:
+        raise InputError(f"usage file {str(path)!r} is not JSON: nested too deeply") from None
+    except ValueError:  # a number past the digits Python converts
+        raise InputError(
+            f"usage file {str(path)!r} is not JSON: a number with too many digits"
+        ) from None
     block = data.get("usage", data) if isinstance(data, dict) else None
     if not isinstance(block, dict):
         raise InputError(f"usage file {str(path)!r} holds no prompt_tokens/completion_tokens")

@@ -22,9 +22,21 @@ from typing import Any
 from ...errors import InputError
 from ...ledger import ActionRow, CallRow, RunRow
 
-__all__ = ["Batch", "Defaults", "Keys", "clean", "read_lines", "synthetic_run", "whole"]
+__all__ = [
+    "Batch",
+    "Defaults",
+    "Keys",
+    "NotJson",
+    "clean",
+    "load_json",
+    "read_lines",
+    "synthetic_run",
+    "whole",
+]
 
 MAX_IMPORT_BYTES = 1024 * 1024 * 1024
+#: The largest count a ledger column holds (SQLite integers are 64-bit).
+MAX_COUNT = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -84,13 +96,14 @@ def clean(value: Any, limit: int = 200) -> str:
 
 
 def whole(value: Any) -> int | None:
-    """``value`` as a token count: a whole number >= 0, else None (bools are not numbers)."""
+    """``value`` as a token count: a whole number from 0 to ``MAX_COUNT``, else None (bools
+    are not numbers)."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, int) and value >= 0:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int) and 0 <= value <= MAX_COUNT:
         return value
-    if isinstance(value, float) and value.is_integer() and value >= 0:
-        return int(value)
     return None
 
 
@@ -98,6 +111,24 @@ def synthetic_run(source: str, agent: str, user: str, when: float) -> str:
     """A stable run id for records that name none: one run per source, agent, user and day."""
     day = dt.datetime.fromtimestamp(when, dt.UTC).strftime("%Y-%m-%d")
     return f"{source}:{agent or 'unknown'}:{user or 'unknown'}:{day}"
+
+
+class NotJson(ValueError):
+    """A record that is not JSON; the message says why, short enough for one line."""
+
+
+def load_json(text: str) -> Any:
+    """``json.loads``, with every way ``text`` can fail to be JSON raised as ``NotJson``:
+    syntax, nesting deeper than the parser's recursion allows, and numbers with more digits
+    than Python converts (all of which ``json.loads`` raises as different exceptions)."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise NotJson(f"not JSON ({exc.msg} at column {exc.colno})") from None
+    except RecursionError:
+        raise NotJson("not JSON (nested too deeply)") from None
+    except ValueError:
+        raise NotJson("not JSON (a number with too many digits)") from None
 
 
 def read_lines(path: Path) -> Iterator[tuple[int, str | None]]:

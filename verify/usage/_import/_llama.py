@@ -17,18 +17,19 @@ ignored, except a timing line that cannot be read or has no partner: that is rep
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable
 
 from ...ledger import CallRow, RunRow
-from ._common import Batch, Defaults, Keys, synthetic_run
+from ._common import Batch, Defaults, Keys, NotJson, load_json, synthetic_run
 
 __all__ = ["SOURCE", "parse"]
 
 SOURCE = "llama-server-log"
 
-_NUM = r"(?P<ms>\d+(?:\.\d+)?)\s*ms\s*/\s*(?P<n>\d+)\s*(?:tokens|runs)\b"
+# bounded digits: a count past 64-bit SQLite integers (or past what Python converts from a
+# string) is not a timing line, and is reported as unreadable
+_NUM = r"(?P<ms>\d{1,15}(?:\.\d{1,15})?)\s*ms\s*/\s*(?P<n>\d{1,18})\s*(?:tokens|runs)\b"
 _PROMPT = re.compile(r"prompt eval time\s*=\s*" + _NUM)
 _EVAL = re.compile(r"(?<!prompt )eval time\s*=\s*" + _NUM)
 _TIMING = re.compile(r"eval time\s*=", re.IGNORECASE)
@@ -40,8 +41,8 @@ def _message(text: str) -> tuple[str, str]:
     task = ""
     if text.lstrip().startswith("{"):
         try:
-            obj = json.loads(text)
-        except json.JSONDecodeError:
+            obj = load_json(text)
+        except NotJson:
             return text, task
         if isinstance(obj, dict) and isinstance(obj.get("msg"), str):
             for name in ("id_task", "task_id"):

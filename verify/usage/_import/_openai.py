@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ...ledger import ActionRow, CallRow, RunRow
-from ._common import Batch, Defaults, Keys, clean, synthetic_run, whole
+from ._common import Batch, Defaults, Keys, NotJson, clean, load_json, synthetic_run, whole
 
 __all__ = ["SOURCE", "parse"]
 
@@ -109,6 +109,15 @@ def _tokens(response: dict[str, Any], obj: dict[str, Any]) -> tuple[int, int]:
     return p, c
 
 
+#: The last Unix time a date can be printed for (the end of the year 9999).
+LATEST = 253_402_300_799
+
+
+def _is_time(value: Any) -> bool:
+    """Whether ``value`` is a Unix time a record can have been made at: 1970 to 9999."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and 0 < value <= LATEST
+
+
 def parse(lines: Iterable[tuple[int, str | None]], defaults: Defaults, now: float) -> Batch:
     batch = Batch()
     keys = Keys(SOURCE)
@@ -120,13 +129,10 @@ def parse(lines: Iterable[tuple[int, str | None]], defaults: Defaults, now: floa
         if not text.strip():
             continue
         try:
-            obj = json.loads(text)
+            obj = load_json(text)
             request, response, meta = _record(obj)
             prompt, completion = _tokens(response, obj)
-        except json.JSONDecodeError as exc:
-            batch.error(number, f"not JSON ({exc.msg} at column {exc.colno})")
-            continue
-        except _Bad as exc:
+        except (NotJson, _Bad) as exc:
             batch.error(number, str(exc))
             continue
         step_given = meta.get("step")
@@ -134,7 +140,7 @@ def parse(lines: Iterable[tuple[int, str | None]], defaults: Defaults, now: floa
             batch.error(number, f"metadata.step must be a whole number >= 0, not {step_given!r}")
             continue
         created = response.get("created", obj.get("created"))
-        when = float(created) if isinstance(created, int | float) and created > 0 else now
+        when = float(created) if _is_time(created) else now
         model = clean(response.get("model") or request.get("model") or defaults.model or "unknown")
         agent = clean(meta.get("agent")) or defaults.agent or model
         user = clean(meta.get("user")) or defaults.user

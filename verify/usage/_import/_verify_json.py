@@ -26,7 +26,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from ...ledger import ActionRow, CallRow, RunRow
-from ._common import Batch, Defaults, Keys, clean, whole
+from ._common import Batch, Defaults, Keys, NotJson, clean, load_json, whole
 
 __all__ = ["SOURCE", "parse"]
 
@@ -48,8 +48,8 @@ def _documents(lines: Iterable[tuple[int, str | None]], batch: Batch) -> Iterato
     good = [(n, t) for n, t in collected if t is not None]
     whole_text = "\n".join(t for _, t in good)
     try:
-        parsed = json.loads(whole_text) if whole_text.strip() else None
-    except json.JSONDecodeError:
+        parsed = load_json(whole_text) if whole_text.strip() else None
+    except NotJson:
         parsed = None
     else:
         if parsed is not None:
@@ -61,9 +61,9 @@ def _documents(lines: Iterable[tuple[int, str | None]], batch: Batch) -> Iterato
         if not text.strip():
             continue
         try:
-            yield number, json.loads(text)
-        except json.JSONDecodeError as exc:
-            batch.error(number, f"not JSON ({exc.msg} at column {exc.colno})")
+            yield number, load_json(text)
+        except NotJson as exc:
+            batch.error(number, str(exc))
 
 
 def _claims(value: Any) -> tuple[int, int]:
