@@ -1,0 +1,473 @@
+"""Durability and concurrency: kill -9 at random points, and four writers at once.
+
+What tests/test_index.py and tests/test_ledger.py already prove is not repeated here (one kill
+while embedding; two writer threads; four API writers on a fresh ledger; one kill mid-batch).
+This suite adds, with real processes and SIGKILL:
+
+- ledger writes killed at seeded random points, on fresh ledgers (inside creation and
+  migration) and on one ledger again and again: every row a writer reported committed is
+  there, every batch is whole or absent, and ``PRAGMA integrity_check`` passes;
+- ``verify index`` killed at seeded random points of incremental builds and rebuilds: the
+  live generation is always complete (the previous one or the new one), opens and searches;
+- four ``verify index`` processes on one index, some with no patience for the lock: each
+  exits 0 or 2 with one line, and the final index holds every file;
+- four CLI writers (``usage import`` and ``run --replay``) on one fresh ledger: no row lost;
+- reports written with ``--out``: a process killed in the middle of writing leaves the old
+  file or the new one, whole, never a mix.
+
+The kill points are drawn from a seeded generator; where exactly a kill lands still depends on
+the machine's timing, which is the point. Counts go to ``robustness.tally("durability", ...)``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from contextlib import closing
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from fakes import HashEmbedder, write_corpus
+from robustness import tally
+
+import retrieval
+from retrieval import Index
+from verify.ledger import Ledger
+
+SUITE = "durability"
+TESTS = Path(__file__).resolve().parent
+REPO = TESTS.parent
+SEED = 20240607
+
+
+#: ``verify`` itself, with the fake embedder registered (for indexes built with it).
+CLI = """
+import sys, fakes
+fakes.register()
+from verify.cli import cli
+cli(sys.argv[1:], prog_name="verify")
+"""
+
+
+def _python(code: str, *args: str | Path, cwd: Path) -> subprocess.Popen[str]:
+    """This repo's Python running ``code`` with ``args``, stdout a pipe of text lines."""
+    return subprocess.Popen(
+        [sys.executable, "-c", code, *(str(a) for a in args)],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(TESTS)},
+    )
+
+
+def _wait_for(proc: subprocess.Popen[str], word: str, timeout: float = 60) -> list[str]:
+    """Lines the child printed up to and including the first one starting with ``word``."""
+    assert proc.stdout is not None
+    lines: list[str] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            _, err = proc.communicate()
+            raise AssertionError(f"the child ended before {word!r}: {err[-2000:]}")
+        lines.append(line.rstrip("\n"))
+        if line.startswith(word):
+            return lines
+    raise AssertionError(f"no {word!r} from the child in {timeout}s")
+
+
+def _kill(proc: subprocess.Popen[str]) -> tuple[str, str]:
+    """SIGKILL ``proc`` (if it still runs) and return what it had printed."""
+    proc.send_signal(signal.SIGKILL)
+    out, err = proc.communicate(timeout=60)
+    return out, err
+
+
+# -- ledger writes killed at random points ---------------------------------------------------
+
+LEDGER_WRITER = textwrap.dedent("""
+    import random, sys
+    from pathlib import Path
+    from verify.ledger import CallRow, Ledger, RunRow
+
+    path, who, seed = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+    rng = random.Random(seed)
+    print("opening", flush=True)
+    with Ledger.open(path) as ledger:
+        ledger.start_run(run_id=who, task="durability", agent="a", user="u")
+        print("run", who, flush=True)
+        n = 0
+        while True:
+            kind = rng.choice(["call", "call", "action", "batch"])
+            if kind == "call":
+                ledger.record_call(run_id=who, purpose="agent", model="m", prompt_tokens=n,
+                                   completion_tokens=1, seconds=0.0, step=n,
+                                   output=f"{who} call {n}. " * 40)
+            elif kind == "action":
+                ledger.record_action(run_id=who, step=n, kind="search", decision="pass",
+                                     executed=True, claims_supported=0, claims_total=0,
+                                     summary=f"{who}-{n}")
+            else:
+                rows = [CallRow(who, f"{who}-b{n}-{i}", prompt_tokens=1, output="x " * 50)
+                        for i in range(BATCH)]
+                ledger.add([RunRow(who)], rows, [])
+            print(kind, n, flush=True)  # after the commit returned: it is durable
+            n += 1
+""").replace("BATCH", "150")
+BATCH = 150
+
+
+@dataclass
+class Committed:
+    """What ledger writers reported committed."""
+
+    runs: set[str] = field(default_factory=set)
+    calls: set[tuple[str, int]] = field(default_factory=set)  # (run, step)
+    actions: set[str] = field(default_factory=set)  # summaries
+    batches: set[str] = field(default_factory=set)  # content-key prefixes
+
+    def read(self, who: str, out: str) -> None:
+        for line in out.splitlines():
+            kind, _, rest = line.partition(" ")
+            if kind == "run":
+                self.runs.add(rest)
+            elif kind == "call":
+                self.calls.add((who, int(rest)))
+            elif kind == "action":
+                self.actions.add(f"{who}-{rest}")
+            elif kind == "batch":
+                self.batches.add(f"{who}-b{rest}-")
+
+
+def _lost(path: Path, done: Committed) -> list[str]:
+    """Rows reported committed that the ledger at ``path`` does not hold, and torn batches;
+    asserts the database is sound."""
+    with Ledger.open(path) as ledger:  # opening also recovers the WAL and checks the schema
+        assert ledger.execute("PRAGMA integrity_check") == [("ok",)]
+        assert ledger.execute("PRAGMA foreign_key_check") == []
+        runs = {r for (r,) in ledger.execute("SELECT run_id FROM runs")}
+        calls = set(
+            ledger.execute(
+                "SELECT r.run_id, c.step FROM calls c JOIN runs r ON r.id = c.run"
+                " WHERE c.content_key IS NULL"
+            )
+        )
+        actions = {s for (s,) in ledger.execute("SELECT summary FROM actions")}
+        batch_rows: dict[str, int] = {}
+        for (key,) in ledger.execute("SELECT content_key FROM calls WHERE content_key IS NOT NULL"):
+            prefix = key.rsplit("-", 1)[0] + "-"
+            batch_rows[prefix] = batch_rows.get(prefix, 0) + 1
+    lost = [f"run {r}" for r in done.runs - runs]
+    lost += [f"call {r}:{s}" for r, s in done.calls - calls]
+    lost += [f"action {a}" for a in done.actions - actions]
+    lost += [f"batch {b}" for b in done.batches if batch_rows.get(b) != BATCH]
+    lost += [f"torn batch {b} ({n} rows)" for b, n in batch_rows.items() if n != BATCH]
+    return lost
+
+
+def test_ledger_writes_killed_at_random_points_lose_no_committed_row(tmp_path: Path) -> None:
+    rng = random.Random(SEED)
+    shared, done = tmp_path / "ledger.db", Committed()
+    # three kills on fresh ledgers, early (creation, migration, the first writes), then
+    # seven on one ledger that every writer adds to
+    plan = [(tmp_path / f"fresh{i}.db", rng.uniform(0.0, 0.015)) for i in range(3)]
+    plan += [(shared, rng.uniform(0.02, 0.6)) for _ in range(7)]
+    for round_, (path, delay) in enumerate(plan):
+        who = f"w{round_}"
+        proc = _python(LEDGER_WRITER, path, who, str(SEED + round_), cwd=tmp_path)
+        _wait_for(proc, "opening")
+        time.sleep(delay)
+        out, _ = _kill(proc)
+        assert proc.returncode == -signal.SIGKILL, "the writer never stops by itself"
+        mine = Committed()
+        mine.read(who, out)
+        if path == shared:
+            done.read(who, out)
+        # killed before SQLite created the file: then nothing was reported committed either
+        lost = _lost(path, done if path == shared else mine) if path.exists() else [*mine.runs]
+        tally(SUITE, cases=1, faults=1, lost=len(lost))
+        assert not lost, f"round {round_} (kill after {delay:.3f}s): lost {lost[:10]}"
+    rows = len(done.calls) + len(done.actions) + BATCH * len(done.batches)
+    assert rows > 50, f"the writers committed too little to prove anything ({rows} rows)"
+
+
+# -- verify index killed at random points -----------------------------------------------------
+
+INDEXER = textwrap.dedent("""
+    import sys, time
+    import fakes, retrieval
+
+    class Slow(fakes.HashEmbedder):
+        def embed_batch(self, texts):
+            time.sleep(0.004 * len(texts))  # a build that lasts long enough to be hit
+            return super().embed_batch(texts)
+
+    retrieval.register_embedder("fake-hash", Slow)
+    from verify.cli import cli
+    print("ready", flush=True)
+    cli(sys.argv[1:], prog_name="verify")
+""")
+
+
+def _live_files(folder: Path) -> set[tuple[str, str]]:
+    """(source, sha256) of every file in the live generation; asserts it is whole."""
+    current = (folder / "CURRENT").read_text(encoding="utf-8").strip()
+    assert not current.endswith(".tmp") and (folder / current).is_dir(), current
+    with Index.open(folder) as index:
+        assert index.search("gateway port", 3), "the live index answers"
+        gen = index.generation
+    with closing(sqlite3.connect(f"file:{gen / 'chunks.sqlite'}?mode=ro", uri=True)) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        return set(conn.execute("SELECT source, sha256 FROM files"))
+
+
+def _grow(corpus: Path, n: int) -> None:
+    """A corpus of ``n`` extra notes beside the standard files, so a build takes a while."""
+    for i in range(n):
+        (corpus / "notes" / f"n{i:03}.md").parent.mkdir(parents=True, exist_ok=True)
+        (corpus / "notes" / f"n{i:03}.md").write_text(
+            f"# Note {i}\n\nNote {i} says the relay {i} restarts every {i % 7 + 1} hours.\n"
+            f"Its queue holds {i * 3} jobs.\n",
+            encoding="utf-8",
+        )
+
+
+def test_verify_index_killed_at_random_points_keeps_a_whole_live_index(tmp_path: Path) -> None:
+    rng = random.Random(SEED)
+    corpus, folder = write_corpus(tmp_path / "corpus"), tmp_path / "index"
+    _grow(corpus, 60)
+    retrieval.build_index([corpus], folder, HashEmbedder())
+    args = ["index", corpus, "--index", folder, "--embedder", "fake-hash", "-q"]
+
+    t0 = time.monotonic()  # how long a whole rebuild takes here, from "ready" to the end
+    proc = _python(INDEXER, *args, "--rebuild", cwd=tmp_path)
+    _wait_for(proc, "ready")
+    t_ready = time.monotonic()
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    span, startup = time.monotonic() - t_ready, t_ready - t0
+
+    for round_ in range(6):
+        before = _live_files(folder)
+        (corpus / f"round{round_}.md").write_text(
+            f"# Round {round_}\n\nThe killed build of round {round_} may or may not land.\n",
+            encoding="utf-8",
+        )
+        rebuild = round_ % 2 == 1
+        delay = rng.uniform(0.0, span * (1.0 if rebuild else 0.5))
+        proc = _python(INDEXER, *args, *(["--rebuild"] if rebuild else []), cwd=tmp_path)
+        _wait_for(proc, "ready")
+        time.sleep(delay)
+        _kill(proc)
+        after = _live_files(folder)  # whole, opens, searches: whichever generation is live
+        sources = {s for s, _ in after}
+        landed = f"round{round_}.md" in sources
+        lost = [] if after == before or landed else ["a live index that is neither old nor new"]
+        if landed:  # the new generation: every earlier file still there, the new one added
+            lost += [f"{s} lost" for s, _ in before if s not in sources]
+        tally(SUITE, cases=1, faults=1, lost=len(lost))
+        assert not lost, (round_, delay, proc.returncode, lost)
+    # a build that is left alone finishes what the killed ones began and clears their debris
+    report = retrieval.build_index([corpus], folder, HashEmbedder())
+    assert {f"round{i}.md" for i in range(6)} <= {s for s, _ in _live_files(folder)}
+    assert not list(folder.glob("g-*.tmp")), "unfinished generations are cleared"
+    assert len(list(folder.glob("g-*"))) <= 2
+    assert report.documents >= 60 and startup < 60
+
+
+# -- four writers at once ---------------------------------------------------------------------
+
+
+def test_four_index_writers_each_finish_or_exit_2_and_lose_nothing(tmp_path: Path) -> None:
+    corpus, folder = write_corpus(tmp_path / "corpus"), tmp_path / "index"
+    _grow(corpus, 40)
+    retrieval.build_index([corpus], folder, HashEmbedder())
+    for k in range(4):
+        (corpus / f"writer{k}.md").write_text(f"# Writer {k}\n\nWriter {k} was here.\n", "utf-8")
+    waits = ["0", "0.2", "120", "120"]  # two give up at once, two wait their turn
+    procs = [
+        _python(
+            INDEXER,
+            *["index", corpus, "--index", folder, "--embedder", "fake-hash", "-q"],
+            *["--rebuild", "--lock-timeout", wait],
+            cwd=tmp_path,
+        )
+        for wait in waits
+    ]
+    codes = []
+    for proc, wait in zip(procs, waits, strict=True):
+        _, err = proc.communicate(timeout=300)
+        codes.append(proc.returncode)
+        lines = err.strip().splitlines()
+        ok = proc.returncode == 0 or (
+            proc.returncode == 2
+            and len(lines) == 1
+            and lines[0].startswith("verify: error: ")
+            and "another process" in lines[0]
+        )
+        tally(SUITE, cases=1, crashes=int(not ok))
+        assert ok, (wait, proc.returncode, err[-1500:])
+    assert codes[2] == codes[3] == 0, "a writer willing to wait always gets its turn"
+    sources = {s for s, _ in _live_files(folder)}
+    lost = [f"writer{k}.md" for k in range(4) if f"writer{k}.md" not in sources]
+    tally(SUITE, cases=1, lost=len(lost))
+    assert not lost
+    assert not list(folder.glob("g-*.tmp"))
+
+
+def _openai_log(path: Path, who: str, n: int) -> int:
+    lines = [
+        json.dumps(
+            {
+                "id": f"{who}-{i}",
+                "model": "m",
+                "created": 1_700_000_000 + i,
+                "usage": {"prompt_tokens": 10 + i, "completion_tokens": 3},
+                "metadata": {"agent": who, "run": f"{who}-run"},
+            }
+        )
+        for i in range(n)
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return sum(10 + i + 3 for i in range(n))
+
+
+def _transcript(path: Path, who: str, n: int) -> int:
+    turns = [
+        {
+            "action": "search",
+            "query": f"{who} gateway port {i}",
+            "usage": {"prompt_tokens": 100 + i, "completion_tokens": 7},
+        }
+        for i in range(n)
+    ]
+    turns.append({"action": "answer", "text": "The gateway listens on port 8443."})
+    path.write_text("\n".join(json.dumps(t) for t in turns) + "\n", encoding="utf-8")
+    return sum(100 + i + 7 for i in range(n))
+
+
+def test_four_cli_writers_on_one_fresh_ledger_lose_nothing(tmp_path: Path) -> None:
+    corpus, index = write_corpus(tmp_path / "corpus"), tmp_path / "index"
+    retrieval.build_index([corpus], index, HashEmbedder())
+    ledger = tmp_path / "shared" / "ledger.db"  # neither the file nor its folder exists yet
+    expected = 0
+    commands = []
+    for k in range(2):
+        log = tmp_path / f"log{k}.jsonl"
+        expected += _openai_log(log, f"importer{k}", 300)
+        commands.append(["usage", "import", log, "--from", "openai-jsonl", "--ledger", ledger])
+    for k in range(2):
+        script = tmp_path / f"t{k}.jsonl"
+        expected += _transcript(script, f"agent{k}", 4)
+        commands.append(
+            [
+                *["run", f"task {k}", "--replay", script, "--index", index, "--ledger", ledger],
+                *["--workspace", tmp_path / f"ws{k}", "--agent", f"agent{k}", "-q", "--json"],
+            ]
+        )
+    procs = [_python(CLI, *cmd, cwd=tmp_path) for cmd in commands]
+    for proc, cmd in zip(procs, commands, strict=True):
+        _, err = proc.communicate(timeout=300)
+        ok = proc.returncode in (0, 1) and "Traceback" not in err
+        tally(SUITE, cases=1, crashes=int(not ok))
+        assert ok, (cmd[:2], proc.returncode, err[-1500:])
+    with Ledger.open(ledger) as db:
+        assert db.execute("PRAGMA integrity_check") == [("ok",)]
+        total = db.execute("SELECT sum(prompt_tokens + completion_tokens) FROM calls")[0][0]
+        calls = db.execute("SELECT count(*) FROM calls")[0][0]
+        runs = {r for (r,) in db.execute("SELECT run_id FROM runs")}
+    tally(SUITE, cases=1, lost=int(total != expected))
+    assert total == expected, (total, expected)
+    assert calls >= 600 + 2 * 4
+    assert {"importer0-run", "importer1-run"} <= runs
+
+
+# -- reports are written atomically -----------------------------------------------------------
+
+REPORT_WRITER = textwrap.dedent("""
+    import sys
+    from pathlib import Path
+    from reports import write_atomic
+
+    path, size = Path(sys.argv[1]), int(sys.argv[2])
+    print("ready", flush=True)
+    n = 0
+    while True:
+        letter = "ab"[n % 2]
+        write_atomic(path, f"{letter} {size}\\n" + letter * size + "\\n")
+        print("wrote", letter, flush=True)
+        n += 1
+""")
+
+
+def _versions(size: int) -> set[str]:
+    return {f"{x} {size}\n" + x * size + "\n" for x in "ab"} | {"old\n"}
+
+
+def test_a_report_writer_killed_at_random_points_leaves_a_whole_file(tmp_path: Path) -> None:
+    rng = random.Random(SEED)
+    size = 3_000_000
+    path = tmp_path / "report.txt"
+    path.write_text("old\n", encoding="utf-8")
+    for round_ in range(6):
+        proc = _python(REPORT_WRITER, path, str(size), cwd=tmp_path)
+        _wait_for(proc, "ready")
+        time.sleep(rng.uniform(0.0, 0.4))
+        _kill(proc)
+        whole = path.read_text(encoding="utf-8") in _versions(size)
+        tally(SUITE, cases=1, faults=1, lost=int(not whole))
+        assert whole, f"round {round_}: the report is torn"
+        for tmp in tmp_path.glob(".report.txt.*.tmp"):  # what a killed writer cannot clean
+            tmp.unlink()
+
+
+FSYNC_STALL = textwrap.dedent("""
+    import os, sys, time
+    import fakes, retrieval
+
+    retrieval.register_embedder("fake-hash", fakes.HashEmbedder)
+    real = os.fsync
+
+    def stalled(fd):
+        real(fd)
+        print("fsync", flush=True)  # the new report is on disk under its temporary name
+        time.sleep(120)
+
+    os.fsync = stalled
+    from verify.cli import cli
+    cli(sys.argv[1:], prog_name="verify")
+""")
+
+
+@pytest.mark.parametrize("fmt", ["json", "html", "sarif"])
+def test_verify_check_killed_while_writing_out_keeps_the_old_report(
+    tmp_path: Path, fmt: str
+) -> None:
+    corpus, index = write_corpus(tmp_path / "corpus"), tmp_path / "index"
+    retrieval.build_index([corpus], index, HashEmbedder())
+    out = tmp_path / f"report.{fmt}"
+    out.write_text("the previous report\n", encoding="utf-8")
+    proc = _python(
+        FSYNC_STALL,
+        *["check", "The gateway listens on port 9443.", "--index", index],
+        *["--format", fmt, "--out", out],
+        cwd=tmp_path,
+    )
+    _wait_for(proc, "fsync")
+    _kill(proc)
+    kept = out.read_text(encoding="utf-8") == "the previous report\n"
+    tally(SUITE, cases=1, faults=1, lost=int(not kept))
+    assert kept
+    # and left alone, the same command replaces it whole
+    done = _python(CLI, *proc.args[3:], cwd=tmp_path)
+    done.communicate(timeout=120)
+    assert done.returncode == 1 and out.read_text(encoding="utf-8") != "the previous report\n"
