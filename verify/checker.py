@@ -19,10 +19,10 @@ from checks.types import Claim, Outcome
 from retrieval import Index, get_embedder
 
 from .config import Config
-from .errors import InputError
+from .errors import InputError, InternalError
 from .policy import GatePolicy, decide
 
-__all__ = ["Checker", "cascade_policy", "evidence_from"]
+__all__ = ["Checker", "cascade_policy", "evidence_from", "extraction_failed"]
 
 
 def cascade_policy(config: Config) -> Policy:
@@ -30,6 +30,7 @@ def cascade_policy(config: Config) -> Policy:
         support_threshold=float(config["support_threshold"]),
         contradict_threshold=float(config["contradict_threshold"]),
         claim_timeout=float(config["claim_timeout"]),
+        run_timeout=float(config["run_timeout"]),
     )
 
 
@@ -44,6 +45,12 @@ def evidence_from(index_dir: Path, contexts: Sequence[Path], embedder: str) -> E
                 raise InputError(f"cannot read context file {str(path)!r}: {exc}") from exc
         return ContextEvidence(passages, get_embedder(embedder))
     return IndexEvidence(Index.open(index_dir))
+
+
+def extraction_failed(exc: BaseException, where: str = "") -> InternalError:
+    """The error for claim extraction that raised (on ``where``, a place in a change)."""
+    on = f" on {where}" if where else ""
+    return InternalError(f"claim extraction failed{on}: {type(exc).__name__}: {exc}".rstrip(": "))
 
 
 def _judge_generator(name: str) -> Generator:
@@ -78,18 +85,29 @@ class Checker:
         *,
         judge: str | None = None,
         gate: GatePolicy | None = None,
+        started: float | None = None,
     ) -> Checker:
+        """``started``: when the run began (``time.monotonic``) [default: when the command
+        loaded ``config``]; ``run_timeout`` counts from it."""
         the_judge: Judge | None = LlmJudge(_judge_generator(judge)) if judge else None
-        return cls(
-            Cascade(evidence, judge=the_judge, policy=cascade_policy(config)),
-            gate or GatePolicy.from_config(config),
+        cascade = Cascade(
+            evidence,
+            judge=the_judge,
+            policy=cascade_policy(config),
+            started=config.started if started is None else started,
         )
+        return cls(cascade, gate or GatePolicy.from_config(config))
 
     def check_claims(self, claims: Sequence[Claim]) -> CascadeResult:
         return self.cascade.check(claims)
 
     def check_text(self, text: str) -> Outcome:
-        claims = extract_claims(text).claims
+        """Claims of ``text`` and their verdicts. A failure to extract them is an
+        ``InternalError`` naming extraction (exit 3: an unread text never passes)."""
+        try:
+            claims = extract_claims(text).claims
+        except Exception as exc:
+            raise extraction_failed(exc) from exc
         result = self.cascade.check(claims)
         return Outcome(
             tuple(result.verdicts),

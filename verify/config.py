@@ -8,6 +8,7 @@ and documented in README ("Configuration").
 from __future__ import annotations
 
 import os
+import time
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +28,7 @@ DEFAULTS: dict[str, Any] = {
     "support_threshold": 0.4,  # P(supported) at or above which a claim is supported (tuned)
     "contradict_threshold": 0.5,
     "claim_timeout": 30.0,  # seconds per claim before its verdict is `error`
-    "run_timeout": 600.0,  # seconds per command run
+    "run_timeout": 600.0,  # seconds a command (each agent run) may spend checking claims
     # no interpreters by default: an allowlisted interpreter can run anything
     "allow_commands": ["ls", "cat", "grep", "wc", "head", "tail", "echo"],
     "samples": 2,
@@ -51,6 +52,8 @@ RANGES: dict[str, tuple[float, float]] = {
 class Config:
     values: dict[str, Any] = field(default_factory=lambda: dict(DEFAULTS))
     source: str = "defaults"
+    #: when the command began (``time.monotonic``): ``run_timeout`` counts from here
+    started: float = field(default_factory=time.monotonic, compare=False)
 
     def __getitem__(self, key: str) -> Any:
         return self.values[key]

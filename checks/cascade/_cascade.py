@@ -6,7 +6,9 @@
 3. the learned scorer over those signals gives P(supported/contradicted/unverifiable);
 4. an optional LLM judge, asked only when the scorer is uncertain; it never overrules the
    deterministic stage.
-Any failure in any stage makes that claim's verdict ``error`` (fail closed).
+Any failure in any stage makes that claim's verdict ``error`` (fail closed), with a reason
+naming the stage. Two deadlines: ``claim_timeout`` per claim, checked after every stage, and
+``run_timeout`` for all the checks of one run (one command), counted from ``started``.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ class Policy:
     contradict_threshold: float = 0.5  # P(contradicted) at or above which it is contradicted
     judge_band: tuple[float, float] = (0.3, 0.7)  # P(supported) range the judge is asked in
     claim_timeout: float = 30.0  # seconds per claim
+    run_timeout: float | None = None  # seconds for every check of one run; None: no limit
 
 
 @dataclass
@@ -50,18 +53,23 @@ class Cascade:
         judge: Judge | None = None,
         policy: Policy | None = None,
         clock: Callable[[], float] = time.monotonic,
+        started: float | None = None,
     ) -> None:
         self.evidence = evidence
         self.scorer = scorer
         self.judge = judge
         self.policy = policy or Policy()
         self._clock = clock
+        # when the run began, on ``clock``; None: at the first ``check``
+        self._started = started
 
     def check(self, claims: Sequence[Claim]) -> CascadeResult:
         """Verdicts for ``claims``, in order. Never raises for one claim's failure."""
         if not claims:
             return CascadeResult([])
+        run_deadline = self._run_deadline()
         try:
+            self._in_time(run_deadline, "claim extraction and loading", per="run")
             scorer = self.scorer or default_scorer()
             missing = set(SIGNALS) ^ set(scorer.features)
             if missing:
@@ -69,35 +77,67 @@ class Cascade:
                     f"scorer weights do not match the signals ({', '.join(sorted(missing))}); "
                     "regenerate them with benchmarks/train_scorer.py"
                 )
-        except CheckError as exc:
-            return CascadeResult([_error(c, f"scorer unusable: {exc}") for c in claims])
+        except CheckTimeout as exc:
+            return CascadeResult([_error(c, str(exc)) for c in claims])
+        except Exception as exc:
+            why = f"scorer unusable: {_what(exc)}"
+            return CascadeResult([_error(c, why) for c in claims])
+        step = "embedding the claims"
         try:
             vectors = self.evidence.embed([c.check_text for c in claims])
+            self._in_time(run_deadline, f"retrieval ({step})", per="run")
+            step = "searching the index"
             all_cands = self.evidence.candidates(claims, vectors)
+            self._in_time(run_deadline, f"retrieval ({step})", per="run")
+        except CheckTimeout as exc:
+            return CascadeResult([_error(c, str(exc)) for c in claims])
         except Exception as exc:  # retrieval failed: every claim is an error
-            why = f"retrieval failed: {type(exc).__name__}: {exc}"
+            why = f"retrieval failed {step}: {_what(exc)}"
             return CascadeResult([_error(c, why) for c in claims])
         result = CascadeResult([])
         for claim, cands in zip(claims, all_cands, strict=True):
+            stage = _Stage()
             try:
-                verdict, sig, usage = self._one(claim, cands, scorer)
+                verdict, sig, usage = self._one(claim, cands, scorer, stage, run_deadline)
             except Exception as exc:
-                verdict, sig, usage = _error(claim, _why(exc)), {}, Usage()
+                verdict, sig, usage = _error(claim, stage.failed(exc)), {}, Usage()
             result.verdicts.append(verdict)
             result.signals.append(sig)
             result.usage = result.usage + usage
         return result
 
+    def _run_deadline(self) -> float | None:
+        if self.policy.run_timeout is None:
+            return None
+        if self._started is None:
+            self._started = self._clock()
+        return self._started + self.policy.run_timeout
+
     def _one(
-        self, claim: Claim, cands: list[Candidate], scorer: Scorer
+        self,
+        claim: Claim,
+        cands: list[Candidate],
+        scorer: Scorer,
+        stage: _Stage,
+        run_deadline: float | None,
     ) -> tuple[Verdict, dict[str, float], Usage]:
         deadline = self._clock() + self.policy.claim_timeout
+
+        def done(name: str) -> None:
+            self._in_time(deadline, name)
+            self._in_time(run_deadline, name, per="run")
+
         text = claim.check_text
+        stage.name = "alignment"
         aligned = run_alignment(text, cands)
-        self._in_time(deadline, "alignment")
+        done("alignment")
+        stage.name = "signals"
         sig = signals(text, cands, aligned)
+        done("signals")
+        stage.name = "scorer"
         probs = scorer.predict(sig)
-        self._in_time(deadline, "scoring")
+        done("scorer")
+        stage.name = "verdict"
         p_sup = probs["supported"]
         stages = [f"scorer p(supported)={p_sup:.2f} p(contradicted)={probs['contradicted']:.2f}"]
         label: Label
@@ -125,11 +165,12 @@ class Cascade:
         usage = Usage()
         lo, hi = self.policy.judge_band
         if self.judge is not None and aligned.conflict is None and lo <= p_sup <= hi:
+            stage.name = "judge"
             answer = self.judge.judge(text, cands[:4])
             usage = answer.usage
             label, score = answer.label, _blend(p_sup, answer.label)
             stages.append(f"judge: {answer.label} ({answer.why})")
-            self._in_time(deadline, "judge")
+            done("judge")
         if label == "unverifiable" and not evidence:
             stages.append("no passage of the corpus is about this")
         verdict = Verdict(
@@ -141,11 +182,23 @@ class Cascade:
         )
         return verdict, sig, usage
 
-    def _in_time(self, deadline: float, stage: str) -> None:
-        if self._clock() > deadline:
-            raise CheckTimeout(
-                f"{stage} ran past the per-claim deadline of {self.policy.claim_timeout:g}s"
-            )
+    def _in_time(self, deadline: float | None, stage: str, *, per: str = "claim") -> None:
+        if deadline is None or self._clock() <= deadline:
+            return
+        limit = self.policy.claim_timeout if per == "claim" else self.policy.run_timeout
+        raise CheckTimeout(f"{stage} ran past the per-{per} deadline of {limit:g}s")
+
+
+class _Stage:
+    """Which stage of one claim's check is running, so a failure can name it."""
+
+    def __init__(self) -> None:
+        self.name = "alignment"
+
+    def failed(self, exc: Exception) -> str:
+        if isinstance(exc, CheckTimeout):
+            return f"check failed: {exc}"
+        return f"check failed in the {self.name} stage: {_what(exc)}"
 
 
 def _label(probs: dict[str, float], policy: Policy, *, agreed: bool) -> Label:
@@ -174,10 +227,11 @@ def _dedupe(items: object) -> list[Evidence]:
     return out
 
 
-def _why(exc: Exception) -> str:
+def _what(exc: Exception) -> str:
+    """An exception as a reason: its message, with its type unless it is one of ours."""
     if isinstance(exc, CheckError):
-        return f"check failed: {exc}"
-    return f"check failed: {type(exc).__name__}: {exc}"
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}".rstrip(": ")
 
 
 def _error(claim: Claim, why: str) -> Verdict:

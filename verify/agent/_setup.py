@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -32,7 +33,8 @@ def make_runner(
     judge: str | None = None,
     on_step: Callable[[Step], None] | None = None,
 ) -> AgentRunner:
-    checker = Checker.build(IndexEvidence(index), config, judge=judge)
+    # the run's deadline counts from now, not from when the command (a demo of many runs) began
+    checker = Checker.build(IndexEvidence(index), config, judge=judge, started=time.monotonic())
     gate = ActionGate(
         checker,
         Workspace(workspace),

@@ -12,7 +12,7 @@ from checks.cascade import Cascade
 from checks.evidence import IndexEvidence
 from checks.scorer import claim_key, default_scorer
 from checks.types import Claim
-from retrieval import Index, build_index, get_embedder
+from retrieval import EmbedderError, Index, RetrievalError, build_index, get_embedder
 
 from ._dataset import Dataset
 from ._metrics import metrics
@@ -67,8 +67,14 @@ def run_bench(
     t_index = time.perf_counter() - t0
     t0 = time.perf_counter()
     index = Index.open(index_dir, embedder=emb)
-    emb.load()
-    emb.embed(["warm up"])
+    try:
+        emb.embed(["warm up"])  # loads the model, so its time is reported apart
+    except RetrievalError:
+        raise
+    except Exception as exc:  # fail closed, naming what broke
+        raise EmbedderError(
+            f"embedding model {emb.name!r} failed on a warm-up text: {type(exc).__name__}: {exc}"
+        ) from exc
     trained = set() if include_trained else set(default_scorer().trained_on)
     t_load = time.perf_counter() - t0
     todo = [c for c in dataset.claims if claim_key(c.claim) not in trained]

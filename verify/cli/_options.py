@@ -10,8 +10,10 @@ from typing import Any, TypeVar
 
 import click
 
+from checks.types import Verdict
+
 from ..config import Config, load_config
-from ..errors import InputError
+from ..errors import InputError, InternalError, VerifyError
 
 __all__ = [
     "config",
@@ -19,8 +21,10 @@ __all__ = [
     "index_option",
     "output_options",
     "progress_bar",
+    "rendered",
     "resolve_format",
     "resolve_index_dir",
+    "say_errors",
     "warn",
 ]
 
@@ -77,6 +81,31 @@ def emit(text: str, out: Path | None) -> None:
         write_atomic(out, text if text.endswith("\n") else text + "\n")
     except OSError as exc:
         raise InputError(f"cannot write {str(out)!r}: {exc.strerror or exc}") from exc
+    except Exception as exc:  # not the path's fault: an internal error, and still no pass
+        raise InternalError(f"writing the report {str(out)!r} failed: {_what(exc)}") from exc
+
+
+def rendered(fmt: str, render: Callable[[], str]) -> str:
+    """The report ``render`` makes; a failure is an internal error naming the report."""
+    try:
+        return render()
+    except VerifyError:
+        raise
+    except Exception as exc:
+        raise InternalError(f"rendering the {fmt} report failed: {_what(exc)}") from exc
+
+
+def say_errors(verdicts: Sequence[Verdict], noun: str = "claim") -> None:
+    """One line on stderr when a verdict could not be computed: how many, and the first why
+    (the report holds every reason; a CI log shows this line)."""
+    errors = [v for v in verdicts if v.label == "error"]
+    if errors:
+        why = " ".join(errors[0].reason.split())
+        click.echo(f"verify: error: {len(errors)} {noun}(s) could not be checked: {why}", err=True)
+
+
+def _what(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}".rstrip(": ")
 
 
 def warn(message: str) -> None:

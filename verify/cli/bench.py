@@ -98,11 +98,11 @@ def command(
                 data, folder, result, limit=baseline_limit, progress=progress
             )
     click.echo(json.dumps(result.to_json(), indent=2) if as_json else format_result(result))
-    failed = sum(p["verdict"] == "error" for p in result.predictions)
+    failed = [p for p in result.predictions if p["verdict"] == "error"]
     if failed:  # fail closed: a measurement with claims that could not be checked is no pass
         click.echo(
-            f"verify: error: {failed} of {len(result.predictions)} claims could not be "
-            "checked (verdict error); their reason says why",
+            f"verify: error: {len(failed)} of {len(result.predictions)} claims could not be "
+            f"checked (verdict error); the first: {' '.join(str(failed[0]['reason']).split())}",
             err=True,
         )
         ctx.exit(int(ExitCode.INTERNAL))

@@ -17,8 +17,10 @@ from ._options import (
     emit,
     index_option,
     output_options,
+    rendered,
     resolve_format,
     resolve_index_dir,
+    say_errors,
 )
 
 __all__ = ["command", "read_text_input"]
@@ -137,5 +139,6 @@ def command(
     )
     outcome = Checker.build(evidence, conf, judge=judge, gate=gate).check_text(body)
     color = out is None and sys.stdout.isatty()
-    emit(render(outcome, fmt, color=color, title="verify check"), out)
+    emit(rendered(fmt, lambda: render(outcome, fmt, color=color, title="verify check")), out)
+    say_errors(outcome.verdicts)
     ctx.exit(int(exit_code(outcome.verdicts, outcome.decision)))

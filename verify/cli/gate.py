@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from functools import partial
 from pathlib import Path
 
 import click
@@ -13,7 +14,7 @@ from ..errors import InputError
 from ..gate import GateOptions, load_from_git, load_from_patch, run_gate
 from ..gate._budget import ledger_budget, ledger_usage, read_usage
 from ..policy import exit_code
-from ._options import config, emit, progress_bar
+from ._options import config, emit, progress_bar, rendered
 
 __all__ = ["command", "pair_outputs"]
 
@@ -246,7 +247,8 @@ def command(
         change.close()
     for fmt, out in targets:
         color = out is None and fmt == "text" and sys.stdout.isatty()
-        emit(render(outcome, fmt, color=color, title="verify gate"), out)
+        report = partial(render, outcome, fmt, color=color, title="verify gate")
+        emit(rendered(fmt, report), out)
     errors = [v for v in outcome.verdicts if v.label == "error"]
     if errors:  # fail closed, and say why where CI logs show it
         click.echo(

@@ -12,7 +12,16 @@ from retrieval import Index
 
 from ..agent import ReplayBackend, Step, get_backend, make_runner
 from ..errors import ExitCode
-from ._options import config, emit, index_option, output_options, resolve_format, resolve_index_dir
+from ._options import (
+    config,
+    emit,
+    index_option,
+    output_options,
+    rendered,
+    resolve_format,
+    resolve_index_dir,
+    say_errors,
+)
 
 __all__ = ["command", "step_line"]
 
@@ -129,7 +138,9 @@ def command(
         )
         result = runner.run(task)
     outcome = result.outcome()
-    emit(render(outcome, fmt, color=out is None and sys.stdout.isatty(), title="verify run"), out)
+    color = out is None and sys.stdout.isatty()
+    emit(rendered(fmt, lambda: render(outcome, fmt, color=color, title="verify run")), out)
     if result.errored:
+        say_errors(outcome.verdicts, "check")
         ctx.exit(int(ExitCode.INTERNAL))
     ctx.exit(int(ExitCode.BLOCKED if result.decision == "block" else ExitCode.PASS))

@@ -27,7 +27,7 @@ from ..usage import (
     import_file,
     render,
 )
-from ._options import config, emit, output_options, resolve_format
+from ._options import config, emit, output_options, rendered, resolve_format
 
 __all__ = ["command", "parse_since"]
 
@@ -140,7 +140,7 @@ def command(
             weights=unit_weights,
             max_tokens_per_unit=max_tokens_per_unit,
         )
-    emit(render(report, fmt), out)
+    emit(rendered(fmt, lambda: render(report, fmt)), out)
     over = report.over_budget()
     if over:
         names = ", ".join(f"{r.key} ({r.tokens_per_unit:,.0f})" for r in over[:20])

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from checks.extraction import extract_claims
 from checks.types import Claim, Finding, Usage, Verdict
 
-from ..checker import Checker
+from ..checker import Checker, extraction_failed
 from ._change import Change, is_doc_path
 from ._diff import FileChange
 from ._languages import ProseBlock, plugin_instance
@@ -85,7 +85,11 @@ def check_prose(
         header = f"{block.path}:{block.line}\n"
         offset = size + len(header)
         lines = added.get(block.path, set())
-        for c in extract_claims(block.text).claims:
+        try:
+            found = extract_claims(block.text).claims
+        except Exception as exc:  # fail closed: prose that could not be read never passes
+            raise extraction_failed(exc, f"{block.path}:{block.line}") from exc
+        for c in found:
             first = block.line + block.text.count("\n", 0, c.start)
             last = block.line + block.text.count("\n", 0, max(c.end - 1, c.start))
             if not any(n in lines for n in range(first, last + 1)):
