@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from verify.errors import ExitCode, InputError
+from verify.errors import ExitCode, InputError, InternalError
 from verify.ledger import (
     APPLICATION_ID,
     MAX_OUTPUT_CHARS,
@@ -126,7 +126,7 @@ def test_migrations_apply_in_order_each_in_a_transaction(
 
     monkeypatch.setattr(_schema, "MIGRATIONS", [*MIGRATIONS, v2, v3_broken])
     monkeypatch.setattr(_schema, "SCHEMA_VERSION", SCHEMA_VERSION + 2)
-    with pytest.raises(RuntimeError, match="disk on fire"):
+    with pytest.raises(InternalError, match="disk on fire"):  # exit 3, naming the ledger
         Ledger.open(path)
     assert applied == [2, 3]
     conn = sqlite3.connect(path)

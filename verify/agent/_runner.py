@@ -9,6 +9,7 @@ again before every action, so nothing is executed once it has passed.
 
 from __future__ import annotations
 
+import contextlib
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -16,8 +17,9 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from checks.types import Claim, Outcome, Usage, Verdict
-from retrieval import Index
+from retrieval import Index, RetrievalError
 
+from ..errors import InternalError, VerifyError
 from ._actions import Action
 from ._backends import Backend, Proposal, ReplayBackend, Turn
 from ._commands import run_command
@@ -185,8 +187,9 @@ class AgentRunner:
         try:
             self._loop(task, result, deadline)
         except BaseException:
-            if self.ledger:  # the run ends in the ledger even when it crashed
-                self.ledger.finish_run(run_id=result.run_id, decision="error")
+            if self.ledger:  # the run ends in the ledger even when it crashed...
+                with contextlib.suppress(Exception):  # ...unless the ledger is what broke
+                    self.ledger.finish_run(run_id=result.run_id, decision="error")
             raise
         if self.ledger:
             self.ledger.finish_run(
@@ -237,9 +240,9 @@ class AgentRunner:
             samples = self.backend.samples(task, context, self.samples)
         for s in samples:
             result.add_usage("sample", s)
+        outcome = f"malformed: {proposal.error}"
         if action is None:
             check = StepCheck("block")
-            outcome = f"malformed: {proposal.error}"
         else:
             try:
                 check = self.gate.check(
@@ -261,8 +264,12 @@ class AgentRunner:
                         ),
                     )
                 )
+        # the model calls are in the ledger before anything is done: a ledger that cannot
+        # be written (locked, broken) stops the run before the action takes effect
+        self._log_calls(result.run_id, number, proposal, samples, check)
+        if action is not None:
             outcome = self._act(action, check, context)
-        self._log(result.run_id, number, proposal, samples, check, action, outcome)
+        self._log_action(result.run_id, number, check, action, outcome)
         executed = outcome.startswith("executed")
         return Step(number, action, check, executed, outcome, proposal.raw)
 
@@ -300,17 +307,24 @@ class AgentRunner:
     def _search(self, query: str, k: int) -> list[str]:
         if self.index is None:
             return []
-        return [" ".join(h.chunk.text.split())[:500] for h in self.index.search(query, k)]
+        try:
+            hits = self.index.search(query, k)
+        except (RetrievalError, VerifyError):
+            raise
+        except Exception as exc:  # fail closed, naming what broke
+            raise InternalError(
+                f"retrieval failed searching the index for {query[:60]!r}: "
+                f"{type(exc).__name__}: {exc}".rstrip(": ")
+            ) from exc
+        return [" ".join(h.chunk.text.split())[:500] for h in hits]
 
-    def _log(
+    def _log_calls(
         self,
         run_id: str,
         number: int,
         proposal: Proposal,
         samples: Sequence[Proposal],
         check: StepCheck,
-        action: Action | None,
-        outcome: str,
     ) -> None:
         if not self.ledger:
             return
@@ -365,12 +379,18 @@ class AgentRunner:
                 verdict=verdict,
                 step=number,
             )
+
+    def _log_action(
+        self, run_id: str, number: int, check: StepCheck, action: Action | None, outcome: str
+    ) -> None:
+        if not self.ledger:
+            return
         supported = sum(v.label == "supported" for v in check.verdicts)
         self.ledger.record_action(
             run_id=run_id,
             step=number,
             kind=action.kind if action else "malformed",
-            decision=verdict,
+            decision=check.decision,
             executed=outcome.startswith("executed"),
             claims_supported=supported,
             claims_total=len(check.verdicts),

@@ -4,10 +4,15 @@ Writers (the agent runner, the importers) and the reader (``verify usage``) shar
 It is opened in WAL mode with a long busy timeout, so several processes may write at once and
 none loses a row; every write is one ``BEGIN IMMEDIATE`` ... ``COMMIT`` transaction, so a
 process killed at any instant leaves either the whole write or none of it.
+
+Failures name the ledger: a file that is not a ledger is an ``InputError`` (exit 2); a
+ledger locked past the busy timeout, or one that fails mid-write or mid-read, is an
+``InternalError`` (exit 3: whatever needed the ledger fails closed).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import sqlite3
 import time
@@ -16,7 +21,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
-from ..errors import InputError
+from ..errors import InputError, InternalError, VerifyError
 from ._fingerprint import Fingerprint, fingerprint
 from ._read import Frames, load_frames
 from ._records import ActionRow, CallRow, RunRow
@@ -92,10 +97,18 @@ class Ledger:
             migrate(conn, str(path))
         except sqlite3.OperationalError as exc:  # locked, read-only, unreadable, disk full
             conn.close()
+            if _busy(exc):
+                raise _failure(path, "opening it", exc) from exc
             raise InputError(f"cannot use ledger {path}: {exc}") from exc
         except sqlite3.DatabaseError as exc:  # "file is not a database", corrupt
             conn.close()
             raise InputError(f"{path} is not a verify ledger ({exc})") from exc
+        except VerifyError:
+            conn.close()
+            raise
+        except Exception as exc:
+            conn.close()
+            raise _failure(path, "opening it", exc) from exc
         except BaseException:
             conn.close()
             raise
@@ -301,16 +314,24 @@ class Ledger:
 
     def frames(self, since: float | None = None) -> Frames:
         """Columnar copies of runs, calls and actions (runs started at or after ``since``)."""
-        return load_frames(self._conn, since)
+        try:
+            return load_frames(self._conn, since)
+        except VerifyError:
+            raise
+        except Exception as exc:
+            raise _failure(self.path, "reading it", exc) from exc
 
     def execute(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         """A read-only query (tests and tools); writes go through the methods above."""
-        return self._conn.execute(sql, params).fetchall()
+        try:
+            return self._conn.execute(sql, params).fetchall()
+        except Exception as exc:
+            raise _failure(self.path, "reading it", exc) from exc
 
     # ------------------------------------------------------------------ internals
 
     def _transaction(self) -> _Transaction:
-        return _Transaction(self._conn)
+        return _Transaction(self._conn, self.path)
 
     @staticmethod
     def _prepare_call(row: CallRow) -> tuple[str, Fingerprint]:
@@ -399,14 +420,40 @@ def _check(ok: bool, message: str) -> None:
         raise ValueError(message)
 
 
-class _Transaction:
-    """``BEGIN IMMEDIATE`` on enter (waits up to the busy timeout), COMMIT or ROLLBACK on exit."""
+def _busy(exc: sqlite3.Error) -> bool:
+    """True when SQLite gave up waiting for another connection's lock."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    return "locked" in str(exc) or "busy" in str(exc)
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+
+def _failure(path: Path, doing: str, exc: BaseException) -> InternalError:
+    """The error for a ledger that failed while ``doing`` something: exit 3, naming it."""
+    if isinstance(exc, sqlite3.Error) and _busy(exc):
+        return InternalError(
+            f"ledger {path} is locked by another process (waited "
+            f"{BUSY_TIMEOUT_MS / 1000:g}s {doing}); retry when it is done"
+        )
+    return InternalError(f"ledger {path} failed {doing}: {type(exc).__name__}: {exc}".rstrip(": "))
+
+
+class _Transaction:
+    """``BEGIN IMMEDIATE`` on enter (waits up to the busy timeout), COMMIT or ROLLBACK on exit.
+
+    A failure of the database (or of anything inside the block but a ``ValueError``, which
+    names a bad row) leaves as an ``InternalError`` naming the ledger.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
         self._conn = conn
+        self._path = path
 
     def __enter__(self) -> sqlite3.Connection:
-        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            self._conn.execute("BEGIN IMMEDIATE")
+        except Exception as exc:
+            raise _failure(self._path, "starting a write", exc) from exc
         return self._conn
 
     def __exit__(
@@ -415,7 +462,15 @@ class _Transaction:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if exc_type is None:
-            self._conn.execute("COMMIT")
-        else:
+        if exc is None:
+            try:
+                self._conn.execute("COMMIT")
+            except Exception as err:
+                with contextlib.suppress(Exception):
+                    self._conn.execute("ROLLBACK")
+                raise _failure(self._path, "committing a write", err) from err
+            return
+        with contextlib.suppress(Exception):  # a broken connection cannot roll back either
             self._conn.execute("ROLLBACK")
+        if isinstance(exc, Exception) and not isinstance(exc, ValueError | VerifyError):
+            raise _failure(self._path, "writing", exc) from exc
