@@ -392,3 +392,37 @@ def test_every_verdict_is_a_label_with_a_score_in_the_unit_interval(
         assert v.label != "error", v.reason  # nothing here may break a stage
         shown = {x.evidence() for x in evidence.by_text.get(c.text, [])}
         assert set(v.evidence) <= shown, "evidence is only ever what retrieval returned"
+
+
+# -- a universal claim is contradicted by one counterexample ----------------------------
+def test_a_universal_claim_is_contradicted_by_one_current_counterexample() -> None:
+    from fakes import cand
+
+    from checks.cascade import run_alignment
+
+    evidence = [
+        cand("Pull requests need one approval.", "release.md", 18, cosine=0.8),
+        cand("Pull requests to checkout-service need two approvals.", "release.md", 19, cosine=0.8),
+    ]
+    universal = run_alignment("All pull requests need two approvals.", evidence)
+    assert universal.conflict is not None and universal.conflict[0].line == 18
+    some = run_alignment("Pull requests to checkout-service need two approvals.", evidence)
+    assert some.conflict is None and some.agree is not None and some.agree[0].line == 19
+
+
+def test_every_five_minutes_is_a_schedule_not_all_of_them() -> None:
+    from fakes import cand
+
+    from checks.cascade import run_alignment
+
+    evidence = [
+        cand(
+            "The sweeper runs every 5 minutes and cancels orders pending for 20 minutes.",
+            cosine=0.9,
+        ),
+        cand("Cancelling is allowed for 30 minutes after an order is created.", line=2, cosine=0.6),
+    ]
+    result = run_alignment(
+        "The sweeper runs every five minutes and cancels orders pending for 20 minutes.", evidence
+    )
+    assert result.conflict is None and result.agree is not None

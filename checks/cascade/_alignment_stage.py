@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..alignment import Alignment, align, extract_values
+from ..alignment import Alignment, align, extract_values, polarity
 from ..evidence import Candidate
 
 __all__ = ["AlignmentResult", "run_alignment"]
@@ -46,8 +46,16 @@ def run_alignment(claim_text: str, candidates: Sequence[Candidate]) -> Alignment
     on_subject = [
         (c, a) for c, a in examined if c.cosine >= MIN_COSINE and a.subject_overlap >= MIN_SUBJECT
     ]
-    # a claim value that some sentence about the subject states as is, is not in conflict
-    stated = {m[0] for c, a in examined if not c.superseded for m in a.matched}
+    # a claim value that some sentence about the subject states as is, is not in conflict —
+    # unless the claim says it of all ("All pull requests need two approvals"): then one
+    # current sentence about the subject that disagrees is a counterexample
+    universal = any(
+        q.kind == "universal" and not _SCHEDULE.match(claim_text, q.end)
+        for q in polarity(claim_text).quantifiers
+    )
+    stated = (
+        set() if universal else {m[0] for c, a in examined if not c.superseded for m in a.matched}
+    )
     conflicts = [
         (c, a)
         for c, a in on_subject
@@ -67,7 +75,7 @@ def run_alignment(claim_text: str, candidates: Sequence[Candidate]) -> Alignment
                 f"{old.source}:{old.line} agrees, but that document is superseded; "
                 f"{conflict[0].source} is current"
             )
-        elif current_agrees:
+        elif current_agrees and not universal:
             # a current document both agrees and disagrees: trust the closer sentence
             best_agree = max(current_agrees, key=lambda ca: (ca[1].subject_overlap, ca[0].cosine))
             if (best_agree[1].subject_overlap, best_agree[0].cosine) > (
@@ -111,6 +119,14 @@ def run_alignment(claim_text: str, candidates: Sequence[Candidate]) -> Alignment
         unstated_numbers=_unstated_numbers(claim_text, examined),
     )
 
+
+#: "every five minutes", "every Monday", "every other week": a schedule, not "all of them"
+_SCHEDULE = re.compile(
+    r"\s+(?:\d|one|two|three|four|five|six|ten|twelve|fifteen|twenty|thirty|few|other|"
+    r"second|minute|hour|day|night|week|month|quarter|year|morning|evening|weekday|weekend|"
+    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|release|sprint|run|time)",
+    re.IGNORECASE,
+)
 
 #: Asides about what an older version said ("(version 3: 30 days)", "(previously 5 years)")
 #: are history, not the document's current value: they neither support nor contradict.
