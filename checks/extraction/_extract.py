@@ -20,6 +20,7 @@ from checks.extraction._checkable import (
 )
 from checks.extraction._compound import split_compound
 from checks.extraction._sentences import Unit, units
+from checks.extraction._visible import visible
 from checks.types import Claim
 
 __all__ = ["Extraction", "Skipped", "extract_claims"]
@@ -98,7 +99,41 @@ class _Collector:
 
 
 def extract_claims(text: str) -> Extraction:
-    """Cut ``text`` into checkable claims; questions, opinions, plans, code... are skipped."""
+    """Cut ``text`` into checkable claims; questions, opinions, plans, code... are skipped.
+
+    The claims are cut from what a reader sees (``_visible``: no hidden characters, no
+    look-alike letters or digits); where that differs from ``text``, a claim's ``standalone``
+    is its visible wording, so the checks read what the reviewer reads.
+    """
+    shown, origin = visible(text)
+    found = _extract(shown)
+    if shown == text:
+        return found
+    return Extraction(
+        tuple(_back(c, text, origin) for c in found.claims),
+        tuple(_skip_back(s, text, origin) for s in found.skipped),
+    )
+
+
+def _span(start: int, end: int, size: int, origin: list[int]) -> tuple[int, int]:
+    """A span of the visible text as a span of the original one."""
+    a = origin[start] if start < len(origin) else size
+    return a, (origin[end - 1] + 1 if end > start else a)
+
+
+def _back(c: Claim, text: str, origin: list[int]) -> Claim:
+    start, end = _span(c.start, c.end, len(text), origin)
+    original = text[start:end]
+    shown = c.standalone or c.text
+    return Claim(c.id, original, start, end, "" if shown == original else shown)
+
+
+def _skip_back(s: Skipped, text: str, origin: list[int]) -> Skipped:
+    start, end = _span(s.start, s.end, len(text), origin)
+    return Skipped(text[start:end], start, end, s.reason)
+
+
+def _extract(text: str) -> Extraction:
     out = _Collector(text)
     for unit in units(text):
         if unit.kind == "code":
