@@ -5,7 +5,7 @@
 2. semantic signals at sentence level;
 3. the learned scorer over those signals gives P(supported/contradicted/unverifiable);
 4. an optional LLM judge, asked only when the scorer is uncertain; it never overrules the
-   deterministic stage.
+   deterministic stage (a conflicting value, a number no evidence states).
 Any failure in any stage makes that claim's verdict ``error`` (fail closed), with a reason
 naming the stage. Two deadlines: ``claim_timeout`` per claim, checked after every stage, and
 ``run_timeout`` for all the checks of one run (one command), counted from ``started``.
@@ -157,9 +157,6 @@ class Cascade:
                     f"alignment: values agree with {aligned.agree[0].source}:"
                     f"{aligned.agree[0].line}",
                 )
-        if label == "supported" and aligned.unstated_numbers:
-            label, score = "unverifiable", min(score, 0.4)
-            stages.insert(0, "alignment: no evidence states " + ", ".join(aligned.unstated_numbers))
         if aligned.superseded_note:
             stages.append(f"superseded: {aligned.superseded_note}")
         usage = Usage()
@@ -171,6 +168,10 @@ class Cascade:
             label, score = answer.label, _blend(p_sup, answer.label)
             stages.append(f"judge: {answer.label} ({answer.why})")
             done("judge")
+        # deterministic, so after the judge too: a number no evidence states is never supported
+        if label == "supported" and aligned.unstated_numbers:
+            label, score = "unverifiable", min(score, 0.4)
+            stages.insert(0, "alignment: no evidence states " + ", ".join(aligned.unstated_numbers))
         if label == "unverifiable" and not evidence:
             stages.append("no passage of the corpus is about this")
         verdict = Verdict(

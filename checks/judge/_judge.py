@@ -1,16 +1,19 @@
 """Stage 4, optional: an LLM judge on llama.cpp, asked only in the scorer's uncertain band.
 
-Its output is constrained by a GBNF grammar to one JSON object, so it cannot answer
-malformed. Claim and evidence are data: delimited, with the delimiters escaped out of them,
-and the instructions say so. Its tokens are counted in the result's usage.
+Its output is constrained by a GBNF grammar to one JSON object, and read back only if it
+matches that grammar exactly (a generator that ignores grammars cannot answer around it).
+Claim and evidence are data: delimited, with the delimiters escaped out of them (and on one
+line each, so no text can start a passage of its own), and the instructions say so. Its
+tokens are counted in the result's usage.
 """
 
 from __future__ import annotations
 
-import json
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 from .._errors import CheckError
 from ..evidence import Candidate
@@ -25,6 +28,10 @@ verdict ::= "\"supported\"" | "\"contradicted\"" | "\"unverifiable\""
 why ::= "\"" [^"\\\n]{0,160} "\""
 ws ::= [ ]?
 """
+#: ``GRAMMAR`` as a regular expression: the only answers read.
+_ANSWER = re.compile(
+    r'\{ ?"verdict": ?"(supported|contradicted|unverifiable)", ?"why": ?"([^"\\\n]{0,160})" ?\}'
+)
 
 _SYSTEM = (
     "You check one claim against evidence passages from internal documentation. "
@@ -51,8 +58,9 @@ class Judge(ABC):
 
 
 def _data(text: str) -> str:
-    """Neutralise anything that looks like our delimiters inside data."""
-    return text.replace("<", "‹").replace(">", "›")
+    """Neutralise anything that looks like our delimiters inside data: tags lose their angle
+    brackets, and line breaks (which start a passage) become spaces."""
+    return " ".join(text.replace("<", "‹").replace(">", "›").split())
 
 
 def build_messages(claim: str, evidence: Sequence[Candidate]) -> list[dict[str, str]]:
@@ -75,13 +83,9 @@ class LlmJudge(Judge):
             build_messages(claim, evidence), grammar=GRAMMAR, max_tokens=96, temperature=0.0
         )
         usage = Usage(gen.prompt_tokens, gen.completion_tokens)
-        try:
-            data = json.loads(gen.text)
-            label = data["verdict"]
-            if label not in ("supported", "contradicted", "unverifiable"):
-                raise ValueError(label)
-        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+        found = _ANSWER.fullmatch(gen.text.strip())
+        if found is None:
             raise CheckError(
                 f"judge {self.generator.name!r} answered outside its grammar: {gen.text[:80]!r}"
-            ) from exc
-        return JudgeAnswer(label, str(data.get("why", ""))[:160], usage)
+            )
+        return JudgeAnswer(cast(Label, found.group(1)), found.group(2), usage)
