@@ -489,3 +489,38 @@ def test_internal_dev_targets_hold() -> None:
             supported += 1
     assert hits / total >= 0.75
     assert fp / supported <= 0.05
+
+
+# -- who holds a role ---------------------------------------------------------------------
+ROSTER = "Owning team: Checkout (Team Hazel), lead Priya Raman, deputy Jonas Berg."
+
+
+@pytest.mark.parametrize(
+    ("claim", "evidence", "hint"),
+    [
+        ("Jonas Berg leads the Checkout team.", ROSTER, "conflict"),
+        ("Priya Raman leads the Checkout team.", ROSTER, "agree"),
+        ("Jonas Berg is the deputy of the Checkout team.", ROSTER, "agree"),
+        (
+            "Greta Lindqvist is the Data Protection Officer.",
+            "Owner: Fiona McAllister, Data Protection Officer.",
+            "conflict",
+        ),
+        (
+            "Fiona McAllister is the Data Protection Officer.",
+            "Owner: Fiona McAllister, Data Protection Officer.",
+            "agree",
+        ),
+        # a team is not a person, and a possessor holds no role herself
+        (
+            "paybridge is owned by Elena Duarte's team.",
+            "Owning team: Payments Integration (Team Yarrow), lead Elena Duarte.",
+            "agree",
+        ),
+    ],
+)
+def test_a_role_given_to_someone_else_conflicts(claim: str, evidence: str, hint: str) -> None:
+    result = align(claim, evidence)
+    assert result.verdict_hint == hint, result.explain
+    if hint == "conflict" and "Officer" in evidence:
+        assert "Fiona" in result.explain and "Greta" in result.explain

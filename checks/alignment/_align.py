@@ -23,6 +23,7 @@ from typing import Literal
 from ._compare import agree, comparable, consistent
 from ._context import near_words, role_score, subject_overlap, value_tokens
 from ._mismatch import negation_mismatch, quantifier_mismatch
+from ._roles import role_mismatch
 from ._sides import Side, side
 from ._values import Value
 
@@ -85,15 +86,18 @@ def align(claim: str, evidence: str) -> Alignment:
         else:
             unmatched.append(cv)
     negation, neg_note, quantifier, q_note = False, "", False, ""
+    swapped, r_note = False, ""  # a role given to someone else ("lead Priya Raman")
     if overlap >= SUBJECT_MIN:  # polarity only matters between sentences on one subject
         negation, neg_note = negation_mismatch(c, e)
         quantifier, q_note = quantifier_mismatch(c, e, matched)
+        if not (negation or quantifier):
+            swapped, r_note = role_mismatch(c, e)
     hint: Hint = "neutral"
-    if conflicts or negation or quantifier:
+    if conflicts or negation or quantifier or swapped:
         hint = "conflict"
     elif matched and not unmatched and overlap >= SUBJECT_MIN:
         hint = "agree"
-    explain = _explain(hint, matched, conflicts, unmatched, neg_note, q_note, overlap)
+    explain = _explain(hint, matched, conflicts, unmatched, neg_note, q_note or r_note, overlap)
     return Alignment(
         subject_overlap=round(overlap, 6),
         matched=tuple(matched),

@@ -1,0 +1,115 @@
+"""Who holds a role: "lead Priya Raman", "Jonas Berg leads", "owned by Marcus Okafor",
+"Fiona McAllister, Data Protection Officer".
+
+``roles(side)`` binds each person named in a sentence to the role word next to it (at most
+``_LEFT`` words before the name or ``_RIGHT`` after it, in the same clause, no other name
+between). ``role_mismatch`` compares two sentences about the same subject: when the claim
+gives a role to one person and the evidence gives the same role to someone else — and not
+to the claim's person as well — the claim swapped who holds it. A person is a name of two
+or three capitalized words that is not itself a role title or a team ("Team Hazel",
+"Search & Discovery", "Payments Integration"), and not a possessor ("Elena Duarte's team").
+"""
+
+from __future__ import annotations
+
+import re
+
+from ._sides import Side
+
+__all__ = ["role_mismatch", "roles"]
+
+#: role -> the words that name it (lowercase; a title may span words)
+_ROLES: dict[str, tuple[str, ...]] = {
+    "lead": ("lead", "leads", "led by", "leader", "team lead", "head", "heads", "headed by"),
+    "deputy": ("deputy", "deputises", "second in command"),
+    "owner": ("owner", "owns", "owned by", "owning"),
+    "data protection officer": ("data protection officer", "dpo"),
+    "release manager": ("release manager",),
+    "incident commander": ("incident commander",),
+    "engineering manager": ("engineering manager",),
+}
+_WORD_OF = {w: role for role, words in _ROLES.items() for w in words}
+_ROLE_RE = re.compile(
+    r"\b(?:" + "|".join(sorted(map(re.escape, _WORD_OF), key=len, reverse=True)) + r")\b",
+    re.IGNORECASE,
+)
+_LEFT, _RIGHT = 3, 6  # words between a role word and the name it binds
+_CLAUSE = re.compile(r"[;.|()]|\band\b|\bbut\b")
+_NOT_PERSON = re.compile(
+    r"^(?:Team|The)\b|&|\bof\b|\b(?:Team|Service|Services|Platform|Group|Support|Payments|"
+    r"Discovery|Security|Comms|Web|Data|Signals)$|(?:tion|tions|ment|ments|ure|ity|ance|ence|"
+    r"ness|ing|ics|ops)$"
+)
+
+
+def _persons(side: Side) -> list[tuple[int, int, str]]:
+    out = []
+    for v in side.values:
+        if v.kind != "identifier" or v.unit != "name":
+            continue
+        words = v.raw.split()
+        if not 2 <= len(words) <= 3 or _NOT_PERSON.search(v.raw) or _ROLE_RE.search(v.raw):
+            continue
+        if side.text[v.end : v.end + 2] in ("'s", "’s"):
+            continue  # "owned by Elena Duarte's team": the role is the team's
+        out.append((v.start, v.end, v.raw.casefold()))
+    return out
+
+
+def _gap_words(text: str) -> int | None:
+    """Words in ``text`` (between a role word and a name); None across a clause break."""
+    if _CLAUSE.search(text):
+        return None
+    return len(re.findall(r"[\w']+", text))
+
+
+def roles(side: Side) -> dict[str, set[str]]:
+    """role -> the persons the sentence gives it to.
+
+    A person takes the nearest role word before it ("lead Priya Raman") and the nearest
+    after it ("Priya Raman leads", "Fiona McAllister, Data Protection Officer") unless that
+    one stands right before the next person ("lead Priya Raman, deputy Jonas Berg").
+    """
+    text = side.text
+    persons = _persons(side)
+    found = [(m.start(), m.end(), _WORD_OF[m.group().lower()]) for m in _ROLE_RE.finditer(text)]
+    starts = [s for s, _, _ in persons]
+
+    def gap(a: int, b: int, limit: int) -> int | None:
+        """Words from ``a`` to ``b`` if within ``limit``, in one clause, with no person."""
+        words = _gap_words(text[a:b])
+        if words is None or words > limit or any(a <= s < b for s in starts):
+            return None
+        return words
+
+    out: dict[str, set[str]] = {}
+    for start, end, who in persons:
+        left = [
+            (g, role)
+            for _, re_, role in found
+            if re_ <= start and (g := gap(re_, start, _LEFT)) is not None
+        ]
+        right = [
+            (g, role)
+            for rs, re_, role in found
+            if rs >= end
+            and (g := gap(end, rs, _RIGHT)) is not None
+            and not any(gap(re_, s, _LEFT) is not None for s in starts if s >= re_)
+        ]
+        for candidates in (left, right):
+            if candidates:
+                out.setdefault(min(candidates)[1], set()).add(who)
+    return out
+
+
+def role_mismatch(c: Side, e: Side) -> tuple[bool, str]:
+    """The claim gives a role to a person the evidence does not, and the evidence gives
+    that role to someone else."""
+    claimed, stated = roles(c), roles(e)
+    for role, people in claimed.items():
+        others = stated.get(role, set())
+        if others and not people & others:
+            said = sorted(people)[0].title()
+            holder = sorted(others)[0].title()
+            return True, f"claim names {said} as {role}, evidence names {holder}"
+    return False, ""
