@@ -9,6 +9,7 @@ at the end of the module (and there must be at least 100).
 
 from __future__ import annotations
 
+import functools
 import os
 import tempfile
 import time
@@ -16,11 +17,13 @@ import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any, TypeVar, cast
 
 import pytest
 from fakes import HashEmbedder, ScriptedBackend, ScriptedCascade, command, write
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from robustness import tally
 
 from verify.agent import (
     ActionGate,
@@ -34,8 +37,36 @@ from verify.agent._commands import MAX_OUTPUT, SAFE_PATH
 from verify.checker import Checker
 from verify.policy import GatePolicy
 
+F = TypeVar("F", bound=Callable[..., Any])
 TRIED: Counter[str] = Counter()
 MIN_CASES = 100
+
+
+def counted(kind: str, n: int = 1) -> Callable[[F], F]:
+    """Count a test's ``n`` cases under ``kind``, and in the robustness tally: an assertion
+    failing inside (a refusal that did not happen, a write or command that got out) is an
+    escape, any other exception a crash. Below ``@given``, each example counts."""
+
+    def decorate(test: F) -> F:
+        @functools.wraps(test)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            TRIED[kind] += n
+            try:
+                result = test(*args, **kwargs)
+            except (AssertionError, pytest.fail.Exception):
+                tally("confinement", cases=n, escapes=n)
+                raise
+            except Exception:
+                tally("confinement", cases=n, crashes=n)
+                raise
+            tally("confinement", cases=n)
+            return result
+
+        return cast(F, run)
+
+    return decorate
+
+
 SECRET = "outside: do not touch\n"
 
 
@@ -180,8 +211,8 @@ def assert_refused(tmp_path: Path, ws: Path, rel: str, why: str = "") -> None:
 
 
 @pytest.mark.parametrize("rel", REFUSED_PATHS)
+@counted("write refused (path)")
 def test_write_refuses_the_path(world: tuple[Path, Path], tmp_path: Path, rel: str) -> None:
-    TRIED["write refused (path)"] += 1
     ws, _ = world
     with pytest.raises(ConfinementError):
         Workspace(ws).check(rel)
@@ -254,8 +285,8 @@ FS_TRAPS: dict[str, tuple[Setup, str]] = {
 
 
 @pytest.mark.parametrize("name", list(FS_TRAPS))
+@counted("write refused (disk)")
 def test_write_refuses_what_is_on_disk(world: tuple[Path, Path], tmp_path: Path, name: str) -> None:
-    TRIED["write refused (disk)"] += 1
     ws, outside = world
     setup, rel = FS_TRAPS[name]
     if name == "folder link in":
@@ -278,12 +309,12 @@ def test_write_refuses_what_is_on_disk(world: tuple[Path, Path], tmp_path: Path,
         "file used as folder",
     ],
 )
+@counted("write refused (race)")
 def test_the_write_itself_refuses_links_raced_in_after_the_check(
     world: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
 ) -> None:
     """Were the checks of ``resolve`` passed (a link swapped in just after them), the write
     still does not follow links: every folder is entered O_NOFOLLOW."""
-    TRIED["write refused (race)"] += 1
     ws, outside = world
     setup, rel = FS_TRAPS[name]
     setup(ws, outside)
@@ -292,8 +323,8 @@ def test_the_write_itself_refuses_links_raced_in_after_the_check(
     assert (outside / "secret.txt").read_text(encoding="utf-8") == SECRET
 
 
+@counted("write refused (content)", 2)
 def test_content_that_is_not_unicode_is_refused(world: tuple[Path, Path], tmp_path: Path) -> None:
-    TRIED["write refused (content)"] += 2
     ws, _ = world
     before = snapshot(tmp_path)
     with pytest.raises(ConfinementError, match="not valid Unicode"):
@@ -337,14 +368,14 @@ def assert_written_inside(ws: Path, outside: Path, rel: str, content: str) -> No
 
 
 @pytest.mark.parametrize("rel", ACCEPTED)
+@counted("write accepted")
 def test_write_accepts_an_ordinary_path(world: tuple[Path, Path], rel: str) -> None:
-    TRIED["write accepted"] += 1
     ws, outside = world
     assert_written_inside(ws, outside, rel, f"# {rel}\ncontent for {rel}\n")
 
 
+@counted("write accepted")
 def test_write_replaces_an_existing_file_in_place(world: tuple[Path, Path]) -> None:
-    TRIED["write accepted"] += 1
     ws, outside = world
     Workspace(ws).write("n/a.md", "one\n")
     assert_written_inside(ws, outside, "n/a.md", "two\n")
@@ -363,8 +394,8 @@ _REL = st.lists(_NAME, min_size=1, max_size=4).map("/".join)
     max_examples=HYPOTHESIS_EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 @given(rel=_REL, content=st.text(max_size=300))
+@counted("write accepted (hypothesis)")
 def test_any_ordinary_nested_path_is_written_only_inside(rel: str, content: str) -> None:
-    TRIED["write accepted (hypothesis)"] += 1
     with tempfile.TemporaryDirectory() as tmp:
         ws, outside = Path(tmp) / "ws", Path(tmp) / "outside"
         outside.mkdir()
@@ -379,8 +410,8 @@ def test_any_ordinary_nested_path_is_written_only_inside(rel: str, content: str)
     bad=st.sampled_from(["..", "/", "~", "\\", "\x00", "\n", "\u202e", ".git", ".GIT"]),
     where=st.integers(0, 4),
 )
+@counted("write refused (hypothesis)")
 def test_any_path_with_a_forbidden_piece_is_refused(rel: str, bad: str, where: int) -> None:
-    TRIED["write refused (hypothesis)"] += 1
     parts = rel.split("/")
     where = min(where, len(parts))
     if bad in ("/", "~"):
@@ -400,10 +431,10 @@ def test_any_path_with_a_forbidden_piece_is_refused(rel: str, bad: str, where: i
         assert snapshot(Path(tmp)) == before
 
 
+@counted("write refused (runner)", 3)
 def test_the_runner_refuses_an_escaping_write_before_anything_runs(
     world: tuple[Path, Path], tmp_path: Path
 ) -> None:
-    TRIED["write refused (runner)"] += 3
     ws, outside = world
     (ws / "link").symlink_to(outside)
     backend = ScriptedBackend(
@@ -471,8 +502,8 @@ REFUSED_COMMANDS: list[list[str]] = [
 
 
 @pytest.mark.parametrize("argv", REFUSED_COMMANDS, ids=lambda a: " ".join(a)[:40] or "empty")
+@counted("command refused")
 def test_run_command_refuses(argv: list[str], tmp_path: Path) -> None:
-    TRIED["command refused"] += 1
     ws = tmp_path / "ws"
     ws.mkdir()
     before = snapshot(tmp_path)
@@ -483,8 +514,8 @@ def test_run_command_refuses(argv: list[str], tmp_path: Path) -> None:
     assert snapshot(tmp_path) == before
 
 
+@counted("command refused", 2)
 def test_a_refused_command_never_runs(tmp_path: Path) -> None:
-    TRIED["command refused"] += 2
     ws = tmp_path / "ws"
     marker = tmp_path / "owned"
     for argv in (["touch", str(marker)], ["touch", "../owned"]):
@@ -499,8 +530,8 @@ def test_a_refused_command_never_runs(tmp_path: Path) -> None:
     escape=st.sampled_from(["/", "../", "~/", "a/../../"]),
     tail=st.text(alphabet="abcxyz/._-", max_size=20),
 )
+@counted("command refused (hypothesis)")
 def test_any_argument_pointing_outside_is_refused(prefix: str, escape: str, tail: str) -> None:
-    TRIED["command refused (hypothesis)"] += 1
     with pytest.raises(ConfinementError):
         check_command(["cat", prefix + escape + tail], ALLOW)
 
@@ -508,8 +539,8 @@ def test_any_argument_pointing_outside_is_refused(prefix: str, escape: str, tail
 # -- run_command: how allowed commands run ----------------------------------------------------
 
 
+@counted("command run", 3)
 def test_allowed_commands_run_without_a_shell(tmp_path: Path) -> None:
-    TRIED["command run"] += 3
     ws = tmp_path / "ws"
     ws.mkdir()
     (ws / "a.txt").write_text("x", encoding="utf-8")
@@ -521,8 +552,8 @@ def test_allowed_commands_run_without_a_shell(tmp_path: Path) -> None:
     assert res.stdout == "x"
 
 
+@counted("command run", 3)
 def test_the_environment_is_scrubbed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    TRIED["command run"] += 3
     monkeypatch.setenv("VERIFY_TEST_SECRET", "hunter2")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "hunter3")
     ws = tmp_path / "ws"
@@ -536,18 +567,18 @@ def test_the_environment_is_scrubbed(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert "VERIFY_TEST_SECRET" not in res.stdout and "HOME" in res.stdout
 
 
+@counted("command run")
 def test_a_command_past_its_timeout_is_killed(tmp_path: Path) -> None:
-    TRIED["command run"] += 1
     t0 = time.monotonic()
     res = run_command(["sleep", "30"], ALLOW, tmp_path / "ws", timeout=0.5)
     assert res.timed_out and res.returncode != 0
     assert time.monotonic() - t0 < 10
 
 
+@counted("command run")
 def test_the_timeout_also_kills_what_the_command_started(tmp_path: Path) -> None:
     """A child left holding the output pipe neither outlives the timeout nor holds the
     runner (the whole process group is killed)."""
-    TRIED["command run"] += 1
     ws = tmp_path / "ws"
     code = (
         "import subprocess; p = subprocess.Popen(['sleep', '60']); "
@@ -575,8 +606,8 @@ def _alive(pid: int) -> bool:
         return False
 
 
+@counted("command run", 2)
 def test_output_is_bounded_and_the_writer_stopped(tmp_path: Path) -> None:
-    TRIED["command run"] += 2
     ws = tmp_path / "ws"
     t0 = time.monotonic()
     res = run_command(["yes", "y" * 100], ALLOW, ws, timeout=20)
@@ -589,14 +620,14 @@ def test_output_is_bounded_and_the_writer_stopped(tmp_path: Path) -> None:
     assert res.truncated and res.stdout == "z" * MAX_OUTPUT
 
 
+@counted("command run")
 def test_small_output_is_whole_and_stderr_kept(tmp_path: Path) -> None:
-    TRIED["command run"] += 1
     res = run_command(["cat", "missing.txt"], ALLOW, tmp_path / "ws")
     assert res.returncode == 1 and "missing.txt" in res.stderr and not res.truncated
 
 
+@counted("command run")
 def test_an_allowed_command_through_the_runner_runs_in_the_workspace(tmp_path: Path) -> None:
-    TRIED["command run"] += 1
     ws = tmp_path / "ws"
     backend = ScriptedBackend([command("touch", "made.txt", reason="")])
     gate = ActionGate(
