@@ -524,3 +524,29 @@ def test_a_role_given_to_someone_else_conflicts(claim: str, evidence: str, hint:
     assert result.verdict_hint == hint, result.explain
     if hint == "conflict" and "Officer" in evidence:
         assert "Fiona" in result.explain and "Greta" in result.explain
+
+
+@pytest.mark.parametrize(
+    ("text", "instruction"),
+    [
+        ("Do not raise the timeout during an incident.", True),
+        ("- Don't deploy on Fridays.", True),
+        ("Deploys are blocked. Never retry them by hand.", True),
+        ("The reserve call is not retried.", False),
+        ("It is never retried.", False),
+        ("We do not retry the call.", False),
+    ],
+)
+def test_an_instruction_states_no_fact_to_deny(text: str, instruction: bool) -> None:
+    (negation,) = polarity(text).negations
+    assert negation.conditional is instruction
+
+
+def test_an_instruction_does_not_contradict_what_may_be_done() -> None:
+    claim = "The reserve timeout can be overridden with CHECKOUT_INVENTORY_TIMEOUT_MS."
+    evidence = "Do not raise the reserve timeout during an incident without approval."
+    assert align(claim, evidence).verdict_hint != "conflict"
+    assert (
+        align("The reserve timeout is raised.", "The reserve timeout is not raised.").verdict_hint
+        == "conflict"
+    )

@@ -215,6 +215,22 @@ def _conditional(text: str, pos: int) -> bool:
     return _CONDITIONAL.search(head[cut + 1 :]) is not None
 
 
+#: "Do not raise the timeout ...", "Don't deploy ...", "Never page ...": an instruction that
+#: opens its sentence states no fact, so like a condition it neither denies nor is denied
+_IMPERATIVE = re.compile(r"(?:^|[.;:!?]|\n)[\s>*\-•|]*(?:please\s+)?$", re.IGNORECASE)
+
+
+def _imperative(text: str, toks: list[Word], i: int) -> bool:
+    word = toks[i].lower
+    if word == "not" and i > 0 and toks[i - 1].lower == "do":
+        pos = toks[i - 1].start
+    elif word in ("don't", "never"):
+        pos = toks[i].start
+    else:
+        return False
+    return _IMPERATIVE.search(text[:pos]) is not None
+
+
 def _negations(text: str, toks: list[Word]) -> list[Negation]:
     out: list[Negation] = []
     for i, w in enumerate(toks):
@@ -225,7 +241,7 @@ def _negations(text: str, toks: list[Word]) -> list[Negation]:
             continue
         if w.lower == "not" and i > 0 and toks[i - 1].lower in ("whether", "if"):
             continue
-        cond = _conditional(text, w.start)
+        cond = _conditional(text, w.start) or _imperative(text, toks, i)
         scope = _scope(text, toks, w.end)
         clause = _clause(text, toks, w.start)
         out.append(Negation(w.lower, w.start, w.end, scope, cond, clause))
