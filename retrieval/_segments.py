@@ -1,8 +1,8 @@
 """Cut a chunk into segments, the units the dense index embeds and evidence is quoted from.
 
-Prose gives one segment per sentence (list items and table rows are sentences of their own);
-code and config give short runs of lines. Headings are not segments: they are the context
-given to the embedder with every segment of their section.
+Prose gives one segment per sentence (list items, table rows and HTML lines are sentences of
+their own); code and config give short runs of lines. Headings are not segments: they are the
+context given to the embedder with every segment of their section.
 """
 
 from __future__ import annotations
@@ -23,6 +23,10 @@ _CODE_SPAN = re.compile(r"`[^`\n]*`")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 _MD_HEADING = re.compile(r"^#{1,6}\s")
+#: A line that starts with a tag or a comment: Markdown reads it as an HTML block, never as a
+#: continuation of the sentence above (so markup cannot lend its words to a fact beside it).
+_HTML_LINE = re.compile(r"^</?[A-Za-z!?]")
+_LINE_END = re.compile(r"[.!?]" + _ABBREV + r"[\"')\]]*\s*$")
 _WORD = re.compile(r"\w")
 
 
@@ -56,14 +60,24 @@ def _prose_segments(chunk: Chunk, lines: list[str]) -> list[Segment]:
     header: list[str] = []  # cells of the current table's header row
 
     def flush() -> None:
-        if not para:
+        # a line that ends a sentence ends it whatever the next line starts with
+        run: list[tuple[int, str]] = []
+        for number, text in para:
+            run.append((number, text))
+            if _LINE_END.search(text):
+                sentences(run)
+                run = []
+        sentences(run)
+        para.clear()
+
+    def sentences(run: list[tuple[int, str]]) -> None:
+        if not run:
             return
-        joined = " ".join(t.strip() for _, t in para)
-        starts = _line_starts([t.strip() for _, t in para])
+        joined = " ".join(t.strip() for _, t in run)
+        starts = _line_starts([t.strip() for _, t in run])
         for s, e in split_prose(joined):
             idx = max(i for i, off in enumerate(starts) if off <= s)
-            _add(out, chunk, para[idx][0], joined[s:e])
-        para.clear()
+            _add(out, chunk, run[idx][0], joined[s:e])
 
     for offset, line in enumerate(lines):
         number = chunk.start_line + offset
@@ -87,6 +101,11 @@ def _prose_segments(chunk: Chunk, lines: list[str]) -> list[Segment]:
             continue
         header = []
         if not stripped or _MD_HEADING.match(stripped):
+            flush()
+            continue
+        if _HTML_LINE.match(stripped):
+            flush()
+            para.append((number, line))
             flush()
             continue
         if _LIST_ITEM.match(line):
