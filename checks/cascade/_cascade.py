@@ -6,6 +6,8 @@
 3. the learned scorer over those signals gives P(supported/contradicted/unverifiable);
 4. an optional LLM judge, asked only when the scorer is uncertain; it never overrules the
    deterministic stage (a conflicting value, a number no evidence states).
+Evidence that disguises a word (look-alike letters, hidden characters: ``disguised``) is left
+out before stage 1: it is not about the subject it imitates.
 Any failure in any stage makes that claim's verdict ``error`` (fail closed), with a reason
 naming the stage. Two deadlines: ``claim_timeout`` per claim, checked after every stage, and
 ``run_timeout`` for all the checks of one run (one command), counted from ``started``.
@@ -19,6 +21,7 @@ from dataclasses import dataclass, field
 
 from .._errors import CheckError, CheckTimeout
 from ..evidence import Candidate, EvidenceSource
+from ..extraction import disguised
 from ..judge import Judge
 from ..scorer import Scorer, default_scorer
 from ..types import Claim, Evidence, Label, Usage, Verdict
@@ -87,7 +90,10 @@ class Cascade:
             vectors = self.evidence.embed([c.check_text for c in claims])
             self._in_time(run_deadline, f"retrieval ({step})", per="run")
             step = "searching the index"
-            all_cands = self.evidence.candidates(claims, vectors)
+            all_cands = [
+                [c for c in cands if not disguised(c.text)]
+                for cands in self.evidence.candidates(claims, vectors)
+            ]
             self._in_time(run_deadline, f"retrieval ({step})", per="run")
         except CheckTimeout as exc:
             return CascadeResult([_error(c, str(exc)) for c in claims])

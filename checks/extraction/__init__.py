@@ -10,5 +10,15 @@ talk, fragments) as ``Skipped`` spans.
 from checks.extraction._checkable import REASONS, Reason
 from checks.extraction._extract import Extraction, Skipped, extract_claims
 from checks.extraction._sentences import split_sentences
+from checks.extraction._visible import disguised, visible
 
-__all__ = ["REASONS", "Extraction", "Reason", "Skipped", "extract_claims", "split_sentences"]
+__all__ = [
+    "REASONS",
+    "Extraction",
+    "Reason",
+    "Skipped",
+    "disguised",
+    "extract_claims",
+    "split_sentences",
+    "visible",
+]

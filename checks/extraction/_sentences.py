@@ -18,6 +18,7 @@ from typing import Final, Literal
 from checks.extraction._blocks import blocks, trim
 from checks.extraction._lexicon import word_set
 from checks.extraction._tokens import code_spans
+from checks.extraction._visible import visible
 
 __all__ = ["Unit", "UnitKind", "split_sentences", "units"]
 
@@ -179,5 +180,11 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
 
     Headings, list items and table rows are units of their own; list markers, heading
     marks and surrounding whitespace are trimmed, so ``text[start:end]`` is the sentence.
+    Sentences are found in what a reader sees (``_visible``), as claims are: a hidden
+    character neither ends a sentence nor joins two.
     """
-    return [(u.start, u.end) for u in units(text) if u.kind != "code"]
+    shown, origin = visible(text)
+    spans = [(u.start, u.end) for u in units(shown) if u.kind != "code"]
+    if shown == text:
+        return spans
+    return [(origin[s], origin[e - 1] + 1) for s, e in spans]

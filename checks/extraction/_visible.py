@@ -13,7 +13,9 @@ Claims are therefore cut from, and checked on, the *visible* form of the text:
 - in a word that mixes Latin letters with Cyrillic or Greek look-alikes, those become the
   Latin letters they imitate (a word wholly in another script is left alone).
 
-Corpus text is not folded: a look-alike key in a document is a different key.
+Corpus text is not folded: a look-alike key in a document is a different key. A corpus
+sentence that *disguises* a word (``disguised``: look-alike letters inside a Latin word, or a
+hidden character inside a word or number) is not evidence for or against anything.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["visible"]
+__all__ = ["disguised", "visible"]
 
 #: Cyrillic and Greek letters that render like a Latin one, and that letter.
 _LOOKALIKES = str.maketrans(
@@ -52,6 +54,25 @@ def visible(text: str) -> tuple[str, list[int]]:
     if not folded.isascii():
         folded = _WORD.sub(_unmix, folded)
     return folded, origin
+
+
+def disguised(text: str) -> bool:
+    """True when ``text`` hides a word: a Latin word with look-alike letters in it, or a
+    format character (zero-width, bidi) between two letters or digits."""
+    if text.isascii():
+        return False
+    for i, ch in enumerate(text):
+        if (
+            0 < i < len(text) - 1
+            and unicodedata.category(ch) == "Cf"
+            and text[i - 1].isalnum()
+            and text[i + 1].isalnum()
+        ):
+            return True
+    return any(
+        not w.isascii() and _LATIN.search(w) and w.translate(_LOOKALIKES) != w
+        for w in _WORD.findall(text)
+    )
 
 
 def _one(ch: str) -> str:
