@@ -511,6 +511,21 @@ ROSTER = "Owning team: Checkout (Team Hazel), lead Priya Raman, deputy Jonas Ber
             "Owner: Fiona McAllister, Data Protection Officer.",
             "agree",
         ),
+        (  # a table row as the index writes it
+            "Greta Lindqvist is Brambleway's Data Protection Officer.",
+            "Role: Data Protection Officer; Person: Fiona McAllister; Team: Legal",
+            "conflict",
+        ),
+        (
+            "A weekend deploy to fix a SEV1 needs the Release Manager's approval.",
+            "Weekend deploys are allowed only to fix a SEV1, with the incident commander's approval.",
+            "conflict",
+        ),
+        (
+            "Exceptions need approval from Greta Lindqvist.",
+            "Any other exception needs approval from both Greta Lindqvist and Nadia Kowalczyk.",
+            "agree",
+        ),
         # a team is not a person, and a possessor holds no role herself
         (
             "paybridge is owned by Elena Duarte's team.",

@@ -1,5 +1,6 @@
 """Who holds a role: "lead Priya Raman", "Jonas Berg leads", "owned by Marcus Okafor",
-"Fiona McAllister, Data Protection Officer".
+"Fiona McAllister, Data Protection Officer", a table row "Role: Release Manager; Person:
+Greta Lindqvist", and who must approve ("the incident commander's approval").
 
 ``roles(side)`` binds each person named in a sentence to the role word next to it (at most
 ``_LEFT`` words before the name or ``_RIGHT`` after it, in the same clause, no other name
@@ -82,7 +83,10 @@ def roles(side: Side) -> dict[str, set[str]]:
             return None
         return words
 
-    out: dict[str, set[str]] = {}
+    out: dict[str, set[str]] = _row_roles(text)
+    approvers = _approvers(text, persons)
+    if approvers:
+        out["approver"] = approvers
     for start, end, who in persons:
         left = [
             (g, role)
@@ -99,6 +103,50 @@ def roles(side: Side) -> dict[str, set[str]]:
         for candidates in (left, right):
             if candidates:
                 out.setdefault(min(candidates)[1], set()).add(who)
+    return out
+
+
+#: a table row as the index writes it: "Role: Release Manager; Person: Greta Lindqvist"
+_CELL = re.compile(r"(?:^|;\s*)([A-Za-z][\w ]{0,30}?):\s*([^;]+)")
+_ROLE_KEYS = ("role", "title", "position")
+_PERSON_KEYS = ("person", "name", "holder", "who")
+
+
+def _row_roles(text: str) -> dict[str, set[str]]:
+    """The role a table row gives its person ("Role: Data Protection Officer; Person: ...")."""
+    cells = {k.strip().lower(): v.strip() for k, v in _CELL.findall(text)}
+    title = next((cells[k].lower() for k in _ROLE_KEYS if k in cells), "")
+    person = next((cells[k] for k in _PERSON_KEYS if k in cells), "")
+    role = _WORD_OF.get(title)
+    if role is None or len(person.split()) < 2:
+        return {}
+    return {role: {person.casefold()}}
+
+
+#: "the incident commander's approval", "approval from the Checkout lead"
+_APPROVAL_BEFORE = re.compile(
+    r"((?:[\w-]+\s+){0,2}[\w-]+)['’]s\s+(?:written\s+)?(?:approval|sign-off)\b"
+)
+_APPROVAL_AFTER = re.compile(r"\b(?:approval|sign-off)\s+(?:from|of|by)\s+([^.;,()]+)")
+_DETERMINERS = frozenset("the a an both either his her their its our your with and".split())
+
+
+def _holder(words: str) -> str:
+    kept = [w for w in words.lower().split() if w not in _DETERMINERS]
+    return " ".join(kept[-2:])
+
+
+def _approvers(text: str, persons: list[tuple[int, int, str]]) -> set[str]:
+    """Who must approve: the titles or persons named by "X's approval" / "approval from X"."""
+    out: set[str] = set()
+    for m in _APPROVAL_BEFORE.finditer(text):
+        named = [who for s, e, who in persons if s >= m.start(1) and e <= m.end(1)]
+        out.update(named or [_holder(m.group(1))])
+    for m in _APPROVAL_AFTER.finditer(text):
+        named = [who for s, e, who in persons if s >= m.start(1) and e <= m.end(1)]
+        head = re.split(r"\s+(?:and|or)\s+|\s+(?:before|after|during|if|when|unless)\b", m.group(1))
+        out.update(named or [_holder(head[0])])
+    out.discard("")
     return out
 
 
