@@ -565,3 +565,34 @@ def test_an_instruction_does_not_contradict_what_may_be_done() -> None:
         align("The reserve timeout is raised.", "The reserve timeout is not raised.").verdict_hint
         == "conflict"
     )
+
+
+@pytest.mark.parametrize(
+    ("claim", "evidence"),
+    [
+        (  # only discussed, then rejected: "retries" is not stated
+            "The reserve call is left without retries.",
+            "We discussed adding retries to the reserve call and decided against it.",
+        ),
+        (  # a counterfactual clause states nothing
+            "The reserve call is never retried.",
+            "During lock contention, retries would have doubled the load on the primary.",
+        ),
+        (  # a table cell of conditions describes a case, not a fact
+            "The nightly reindex finishes by swapping the alias.",
+            "Alert: SearchReindexFailed; Condition: nightly reindex did not swap the alias",
+        ),
+    ],
+)
+def test_unasserted_words_neither_deny_nor_are_denied(claim: str, evidence: str) -> None:
+    assert not align(claim, evidence).negation_mismatch
+
+
+def test_stated_negations_still_conflict() -> None:
+    assert align(
+        "The reserve call is retried.", "The reserve call is never retried."
+    ).negation_mismatch
+    assert align(
+        "The nightly reindex swaps the alias.",
+        "Alert: SearchReindexFailed; Severity: SEV3; note: the reindex does not swap the alias",
+    ).negation_mismatch

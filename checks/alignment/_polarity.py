@@ -141,12 +141,40 @@ class Polarity:
         return frozenset(out)
 
 
+#: "We discussed adding retries and decided against it": what was only discussed, proposed
+#: or considered is not stated, so those words are neither affirmed nor negated
+_UNASSERTED = re.compile(
+    r"\b(?:discuss(?:ed|es)?|consider(?:ed|s)?|propos(?:ed|es)|suggest(?:ed|s)?|debated|"
+    r"evaluated|whether to)\b",
+    re.IGNORECASE,
+)
+#: "retries would have doubled the load": a clause about what did not happen
+_COUNTERFACTUAL = re.compile(r"\b(?:would|could|might)(?:\s+not)?\s+have\b", re.IGNORECASE)
+_CLAUSE_MARK = re.compile(r"[.;:!?,]")
+
+
+def _clause_span(text: str, pos: int) -> tuple[int, int]:
+    """The clause around ``pos``, between punctuation marks."""
+    start = max((m.end() for m in _CLAUSE_MARK.finditer(text, 0, pos)), default=0)
+    after = _CLAUSE_MARK.search(text, pos)
+    return start, after.start() if after else len(text)
+
+
+#: a table cell that describes a case ("Condition: nightly reindex did not swap the alias")
+_CASE_CELL = re.compile(
+    r"(?:^|;)\s*(?:conditions?|when|trigger|fires when|symptoms?|cause|if)\s*:[^;]*$",
+    re.IGNORECASE,
+)
+
+
 def polarity(text: str) -> Polarity:
     spans = [(v.start, v.end) for v in extract_values(text) if v.unit != "name"]
     toks = [w for w in words(text) if not any(a <= w.start < b for a, b in spans)]
     negations = _negations(text, toks)
     quantifiers = _quantifiers(text, toks)
     covered: list[tuple[int, int]] = []
+    unasserted = [(m.end(), _scope_end(text, toks, m.end())) for m in _UNASSERTED.finditer(text)]
+    unasserted += [_clause_span(text, m.start()) for m in _COUNTERFACTUAL.finditer(text)]
     negated: set[str] = set()
     for n in negations:
         negated |= n.scope
@@ -155,6 +183,8 @@ def polarity(text: str) -> Polarity:
     states: set[str] = set()
     joined = compounds(text, toks, [False] * len(toks))
     for j, w in enumerate(toks):
+        if any(a <= w.start < b for a, b in unasserted):
+            continue
         if j in joined and not any(a <= w.start < b for a, b in covered):
             affirmed |= joined[j]  # "fails over" also states "failover"
         if not is_content(w) and w.lower not in ("true", "false"):
@@ -209,8 +239,10 @@ def _clause(text: str, toks: list[Word], pos: int) -> frozenset[str]:
 
 
 def _conditional(text: str, pos: int) -> bool:
-    """Is ``pos`` inside an "if"/"unless"/"when" clause?"""
+    """Is ``pos`` inside an "if"/"unless"/"when" clause, or a table cell of conditions?"""
     head = text[:pos]
+    if _CASE_CELL.search(head):
+        return True
     cut = max(head.rfind(m) for m in (".", ";", ":", "?", "!", ","))
     return _CONDITIONAL.search(head[cut + 1 :]) is not None
 
