@@ -426,3 +426,22 @@ def test_every_five_minutes_is_a_schedule_not_all_of_them() -> None:
         "The sweeper runs every five minutes and cancels orders pending for 20 minutes.", evidence
     )
     assert result.conflict is None and result.agree is not None
+
+
+def test_a_header_line_is_read_with_its_documents_name() -> None:
+    from fakes import cand
+
+    from checks.cascade import run_alignment
+
+    header = cand(
+        "Incident date: 2024-03-12 (Tuesday)",
+        "postmortems/postmortem-2024-03-12-checkout-reservation-timeouts.md",
+        3,
+        cosine=0.65,
+    )
+    claim = "The checkout reservation-timeout incident happened on 2024-03-21."
+    result = run_alignment(claim, [header])
+    assert result.conflict is not None and "2024-03-12" in result.conflict[1].explain
+    # the same line in a record of corpus.jsonl (no file name to read) stays off-subject
+    record = cand("Incident date: 2024-03-12 (Tuesday)", "corpus.jsonl#pm-7", 3, cosine=0.65)
+    assert run_alignment(claim, [record]).conflict is None

@@ -42,7 +42,7 @@ class AlignmentResult:
 
 
 def run_alignment(claim_text: str, candidates: Sequence[Candidate]) -> AlignmentResult:
-    examined = [(c, align(claim_text, _current_only(c.text))) for c in candidates[:TOP]]
+    examined = [(c, align(claim_text, _in_document(c))) for c in candidates[:TOP]]
     on_subject = [
         (c, a) for c, a in examined if c.cosine >= MIN_COSINE and a.subject_overlap >= MIN_SUBJECT
     ]
@@ -138,6 +138,21 @@ _HISTORY = re.compile(
 
 def _current_only(text: str) -> str:
     return _HISTORY.sub("", text)
+
+
+#: A header line ("Incident date: 2024-03-12", "Effective 2024-02-01.") is about the document
+#: it heads: its subject is the document's name, which is read with it.
+_HEADER_WORDS = 6
+_NAME_SPLIT = re.compile(r"[-_.\s/]+")
+
+
+def _in_document(c: Candidate) -> str:
+    text = _current_only(c.text)
+    if len(text.split()) > _HEADER_WORDS or "#" in c.source:
+        return text
+    stem = c.source.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    name = " ".join(w for w in _NAME_SPLIT.split(stem) if w.isalpha())
+    return f"{name}: {text}" if name else text
 
 
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,:]\d+)*")
