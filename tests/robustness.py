@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+from pathlib import Path
 
 __all__ = ["COUNTS", "tally"]
 
@@ -33,5 +34,5 @@ def tally(suite: str, **counts: int) -> None:
     if not out:
         return
     line = json.dumps({"suite": suite, **{k: int(v) for k, v in counts.items()}})
-    with _lock, open(out, "a", encoding="utf-8") as fh:
+    with _lock, Path(out).open("a", encoding="utf-8") as fh:
         fh.write(line + "\n")
