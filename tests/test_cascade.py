@@ -445,3 +445,20 @@ def test_a_header_line_is_read_with_its_documents_name() -> None:
     # the same line in a record of corpus.jsonl (no file name to read) stays off-subject
     record = cand("Incident date: 2024-03-12 (Tuesday)", "corpus.jsonl#pm-7", 3, cosine=0.65)
     assert run_alignment(claim, [record]).conflict is None
+
+
+def test_a_value_left_to_the_next_sentence_is_read_with_it() -> None:
+    from fakes import cand
+
+    from checks.cascade import run_alignment
+
+    first = "The API key is provided as `API_KEY`, injected from Vault path `secret/pay/key`."
+    second = cand("It is rotated every 90 days by the Payments team.", "pay.md", 32, cosine=0.4)
+    claim = "The API key is injected from the Vault path secret/pay/key and rotated every 90 days."
+    alone = run_alignment(claim, [cand(first, "pay.md", 32, cosine=0.72)])
+    assert alone.agree is None and alone.unstated_numbers == ("90",)
+    together = run_alignment(claim, [cand(first, "pay.md", 32, cosine=0.72), second])
+    assert together.agree is not None and "90 days" in together.agree[0].text
+    assert together.unstated_numbers == ()
+    elsewhere = cand("It is rotated every 90 days.", "other.md", 32, cosine=0.4)
+    assert run_alignment(claim, [cand(first, "pay.md", 32, cosine=0.72), elsewhere]).agree is None

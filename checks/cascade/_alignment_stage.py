@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..alignment import Alignment, align, extract_values, polarity
 from ..evidence import Candidate
@@ -91,6 +91,10 @@ def run_alignment(claim_text: str, candidates: Sequence[Candidate]) -> Alignment
         old = old_conflicts[0]
         note = f"{old.source}:{old.line} disagrees, but that document is superseded"
     agree = max(current_agrees, key=lambda ca: (ca[1].subject_overlap, ca[0].cosine), default=None)
+    if agree is None and conflict is None:
+        agree = _continued(claim_text, on_subject, candidates)
+        if agree is not None:
+            examined.append(agree)  # its numbers are stated, for _unstated_numbers
     n_values = len(extract_values(claim_text))
     if agree is None and n_values == 0:
         # nothing to align: a current sentence that says nearly all the claim says, with the
@@ -118,6 +122,31 @@ def run_alignment(claim_text: str, candidates: Sequence[Candidate]) -> Alignment
         examined=tuple(examined),
         unstated_numbers=_unstated_numbers(claim_text, examined),
     )
+
+
+#: a sentence about the claim's subject may leave a value to the next one ("The key is
+#: injected from Vault. It is rotated every 90 days."): read the two together
+CONTINUE_SUBJECT = 0.6
+
+
+def _continued(
+    claim_text: str,
+    on_subject: Sequence[tuple[Candidate, Alignment]],
+    candidates: Sequence[Candidate],
+) -> tuple[Candidate, Alignment] | None:
+    """The best current sentence on the claim's subject, joined with a sentence after it
+    in the same chunk (same or next line), if together they state every claim value."""
+    for c, a in sorted(on_subject, key=lambda ca: -ca[1].subject_overlap):
+        if c.superseded or a.subject_overlap < CONTINUE_SUBJECT or not a.unmatched_claim_values:
+            continue
+        for n in candidates:
+            if n is c or n.chunk_id != c.chunk_id or n.line not in (c.line, c.line + 1):
+                continue
+            joined = replace(c, text=f"{c.text} {n.text}")
+            both = align(claim_text, _in_document(joined))
+            if both.verdict_hint == "agree":
+                return joined, both
+    return None
 
 
 #: "every five minutes", "every Monday", "every other week": a schedule, not "all of them"
