@@ -127,9 +127,7 @@ class Cell:
     @property
     def codes(self) -> frozenset[int]:
         if self.fault.endswith("-sqlite") or self.fault.startswith("corrupt-"):
-            # found when the index opens: exit 2, rebuild it; found by a search inside a
-            # check: that claim's verdict is error, exit 3. Never 0.
-            return frozenset({2, 3})
+            return frozenset({2})  # found when the index opens: rebuild it (issue #2)
         if self.stage == "report" and self.fault == "unwritable":
             return frozenset({2})
         return frozenset({3})
