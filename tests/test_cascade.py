@@ -462,3 +462,19 @@ def test_a_value_left_to_the_next_sentence_is_read_with_it() -> None:
     assert together.unstated_numbers == ()
     elsewhere = cand("It is rotated every 90 days.", "other.md", 32, cosine=0.4)
     assert run_alignment(claim, [cand(first, "pay.md", 32, cosine=0.72), elsewhere]).agree is None
+
+
+def test_two_agreeing_values_vouch_for_a_row_the_embedder_is_unsure_of() -> None:
+    from fakes import cand
+
+    from checks.cascade import run_alignment
+
+    row = "Severity: SEV1; Acknowledge within: 5 minutes; IC: assigned within 15 minutes"
+    claim = (
+        "SEV1 pages must be acknowledged within five minutes, with an IC within fifteen minutes."
+    )
+    assert run_alignment(claim, [cand(row, cosine=0.41)]).agree is not None
+    assert run_alignment(claim, [cand(row, cosine=0.30)]).agree is None  # too far off
+    one_value = "Acknowledge within: 5 minutes; Escalate after: 10 minutes"
+    claim = "Pages are acknowledged within five minutes."
+    assert run_alignment(claim, [cand(one_value, cosine=0.41)]).agree is None  # one value

@@ -44,7 +44,9 @@ class AlignmentResult:
 def run_alignment(claim_text: str, candidates: Sequence[Candidate]) -> AlignmentResult:
     examined = [(c, align(claim_text, _in_document(c))) for c in candidates[:TOP]]
     on_subject = [
-        (c, a) for c, a in examined if c.cosine >= MIN_COSINE and a.subject_overlap >= MIN_SUBJECT
+        (c, a)
+        for c, a in examined
+        if (c.cosine >= MIN_COSINE and a.subject_overlap >= MIN_SUBJECT) or _values_vouch(c, a)
     ]
     # a claim value that some sentence about the subject states as is, is not in conflict —
     # unless the claim says it of all ("All pull requests need two approvals"): then one
@@ -121,6 +123,21 @@ def run_alignment(claim_text: str, candidates: Sequence[Candidate]) -> Alignment
         quantifier_mismatch=bool(top and top.quantifier_mismatch),
         examined=tuple(examined),
         unstated_numbers=_unstated_numbers(claim_text, examined),
+    )
+
+
+#: A sentence that states two or more of the claim's values, all alike, on half of its
+#: subject is about it even when the embedder is unsure (table rows embed poorly).
+VOUCH_COSINE = 0.35
+VOUCH_SUBJECT = 0.5
+
+
+def _values_vouch(c: Candidate, a: Alignment) -> bool:
+    return (
+        a.verdict_hint == "agree"
+        and len(a.matched) >= 2
+        and a.subject_overlap >= VOUCH_SUBJECT
+        and c.cosine >= VOUCH_COSINE
     )
 
 
