@@ -518,7 +518,7 @@ ROSTER = "Owning team: Checkout (Team Hazel), lead Priya Raman, deputy Jonas Ber
         ),
         (
             "A weekend deploy to fix a SEV1 needs the Release Manager's approval.",
-            "Weekend deploys are allowed only to fix a SEV1, with the incident commander's approval.",
+            "Weekend deploys may only fix a SEV1, with the incident commander's approval.",
             "conflict",
         ),
         (
