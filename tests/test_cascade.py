@@ -478,3 +478,25 @@ def test_two_agreeing_values_vouch_for_a_row_the_embedder_is_unsure_of() -> None
     one_value = "Acknowledge within: 5 minutes; Escalate after: 10 minutes"
     claim = "Pages are acknowledged within five minutes."
     assert run_alignment(claim, [cand(one_value, cosine=0.41)]).agree is None  # one value
+
+
+def test_a_history_does_not_excuse_disagreeing_with_how_things_are_now() -> None:
+    from fakes import cand
+
+    from checks.cascade import run_alignment
+
+    past = cand(
+        "Events built up under the consumer group `search-indexer-v2`.",
+        "postmortem-2024-08-27-search.md",
+        11,
+        cosine=0.8,
+    )
+    now = cand("The consumer group is `search-indexer-v3`.", "config-reference.md", 43, cosine=0.7)
+    claim = "search-indexer consumes under the consumer group search-indexer-v2."
+    result = run_alignment(claim, [past, now])
+    assert result.conflict is not None and result.conflict[0].source == "config-reference.md"
+    # the same two sentences, neither a history: the closer one decides, as before
+    notes = cand(past.text, "notes.md", 11, cosine=0.8)
+    assert run_alignment(claim, [notes, now]).conflict is None
+    # a claim about the past that only the history states is still supported by it
+    assert run_alignment("Events built up under search-indexer-v2.", [past]).agree is not None

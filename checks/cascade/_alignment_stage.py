@@ -55,14 +55,21 @@ def run_alignment(claim_text: str, candidates: Sequence[Candidate]) -> Alignment
         q.kind == "universal" and not _SCHEDULE.match(claim_text, q.end)
         for q in polarity(claim_text).quantifiers
     )
-    stated = (
-        set() if universal else {m[0] for c, a in examined if not c.superseded for m in a.matched}
-    )
+    # what a history (a postmortem, a changelog) states does not excuse a disagreement
+    # with a document describing how things are now
+    stated_now = _stated(examined, history=False)
+    stated_any = stated_now | _stated(examined, history=True)
     conflicts = [
         (c, a)
         for c, a in on_subject
         if a.verdict_hint == "conflict"
-        and not (a.conflicts and all(k.claim_value in stated for k in a.conflicts))
+        and not (
+            not universal
+            and a.conflicts
+            and all(
+                k.claim_value in (stated_any if _history(c) else stated_now) for k in a.conflicts
+            )
+        )
     ]
     agrees = [(c, a) for c, a in on_subject if a.verdict_hint == "agree"]
     current_conflicts = [(c, a) for c, a in conflicts if not c.superseded]
@@ -80,7 +87,9 @@ def run_alignment(claim_text: str, candidates: Sequence[Candidate]) -> Alignment
         elif current_agrees and not universal:
             # a current document both agrees and disagrees: trust the closer sentence
             best_agree = max(current_agrees, key=lambda ca: (ca[1].subject_overlap, ca[0].cosine))
-            if (best_agree[1].subject_overlap, best_agree[0].cosine) > (
+            # ... unless only a history agrees and a document of how things are disagrees
+            past = _history(best_agree[0]) and not _history(conflict[0])
+            if not past and (best_agree[1].subject_overlap, best_agree[0].cosine) > (
                 conflict[1].subject_overlap,
                 conflict[0].cosine,
             ):
@@ -124,6 +133,26 @@ def run_alignment(claim_text: str, candidates: Sequence[Candidate]) -> Alignment
         examined=tuple(examined),
         unstated_numbers=_unstated_numbers(claim_text, examined),
     )
+
+
+#: Documents that tell what happened rather than how things are: their past values do not
+#: excuse a current document's disagreement (they still support claims about the past).
+_HISTORY_DOC = re.compile(
+    r"(?:^|[/_.#-])(?:post-?mortems?|incidents?|retros?|retrospectives?|changelog|history|"
+    r"release-notes)(?:[/_.#-]|$)",
+    re.IGNORECASE,
+)
+
+
+def _history(c: Candidate) -> bool:
+    return _HISTORY_DOC.search(c.source) is not None
+
+
+def _stated(examined: Sequence[tuple[Candidate, Alignment]], *, history: bool) -> set[object]:
+    """Claim values that current sentences of histories (or of other documents) state."""
+    return {
+        m[0] for c, a in examined if not c.superseded and _history(c) == history for m in a.matched
+    }
 
 
 #: A sentence that states two or more of the claim's values, all alike, on half of its
