@@ -455,15 +455,17 @@ def test_budget_from_usage_file_blocks_over_the_ceiling(repo: Path, tmp_path: Pa
     assert code == 0
 
 
-def test_budget_from_a_ledger(repo: Path, tmp_path: Path) -> None:
+def write_ledger(
+    db: Path, runs: list[tuple[str, str, list[tuple[int, int]], float | None]]
+) -> None:
+    """A ledger of ``(run_id, user, [(prompt, completion) per call], verified units or None
+    for an unfinished run)``, every run by agent "a"."""
     from verify.ledger import Ledger
 
-    clean_commit(repo)
-    db = tmp_path / "ledger.db"
     with Ledger.open(db) as ledger:
-        for run, tokens in (("r1", [(100, 20), (50, 10)]), ("r2", [(9000, 900)])):
-            ledger.start_run(run_id=run, task="t", agent="a", user="u")
-            for prompt, completion in tokens:
+        for run, user, calls, units in runs:
+            ledger.start_run(run_id=run, task="t", agent="a", user=user)
+            for prompt, completion in calls:
                 ledger.record_call(
                     run_id=run,
                     purpose="agent",
@@ -472,6 +474,14 @@ def test_budget_from_a_ledger(repo: Path, tmp_path: Path) -> None:
                     completion_tokens=completion,
                     seconds=0.1,
                 )
+            if units is not None:
+                ledger.finish_run(run_id=run, decision="pass", verified_units=units)
+
+
+def test_budget_from_a_ledger(repo: Path, tmp_path: Path) -> None:
+    clean_commit(repo)
+    db = tmp_path / "ledger.db"
+    write_ledger(db, [("r1", "u", [(100, 20), (50, 10)], None), ("r2", "u", [(9000, 900)], None)])
     code, out, _ = gate(
         repo,
         "--base",
@@ -506,26 +516,10 @@ def test_budget_from_a_ledger(repo: Path, tmp_path: Path) -> None:
 
 
 def test_ledger_budget_weighs_the_runs_agent_and_user(repo: Path, tmp_path: Path) -> None:
-    from verify.ledger import Ledger
-
     clean_commit(repo)
     db = tmp_path / "ledger.db"
-    with Ledger.open(db) as ledger:
-        # r1 (the change's run) is thrifty; r2, by the same agent for another user, is not
-        for run, user, (prompt, completion), units in (
-            ("r1", "u", (150, 30), 10.0),
-            ("r2", "v", (9000, 900), 1.0),
-        ):
-            ledger.start_run(run_id=run, task="t", agent="a", user=user)
-            ledger.record_call(
-                run_id=run,
-                purpose="agent",
-                model="m",
-                prompt_tokens=prompt,
-                completion_tokens=completion,
-                seconds=0.1,
-            )
-            ledger.finish_run(run_id=run, decision="pass", verified_units=units)
+    # r1 (the change's run) is thrifty; r2, by the same agent for another user, is not
+    write_ledger(db, [("r1", "u", [(150, 30)], 10.0), ("r2", "v", [(9000, 900)], 1.0)])
     args = ("--base", "main", *EMBED, "--ledger", str(db), "--format", "json", "-q")
     code, out, _ = gate(repo, *args, "--run", "r1", "--max-tokens-per-unit", "50")
     over = rules(json.loads(out)).get("budget/tokens-per-unit", [])

@@ -153,9 +153,14 @@ _COUNTERFACTUAL = re.compile(r"\b(?:would|could|might)(?:\s+not)?\s+have\b", re.
 _CLAUSE_MARK = re.compile(r"[.;:!?,]")
 
 
+def _clause_start(text: str, pos: int) -> int:
+    """Where the clause holding ``pos`` begins: after the last punctuation mark before it."""
+    return max((m.end() for m in _CLAUSE_MARK.finditer(text, 0, pos)), default=0)
+
+
 def _clause_span(text: str, pos: int) -> tuple[int, int]:
     """The clause around ``pos``, between punctuation marks."""
-    start = max((m.end() for m in _CLAUSE_MARK.finditer(text, 0, pos)), default=0)
+    start = _clause_start(text, pos)
     after = _CLAUSE_MARK.search(text, pos)
     return start, after.start() if after else len(text)
 
@@ -231,8 +236,7 @@ def _scope(text: str, toks: list[Word], start: int, size: int = _MAX_SCOPE) -> f
 
 
 def _clause(text: str, toks: list[Word], pos: int) -> frozenset[str]:
-    head = text[:pos]
-    begin = max(head.rfind(m) for m in (".", ";", ":", "?", "!", ",")) + 1
+    begin = _clause_start(text, pos)
     m = _CLAUSE_END.search(text, pos)
     end = m.start() if m else len(text)
     return frozenset(w.stem for w in toks if begin <= w.start < end and is_content(w))
@@ -243,8 +247,7 @@ def _conditional(text: str, pos: int) -> bool:
     head = text[:pos]
     if _CASE_CELL.search(head):
         return True
-    cut = max(head.rfind(m) for m in (".", ";", ":", "?", "!", ","))
-    return _CONDITIONAL.search(head[cut + 1 :]) is not None
+    return _CONDITIONAL.search(text[_clause_start(text, pos) : pos]) is not None
 
 
 #: "Do not raise the timeout ...", "Don't deploy ...", "Never page ...": an instruction that
