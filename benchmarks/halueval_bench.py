@@ -1,12 +1,14 @@
 """HaluEval (1,000 responses, QA and summarization) checked with ``--context`` semantics.
 
-    python benchmarks/halueval_bench.py [--limit N] [--json]
+    python benchmarks/halueval_bench.py [--limit N] [--judge PATH.gguf] [--json]
 
 Each case's context passage is the only evidence (the RAG case). A response is judged
 hallucinated when any of its claims is not supported. QA answers are often a bare phrase
 with no claim of their own: they are checked as "<question> <answer>". Beside each task's
 accuracy the script prints a length-only floor (the best single threshold on the
 response's word count, chosen on the same cases: an upper bound for that floor).
+``--judge`` adds the LLM judge to the cascade, as ``verify check --judge`` does, and prints
+how many claims it was asked and its tokens per claim.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from checks.evidence import ContextEvidence
 from checks.extraction import extract_claims
 from checks.types import Claim
 from retrieval import get_embedder
+from verify.checker import judge_from
+from verify.errors import InputError
 
 
 def claims_of(case: dict[str, str]) -> list[Claim]:
@@ -58,19 +62,30 @@ def length_floor(cases: list[dict[str, str]]) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--limit", type=int, default=None, help="cases per task")
+    ap.add_argument("--judge", default=None, metavar="GGUF", help="LLM judge for stage 4")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
+    try:
+        judge = judge_from(args.judge)
+    except InputError as exc:
+        print(f"halueval_bench: error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
     cases = list(read_jsonl(require(SHARED / "halueval" / "cases.jsonl")))
     embedder = get_embedder()
     embedder.load()
     results: dict[str, dict[str, float]] = {}
     for task in ("qa", "summarization"):
         subset = [c for c in cases if c["task"] == task][: args.limit]
-        correct = 0
+        correct = claims = judged = tokens = errors = 0
         t0 = time.perf_counter()
         for case in subset:
-            cascade = Cascade(ContextEvidence([("context", case["context"])], embedder))
-            verdicts = cascade.check(claims_of(case)).verdicts
+            evidence = ContextEvidence([("context", case["context"])], embedder)
+            result = Cascade(evidence, judge=judge).check(claims_of(case))
+            verdicts = result.verdicts
+            claims += len(verdicts)
+            judged += sum("judge:" in v.reason for v in verdicts)
+            errors += sum(v.label == "error" for v in verdicts)
+            tokens += result.usage.prompt_tokens + result.usage.completion_tokens
             hallucinated = any(v.label != "supported" for v in verdicts)
             correct += hallucinated == (case["label"] == "hallucinated")
         seconds = time.perf_counter() - t0
@@ -79,11 +94,21 @@ def main() -> None:
             "accuracy": correct / len(subset),
             "length_floor": length_floor(subset),
             "cases_per_second": len(subset) / seconds,
+            "claims": claims,
+            "errors": errors,
+            "judged": judged,
+            "judge_tokens_per_claim": tokens / claims if claims else 0.0,
         }
         r = results[task]
         print(
             f"{task:14} n {r['n']}  accuracy {r['accuracy']:.3f}  length-only floor "
-            f"{r['length_floor']:.3f}  {r['cases_per_second']:.1f} cases/s"
+            f"{r['length_floor']:.3f}  {r['cases_per_second']:.2f} cases/s  errors {errors}"
+            + (
+                f"  judge asked on {judged} of {claims} claims, "
+                f"{r['judge_tokens_per_claim']:.1f} tokens per claim"
+                if judge is not None
+                else ""
+            )
         )
     if args.json:
         print(json.dumps(results, indent=2))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from itertools import product
@@ -10,10 +11,12 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from fakes import FAKE_EMBEDDER
+from fakes import FAKE_EMBEDDER, FakeGenerator
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from checks.cascade import Policy
+from checks.llm import Generator, register_generator
 from checks.scorer import Scorer
 from verify.bench import auroc, metrics
 from verify.cli import cli
@@ -202,6 +205,69 @@ def test_bench_with_a_broken_checker_exits_3(
     assert data["metrics"]["errors"] == len(CLAIMS)
     assert {p["verdict"] for p in data["predictions"]} == {E}
     assert "could not be checked" in res.stderr
+
+
+JUDGE = "bench-fake-judge"
+
+
+@pytest.fixture
+def judge_generators(monkeypatch: pytest.MonkeyPatch) -> list[FakeGenerator]:
+    """A fake judge model registered as ``--judge bench-fake-judge``, asked about every claim
+    without a value conflict (the whole band), so the test does not hang on the scorer."""
+    made: list[FakeGenerator] = []
+
+    def factory() -> Generator:
+        made.append(FakeGenerator(['{"verdict": "supported", "why": "stated"}'], prompt_tokens=50))
+        return made[-1]
+
+    register_generator(JUDGE, factory)
+    from verify.cli import bench as bench_cli
+
+    real = bench_cli.cascade_policy
+
+    def whole_band(conf: Any) -> Policy:
+        return dataclasses.replace(real(conf), judge_band=(0.0, 1.0))
+
+    monkeypatch.setattr(bench_cli, "cascade_policy", whole_band)
+    return made
+
+
+def test_bench_judge_is_asked_and_its_tokens_counted(
+    dataset: Path, judge_generators: list[FakeGenerator]
+) -> None:
+    res = bench(dataset, "--judge", JUDGE, "--json")
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    calls = sum(len(g.calls) for g in judge_generators)
+    judged = [p for p in data["predictions"] if "judge:" in p["reason"]]
+    # asked once per claim without a conflicting value: s1, s2, u1 (c1, c2 conflict)
+    assert calls == len(judged) == data["judged"] == 3
+    assert {p["id"] for p in judged} == {"s1", "s2", "u1"}
+    assert data["usage"] == {"prompt_tokens": 50 * calls, "completion_tokens": 12 * calls}
+    text = bench(dataset, "--judge", JUDGE)
+    assert text.exit_code == 0, text.output
+    per = 62 * 3 / len(CLAIMS)
+    assert f"asked on 3 of {len(CLAIMS)} claims" in text.stdout
+    assert f"150 prompt + 36 completion tokens, {per:.1f} tokens per claim" in text.stdout
+
+
+def test_bench_without_a_judge_asks_none(dataset: Path) -> None:
+    data = json.loads(bench(dataset, "--json").stdout)
+    assert data["judged"] == 0 and data["usage"] == {"prompt_tokens": 0, "completion_tokens": 0}
+    assert "judge:" not in "".join(p["reason"] for p in data["predictions"])
+
+
+@pytest.mark.parametrize("content", [None, b"not a model"])
+def test_bench_with_an_unreadable_judge_exits_2(
+    dataset: Path, tmp_path: Path, content: bytes | None
+) -> None:
+    model = tmp_path / "judge.gguf"
+    if content is not None:
+        model.write_bytes(content)
+    res = bench(dataset, "--judge", str(model), "--index", "idx")
+    assert res.exit_code == 2, res.output
+    assert res.stdout == "" and len(res.stderr.strip().splitlines()) == 1
+    assert "--judge" in res.stderr and not (tmp_path / "idx").exists()  # before any indexing
 
 
 def test_bench_has_help() -> None:

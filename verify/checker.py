@@ -22,7 +22,7 @@ from .config import Config
 from .errors import InputError, InternalError
 from .policy import GatePolicy, decide
 
-__all__ = ["Checker", "cascade_policy", "evidence_from", "extraction_failed"]
+__all__ = ["Checker", "cascade_policy", "evidence_from", "extraction_failed", "judge_from"]
 
 
 def cascade_policy(config: Config) -> Policy:
@@ -72,6 +72,12 @@ def _judge_generator(name: str) -> Generator:
     return generator
 
 
+def judge_from(name: str | None) -> Judge | None:
+    """The judge ``--judge NAME`` asks for (a GGUF path or a registered generator), or None.
+    A GGUF that cannot be read is an ``InputError`` now (exit 2)."""
+    return LlmJudge(_judge_generator(name)) if name else None
+
+
 @dataclass
 class Checker:
     cascade: Cascade
@@ -89,10 +95,9 @@ class Checker:
     ) -> Checker:
         """``started``: when the run began (``time.monotonic``) [default: when the command
         loaded ``config``]; ``run_timeout`` counts from it."""
-        the_judge: Judge | None = LlmJudge(_judge_generator(judge)) if judge else None
         cascade = Cascade(
             evidence,
-            judge=the_judge,
+            judge=judge_from(judge),
             policy=cascade_policy(config),
             started=config.started if started is None else started,
         )

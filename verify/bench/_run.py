@@ -32,6 +32,7 @@ class BenchResult:
     index_seconds: float
     excluded_trained: int
     usage: dict[str, int] = field(default_factory=dict)
+    judged: int = 0  # claims the LLM judge was asked about
     baseline: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
@@ -45,6 +46,7 @@ class BenchResult:
             "index_seconds": round(self.index_seconds, 3),
             "excluded_trained": self.excluded_trained,
             "usage": self.usage,
+            "judged": self.judged,
         }
         if self.baseline is not None:
             out["baseline"] = self.baseline
@@ -117,4 +119,5 @@ def run_bench(
         t_index,
         excluded,
         {"prompt_tokens": prompt, "completion_tokens": completion},
+        judged=sum("judge:" in p["reason"] for p in preds),
     )

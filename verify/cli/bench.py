@@ -12,7 +12,7 @@ from checks.cascade import Cascade
 from checks.evidence import IndexEvidence
 
 from ..bench import BenchResult, load_dataset, run_bench
-from ..checker import cascade_policy
+from ..checker import cascade_policy, judge_from
 from ..errors import ExitCode
 from ._options import config, index_option, progress_bar
 
@@ -43,6 +43,13 @@ __all__ = ["command"]
     default=None,
     help="Run the baseline on the first N claims only (it is slow).",
 )
+@click.option(
+    "--judge",
+    default=None,
+    metavar="GGUF",
+    help="Ask this llama.cpp model about claims the scorer is unsure of, as `verify check "
+    "--judge` does; prints its tokens per claim and how many claims it was asked.",
+)
 @click.option("--embedder", default=None, metavar="NAME|DIR", help="Embedder [default: minilm].")
 @click.option(
     "--json", "as_json", is_flag=True, help="Print metrics and per-claim predictions as JSON."
@@ -58,6 +65,7 @@ def command(
     include_trained: bool,
     baseline: str | None,
     baseline_limit: int | None,
+    judge: str | None,
     embedder: str | None,
     as_json: bool,
     quiet: bool,
@@ -72,13 +80,15 @@ def command(
     Example:
       verify bench ../shared/benchmarks/internal-dev
       verify bench ../shared/benchmarks/scifact --split dev --json
+      verify bench ../shared/benchmarks/internal-dev --judge model.gguf
     """
     conf = config(ctx)
+    the_judge = judge_from(judge)  # an unreadable GGUF exits 2 before any indexing
     data = load_dataset(dataset_dir, split=split)
     folder = index_dir or data.default_index()
 
     def make(evidence: IndexEvidence) -> Cascade:
-        return Cascade(evidence, policy=cascade_policy(conf))
+        return Cascade(evidence, judge=the_judge, policy=cascade_policy(conf))
 
     with progress_bar("checking claims", quiet) as progress:
         result = run_bench(
@@ -97,7 +107,8 @@ def command(
             result.baseline = run_ragas_baseline(
                 data, folder, result, limit=baseline_limit, progress=progress
             )
-    click.echo(json.dumps(result.to_json(), indent=2) if as_json else format_result(result))
+    text = json.dumps(result.to_json(), indent=2) if as_json else format_result(result, judge)
+    click.echo(text)
     failed = [p for p in result.predictions if p["verdict"] == "error"]
     if failed:  # fail closed: a measurement with claims that could not be checked is no pass
         click.echo(
@@ -108,7 +119,8 @@ def command(
         ctx.exit(int(ExitCode.INTERNAL))
 
 
-def format_result(result: BenchResult) -> str:
+def format_result(result: BenchResult, judge: str | None = None) -> str:
+    """The text report; with ``judge`` (its name), a line on what the judge was asked."""
     m = result.metrics
     lines = [
         f"dataset {result.dataset}: {len(result.predictions)} claims"
@@ -138,9 +150,22 @@ def format_result(result: BenchResult) -> str:
         f"speed {result.claims_per_second:.1f} claims/s (model load "
         f"{result.load_seconds:.1f}s, index {result.index_seconds:.1f}s apart)"
     )
+    if judge is not None:
+        lines.append(_judge_line(result, judge))
     if result.baseline:
         lines.append(_baseline_table(result))
     return "\n".join(lines)
+
+
+def _judge_line(result: BenchResult, judge: str) -> str:
+    n = len(result.predictions)
+    prompt = result.usage.get("prompt_tokens", 0)
+    completion = result.usage.get("completion_tokens", 0)
+    per = (prompt + completion) / n if n else 0.0
+    return (
+        f"judge {Path(judge).name}: asked on {result.judged} of {n} claims, "
+        f"{prompt} prompt + {completion} completion tokens, {per:.1f} tokens per claim"
+    )
 
 
 def _baseline_table(result: BenchResult) -> str:
