@@ -163,7 +163,7 @@ class Index:
     def _fuse(
         self,
         query: str,
-        dense: dict[int, tuple[float, list[int]]],
+        dense: dict[int, float],
         k: int,
         depth: int,
         mode: Mode,
@@ -174,13 +174,13 @@ class Index:
         names, old = self._chunk_names([*dense, *lexical])
         fused: dict[int, float] = {}
         for weight, ranking in (
-            (DENSE_WEIGHT, sorted(dense, key=lambda c: (-dense[c][0], names[c]))),
+            (DENSE_WEIGHT, sorted(dense, key=lambda c: (-dense[c], names[c]))),
             (LEXICAL_WEIGHT, sorted(lexical, key=lambda c: (-lexical[c], names[c]))),
         ):
             for rank, cid in enumerate(ranking):
                 fused[cid] = fused.get(cid, 0.0) + weight / (RRF_K + rank + 1)
         if mode == "dense":
-            fused = {c: v[0] for c, v in dense.items()}
+            fused = dict(dense)
         for cid in old & fused.keys():
             fused[cid] *= SUPERSEDED_PENALTY
         top = sorted(fused, key=lambda c: (-fused[c], names[c]))[:k]
@@ -188,39 +188,27 @@ class Index:
             RRF_K + 1
         )
         chunks = self.chunks_by_rowid(top)
-        hits = []
-        for cid in top:
-            score = fused[cid] if mode == "dense" else fused[cid] / best
-            seg_rows = dense.get(cid, (0.0, []))[1]
-            hits.append(
-                Hit(
-                    chunks[cid],
-                    float(min(1.0, max(0.0, score))),
-                    dense=dense.get(cid, (0.0, []))[0],
-                    lexical=lexical.get(cid, 0.0),
-                    segments=tuple(self.segments_by_row(seg_rows)),
-                )
+        return [
+            Hit(
+                chunks[cid],
+                float(min(1.0, max(0.0, fused[cid] if mode == "dense" else fused[cid] / best))),
+                dense=dense.get(cid, 0.0),
+                lexical=lexical.get(cid, 0.0),
             )
-        return hits
+            for cid in top
+        ]
 
-    def _dense(
-        self, qvecs: npt.NDArray[np.float32], depth: int
-    ) -> list[dict[int, tuple[float, list[int]]]]:
-        """Per query: the ``depth`` best chunks by their best segment, with that cosine and
-        the rows of the segments found."""
+    def _dense(self, qvecs: npt.NDArray[np.float32], depth: int) -> list[dict[int, float]]:
+        """Per query: the ``depth`` best chunks by their best segment, with that cosine."""
         scores, rows = self._ann.search(qvecs, depth * 4)
         owner = self._chunk_of_rows(sorted({int(r) for r in rows.ravel() if r >= 0}))
-        found: list[dict[int, tuple[float, list[int]]]] = []
+        found: list[dict[int, float]] = []
         for q_scores, q_rows in zip(scores, rows, strict=True):
-            out: dict[int, tuple[float, list[int]]] = {}
+            out: dict[int, float] = {}
             for score, row in zip(q_scores, q_rows, strict=False):
-                if row < 0 or int(row) not in owner:
-                    continue
-                cid = owner[int(row)]
-                if cid in out:
-                    out[cid][1].append(int(row))
-                elif len(out) < depth:
-                    out[cid] = (float(score), [int(row)])
+                cid = owner.get(int(row))
+                if cid is not None and cid not in out and len(out) < depth:
+                    out[cid] = float(score)
             found.append(out)
         return found
 
@@ -286,26 +274,17 @@ class Index:
                     old.add(row)
         return names, old
 
-    def segments_by_row(self, rows: Sequence[int]) -> list[Segment]:
-        if not rows:
-            return []
-        marks = ",".join("?" * len(rows))
-        found = self._conn.execute(
-            "SELECT s.row, c.chunk_id, c.source, s.line, s.text FROM segments s "
-            f"JOIN chunks c ON c.id = s.chunk WHERE s.row IN ({marks})",
-            list(rows),
-        ).fetchall()
-        by_row = {r[0]: Segment(r[1], r[2], r[3], r[4], r[0]) for r in found}
-        return [by_row[r] for r in rows if r in by_row]
-
     def segments_of(self, chunk_ids: Sequence[str]) -> list[Segment]:
         """Every segment of the given chunks (by ``chunk_id``), in document order."""
-        if not chunk_ids:
-            return []
-        marks = ",".join("?" * len(chunk_ids))
-        found = self._conn.execute(
-            "SELECT s.row, c.chunk_id, c.source, s.line, s.text FROM segments s "
-            f"JOIN chunks c ON c.id = s.chunk WHERE c.chunk_id IN ({marks}) ORDER BY s.id",
-            list(chunk_ids),
-        ).fetchall()
-        return [Segment(r[1], r[2], r[3], r[4], r[0]) for r in found]
+        found: list[tuple[int, int, str, str, int, str]] = []
+        unique = list(dict.fromkeys(chunk_ids))
+        for i in range(0, len(unique), 500):
+            part = unique[i : i + 500]
+            marks = ",".join("?" * len(part))
+            found += self._conn.execute(
+                "SELECT s.id, s.row, c.chunk_id, c.source, s.line, s.text FROM segments s "
+                f"JOIN chunks c ON c.id = s.chunk WHERE c.chunk_id IN ({marks})",
+                part,
+            ).fetchall()
+        found.sort()
+        return [Segment(r[2], r[3], r[4], r[5], r[1]) for r in found]

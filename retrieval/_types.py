@@ -56,7 +56,6 @@ class Hit:
     score: float
     dense: float = 0.0  # best cosine of the query to one of the chunk's segments
     lexical: float = 0.0  # BM25 of the chunk (higher is better), 0 when absent
-    segments: tuple[Segment, ...] = ()  # the chunk's segments that matched densely, best first
 
     def to_json(self) -> dict[str, Any]:
         return {**self.chunk.to_json(), "score": round(self.score, 4)}

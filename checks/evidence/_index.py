@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from retrieval import Index
+from retrieval import Index, Segment
 
 from ..types import Claim
 from ._base import Candidate, EvidenceSource
@@ -29,10 +29,15 @@ class IndexEvidence(EvidenceSource):
     ) -> list[list[Candidate]]:
         out: list[list[Candidate]] = []
         found = self.index.search_vectors([c.check_text for c in claims], vectors, self.chunks)
+        # every segment of every chunk found, in one lookup, grouped by chunk (document order)
+        by_chunk: dict[str, list[Segment]] = {}
+        wanted = list(dict.fromkeys(h.chunk.chunk_id for hits in found for h in hits))
+        for s in self.index.segments_of(wanted):
+            by_chunk.setdefault(s.chunk_id, []).append(s)
         for hits, qvec in zip(found, vectors, strict=True):
             rank_of = {h.chunk.chunk_id: r for r, h in enumerate(hits)}
             old = {h.chunk.chunk_id for h in hits if h.chunk.superseded}
-            segments = self.index.segments_of(list(rank_of))
+            segments = [s for cid in by_chunk if cid in rank_of for s in by_chunk[cid]]
             if not segments:
                 out.append([])
                 continue
