@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ._identifiers import identifier_parts
 from ._lexicon import STOPWORDS
@@ -63,6 +64,7 @@ class Layout:
     units: tuple[Unit, ...]
 
 
+@lru_cache(maxsize=8192)
 def value_tokens(v: Value) -> frozenset[str]:
     """Tokens a value lends to its neighbours' context."""
     if v.kind == "identifier":

@@ -35,6 +35,12 @@ class Word:
 
 
 def words(text: str) -> list[Word]:
+    return list(_words(text))
+
+
+@lru_cache(maxsize=8192)
+def _words(text: str) -> tuple[Word, ...]:
+    """``words`` of ``text``, read once: layout, polarity and the signals all ask."""
     out: list[Word] = []
     for m in _WORD.finditer(text):
         raw = m.group()
@@ -45,7 +51,7 @@ def words(text: str) -> list[Word]:
         if not lower:
             continue
         out.append(Word(raw, lower, stem(lower), m.start(), m.end()))
-    return out
+    return tuple(out)
 
 
 def compounds(text: str, toks: list[Word], skip: list[bool]) -> dict[int, set[str]]:
