@@ -53,6 +53,7 @@ class Index:
         self.embedder = embedder
         self.meta = meta
         self._rows: int | None = None
+        self._df: dict[str, int] = {}  # term -> rows holding it (a generation never changes)
 
     @classmethod
     def open(cls, folder: str | Path, *, embedder: Embedder | None = None) -> Index:
@@ -155,23 +156,41 @@ class Index:
             dense_all = self._dense(qvecs, depth)
         else:
             dense_all = [{} for _ in queries]
-        return [
-            self._fuse(query, dense, k, depth, mode)
-            for query, dense in zip(queries, dense_all, strict=True)
-        ]
-
-    def _fuse(
-        self,
-        query: str,
-        dense: dict[int, float],
-        k: int,
-        depth: int,
-        mode: Mode,
-    ) -> list[Hit]:
-        lexical = self._lexical(query, depth) if mode != "dense" else {}
+        lexical_all = [self._lexical(q, depth) if mode != "dense" else {} for q in queries]
         # ties go by chunk_id, not by row number: an index updated file by file then ranks
         # exactly as one built afresh from the same files
-        names, old = self._chunk_names([*dense, *lexical])
+        names, old = self._chunk_names([c for found in (*dense_all, *lexical_all) for c in found])
+        fused_all = [
+            self._fuse(dense, lexical, names, old, k, mode)
+            for dense, lexical in zip(dense_all, lexical_all, strict=True)
+        ]
+        chunks = self.chunks_by_rowid(list({c for fused in fused_all for c in fused}))
+        best = (DENSE_WEIGHT * (mode != "lexical") + LEXICAL_WEIGHT * (mode != "dense")) / (
+            RRF_K + 1
+        )
+        return [
+            [
+                Hit(
+                    chunks[cid],
+                    float(min(1.0, max(0.0, score if mode == "dense" else score / best))),
+                    dense=dense.get(cid, 0.0),
+                    lexical=lexical.get(cid, 0.0),
+                )
+                for cid, score in fused.items()
+            ]
+            for fused, dense, lexical in zip(fused_all, dense_all, lexical_all, strict=True)
+        ]
+
+    @staticmethod
+    def _fuse(
+        dense: dict[int, float],
+        lexical: dict[int, float],
+        names: dict[int, str],
+        old: set[int],
+        k: int,
+        mode: Mode,
+    ) -> dict[int, float]:
+        """The ``k`` best chunk rows by reciprocal-rank fusion, best first, with their scores."""
         fused: dict[int, float] = {}
         for weight, ranking in (
             (DENSE_WEIGHT, sorted(dense, key=lambda c: (-dense[c], names[c]))),
@@ -184,19 +203,7 @@ class Index:
         for cid in old & fused.keys():
             fused[cid] *= SUPERSEDED_PENALTY
         top = sorted(fused, key=lambda c: (-fused[c], names[c]))[:k]
-        best = (DENSE_WEIGHT * (mode != "lexical") + LEXICAL_WEIGHT * (mode != "dense")) / (
-            RRF_K + 1
-        )
-        chunks = self.chunks_by_rowid(top)
-        return [
-            Hit(
-                chunks[cid],
-                float(min(1.0, max(0.0, fused[cid] if mode == "dense" else fused[cid] / best))),
-                dense=dense.get(cid, 0.0),
-                lexical=lexical.get(cid, 0.0),
-            )
-            for cid in top
-        ]
+        return {cid: fused[cid] for cid in top}
 
     def _dense(self, qvecs: npt.NDArray[np.float32], depth: int) -> list[dict[int, float]]:
         """Per query: the ``depth`` best chunks by their best segment, with that cosine."""
@@ -231,8 +238,10 @@ class Index:
 
     def _frequency(self, term: str) -> int:
         """Rows holding ``term``, tokenised as FTS5 tokenises (the doclist walk, no BM25)."""
-        sql = "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?"
-        return int(self._conn.execute(sql, (phrase(term),)).fetchone()[0])
+        if term not in self._df:
+            sql = "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?"
+            self._df[term] = int(self._conn.execute(sql, (phrase(term),)).fetchone()[0])
+        return self._df[term]
 
     # -- lookups ------------------------------------------------------------------------
     def _chunk_of_rows(self, rows: Sequence[int]) -> dict[int, int]:
@@ -248,15 +257,17 @@ class Index:
         return out
 
     def chunks_by_rowid(self, ids: Sequence[int]) -> dict[int, Chunk]:
-        if not ids:
-            return {}
-        marks = ",".join("?" * len(ids))
-        rows = self._conn.execute(
-            "SELECT id, chunk_id, source, start_line, end_line, text, heading, superseded "
-            f"FROM chunks WHERE id IN ({marks})",
-            list(ids),
-        ).fetchall()
-        return {r[0]: Chunk(r[1], r[2], r[3], r[4], r[5], r[6], bool(r[7])) for r in rows}
+        out: dict[int, Chunk] = {}
+        for i in range(0, len(ids), 500):
+            part = list(ids[i : i + 500])
+            marks = ",".join("?" * len(part))
+            for r in self._conn.execute(
+                "SELECT id, chunk_id, source, start_line, end_line, text, heading, superseded "
+                f"FROM chunks WHERE id IN ({marks})",
+                part,
+            ):
+                out[r[0]] = Chunk(r[1], r[2], r[3], r[4], r[5], r[6], bool(r[7]))
+        return out
 
     def _chunk_names(self, ids: Sequence[int]) -> tuple[dict[int, str], set[int]]:
         """The ``chunk_id`` of each chunk row, and the rows of superseded documents."""
