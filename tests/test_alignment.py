@@ -596,3 +596,46 @@ def test_stated_negations_still_conflict() -> None:
         "The nightly reindex swaps the alias.",
         "Alert: SearchReindexFailed; Severity: SEV3; note: the reindex does not swap the alias",
     ).negation_mismatch
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "one",
+                "Twelve",
+                "dozen",
+                "a",
+                "hundred",
+                "ms",
+                "%",
+                "GB",
+                "days",
+                "ſix",
+                "K",
+                "v2",
+                "7",
+                "times",
+                "half",
+                "once",
+                "-",
+                " ",
+                ",",
+                ".",
+                "hours",
+                "business",
+            ]
+        )
+        | st.text(max_size=4),
+        max_size=12,
+    ).map("".join)
+)
+def test_a_text_said_to_hold_no_number_matches_no_number_pattern(text: str) -> None:
+    import re
+
+    from checks.alignment._numbers import NUMBER, may_hold_number
+
+    if not may_hold_number(text):
+        for flags in (0, re.IGNORECASE):
+            assert re.search(NUMBER, text, flags) is None

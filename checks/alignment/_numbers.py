@@ -7,9 +7,11 @@ million"); ``parse_number`` turns such a match into a float.
 
 from __future__ import annotations
 
+import re
+
 from ._lexicon import NUMBER_WORDS, SCALE_WORDS
 
-__all__ = ["DIGITS", "NUMBER", "WORD_NUMBER", "parse_number"]
+__all__ = ["DIGITS", "NUMBER", "WORD_NUMBER", "may_hold_number", "parse_number"]
 
 _ONES = "|".join(sorted((w for w in NUMBER_WORDS if NUMBER_WORDS[w] < 100), key=len, reverse=True))
 _SCALES = "|".join(SCALE_WORDS)
@@ -21,6 +23,19 @@ WORD_NUMBER = (
     rf"\b(?:(?:{_ONES})(?:[- ](?:{_ONES}))?(?:\s+hundred)?|a\s+(?:hundred|dozen))(?![\w-])"
 )
 NUMBER = rf"(?:{DIGITS}|{WORD_NUMBER})(?:\s+(?:{_SCALES})\b)?"
+
+
+_ASCII_WORD = re.compile(r"[a-z]+")
+_NUMBER_WORDS = frozenset(NUMBER_WORDS)
+
+
+def may_hold_number(text: str) -> bool:
+    """False only when no ``NUMBER`` can match in ``text``: ASCII without a digit or a number
+    word. Any other text may (case-insensitive patterns fold some non-ASCII letters to
+    ASCII ones), so extractors skip their ``NUMBER`` patterns only on a sure ``False``."""
+    if not text.isascii() or any(c.isdigit() for c in text):
+        return True
+    return not _NUMBER_WORDS.isdisjoint(_ASCII_WORD.findall(text.lower()))
 
 
 def parse_number(text: str) -> float | None:

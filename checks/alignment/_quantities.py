@@ -19,7 +19,7 @@ from ._lexicon import (
     SCALE_WORDS,
     SIZE_UNITS,
 )
-from ._numbers import DIGITS, NUMBER, parse_number
+from ._numbers import DIGITS, NUMBER, may_hold_number, parse_number
 from ._scan import Scan
 
 __all__ = ["UNIT_WORDS", "scan_quantities"]
@@ -88,6 +88,12 @@ _COUNT_WORDS = {"once": 1.0, "twice": 2.0, "thrice": 3.0}
 
 
 def scan_quantities(scan: Scan) -> None:
+    if may_hold_number(scan.text):  # money, sizes and percents all start with a number
+        _numbered(scan)
+    _durations(scan)
+
+
+def _numbered(scan: Scan) -> None:
     _money(scan)
     for m in scan.matches(_SIZE):
         n = parse_number(m["n"])
@@ -101,7 +107,6 @@ def scan_quantities(scan: Scan) -> None:
         if n is not None:
             unit = "pp" if m["u"].lower().startswith(("percentage", "pp")) else "%"
             scan.add("percent", m.start(), m.end(), n, unit=unit, amount=n)
-    _durations(scan)
 
 
 def _seconds(unit: str) -> tuple[str, float] | None:
@@ -112,7 +117,8 @@ def _seconds(unit: str) -> tuple[str, float] | None:
 
 
 def _durations(scan: Scan) -> None:
-    for m in scan.matches(_BUSINESS):
+    numbered = may_hold_number(scan.text)
+    for m in scan.matches(_BUSINESS) if numbered else ():
         n = parse_number(m["n"])
         if n is not None:
             scan.add("duration", m.start(), m.end(), n * 86400.0, "business day", n)
@@ -132,7 +138,7 @@ def _durations(scan: Scan) -> None:
         per = _seconds(unit)
         if n is not None and per:
             scan.add("duration", m.start(), m.end(), per[1] * (n + 0.5), per[0], n + 0.5)
-    for m in scan.matches(_DURATION):
+    for m in scan.matches(_DURATION) if numbered else ():
         n = parse_number(m["n"])
         unit = m["u"] or m["c"]
         per = _seconds(unit)
