@@ -639,3 +639,50 @@ def test_a_text_said_to_hold_no_number_matches_no_number_pattern(text: str) -> N
     if not may_hold_number(text):
         for flags in (0, re.IGNORECASE):
             assert re.search(NUMBER, text, flags) is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "GET /v1/orders",
+                "https://x.io/a",
+                "a@b.co",
+                "run()",
+                "do_it(",
+                "src/app/main.py",
+                "#team-x",
+                "X-Request-Id",
+                "MAX_RETRIES",
+                "db.pool.size",
+                "kafka-retail-01",
+                "snake_case",
+                "CamelCase",
+                "SEV-1",
+                "p99",
+                "5xx",
+                "/",
+                ".",
+                "_",
+                "-",
+                "(",
+                " ",
+                "word",
+                "Name",
+            ]
+        )
+        | st.text(max_size=5),
+        max_size=10,
+    ).map("".join)
+)
+def test_identifier_prefilters_never_change_what_is_found(text: str) -> None:
+    from checks.alignment import _identifiers
+
+    fast = _identifiers.find_identifiers(text)
+    saved = _identifiers._NEEDS
+    try:
+        _identifiers._NEEDS = tuple(() for _ in saved)  # every pattern on every text
+        assert _identifiers.find_identifiers(text) == fast
+    finally:
+        _identifiers._NEEDS = saved

@@ -81,6 +81,12 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("code", re.compile(r"\b(?!v[0-9])[A-Za-z]+[0-9](?:[A-Za-z0-9]*[0-9A-Za-rt-z])?(?=s?\b)")),
     ("code", re.compile(r"\b[1-5]xx\b")),
 )
+#: What each of ``_PATTERNS`` cannot match without (every string listed): a text lacking
+#: one is not scanned with that pattern.
+_NEEDS: tuple[tuple[str, ...], ...] = (
+    ("://",), ("@",), ("/",), ("()",), ("_", "("), ("/",), ("/",), (".",), ("#",), ("-",),
+    ("_",), (".",), ("_",), ("-",), (), ("-",), (), ("xx",),
+)  # fmt: skip
 
 _BACKTICK = re.compile(r"`([^`\n]+)`")
 _NAME_WORD = re.compile(r"[A-Z][\w'’]*(?:-[A-Z][\w'’]*)*")
@@ -120,7 +126,9 @@ def find_identifiers(text: str) -> list[IdSpan]:
             continue  # `1500` is a number in code font
         claim(inner_start, inner_end, _classify(stripped), _normalize(stripped, None))
 
-    for subtype, pattern in _PATTERNS:
+    for (subtype, pattern), needs in zip(_PATTERNS, _NEEDS, strict=True):
+        if not all(n in text for n in needs):
+            continue
         for m in pattern.finditer(text):
             raw = m.group()
             stripped = raw.rstrip(_TRAIL) if subtype in ("url", "path", "endpoint") else raw
