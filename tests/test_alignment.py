@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -598,42 +599,39 @@ def test_stated_negations_still_conflict() -> None:
     ).negation_mismatch
 
 
+def joined(*pieces: str, max_size: int = 12) -> st.SearchStrategy[str]:
+    """Texts strung together from ``pieces`` and bits of arbitrary text."""
+    return st.lists(st.sampled_from(pieces) | st.text(max_size=5), max_size=max_size).map("".join)
+
+
 @settings(max_examples=300, deadline=None)
 @given(
-    st.lists(
-        st.sampled_from(
-            [
-                "one",
-                "Twelve",
-                "dozen",
-                "a",
-                "hundred",
-                "ms",
-                "%",
-                "GB",
-                "days",
-                "ſix",
-                "K",
-                "v2",
-                "7",
-                "times",
-                "half",
-                "once",
-                "-",
-                " ",
-                ",",
-                ".",
-                "hours",
-                "business",
-            ]
-        )
-        | st.text(max_size=4),
-        max_size=12,
-    ).map("".join)
+    joined(
+        "one",
+        "Twelve",
+        "dozen",
+        "a",
+        "hundred",
+        "ms",
+        "%",
+        "GB",
+        "days",
+        "ſix",
+        "K",
+        "v2",
+        "7",
+        "times",
+        "half",
+        "once",
+        "-",
+        " ",
+        ",",
+        ".",
+        "hours",
+        "business",
+    )
 )
 def test_a_text_said_to_hold_no_number_matches_no_number_pattern(text: str) -> None:
-    import re
-
     from checks.alignment._numbers import NUMBER, may_hold_number
 
     if not may_hold_number(text):
@@ -643,38 +641,32 @@ def test_a_text_said_to_hold_no_number_matches_no_number_pattern(text: str) -> N
 
 @settings(max_examples=300, deadline=None)
 @given(
-    st.lists(
-        st.sampled_from(
-            [
-                "GET /v1/orders",
-                "https://x.io/a",
-                "a@b.co",
-                "run()",
-                "do_it(",
-                "src/app/main.py",
-                "#team-x",
-                "X-Request-Id",
-                "MAX_RETRIES",
-                "db.pool.size",
-                "kafka-retail-01",
-                "snake_case",
-                "CamelCase",
-                "SEV-1",
-                "p99",
-                "5xx",
-                "/",
-                ".",
-                "_",
-                "-",
-                "(",
-                " ",
-                "word",
-                "Name",
-            ]
-        )
-        | st.text(max_size=5),
-        max_size=10,
-    ).map("".join)
+    joined(
+        "GET /v1/orders",
+        "https://x.io/a",
+        "a@b.co",
+        "run()",
+        "do_it(",
+        "src/app/main.py",
+        "#team-x",
+        "X-Request-Id",
+        "MAX_RETRIES",
+        "db.pool.size",
+        "kafka-retail-01",
+        "snake_case",
+        "CamelCase",
+        "SEV-1",
+        "p99",
+        "5xx",
+        "/",
+        ".",
+        "_",
+        "-",
+        "(",
+        " ",
+        "word",
+        "Name",
+    )
 )
 def test_identifier_prefilters_never_change_what_is_found(text: str) -> None:
     from checks.alignment import _identifiers
