@@ -244,58 +244,41 @@ class Index:
         return self._df[term]
 
     # -- lookups ------------------------------------------------------------------------
+    def _rows_in(self, sql: str, keys: Sequence[object]) -> list[tuple[Any, ...]]:
+        """Rows of ``sql`` (whose ``{marks}`` is an ``IN`` list) for every distinct key,
+        asked 500 keys at a time so no query exceeds SQLite's limit on parameters."""
+        unique = list(dict.fromkeys(keys))
+        rows: list[tuple[Any, ...]] = []
+        for i in range(0, len(unique), 500):
+            part = unique[i : i + 500]
+            rows += self._conn.execute(sql.format(marks=",".join("?" * len(part))), part)
+        return rows
+
     def _chunk_of_rows(self, rows: Sequence[int]) -> dict[int, int]:
-        out: dict[int, int] = {}
-        for i in range(0, len(rows), 500):
-            part = rows[i : i + 500]
-            marks = ",".join("?" * len(part))
-            out.update(
-                self._conn.execute(
-                    f"SELECT row, chunk FROM segments WHERE row IN ({marks})", part
-                ).fetchall()
-            )
-        return out
+        sql = "SELECT row, chunk FROM segments WHERE row IN ({marks})"
+        return dict(self._rows_in(sql, rows))
 
     def chunks_by_rowid(self, ids: Sequence[int]) -> dict[int, Chunk]:
-        out: dict[int, Chunk] = {}
-        for i in range(0, len(ids), 500):
-            part = list(ids[i : i + 500])
-            marks = ",".join("?" * len(part))
-            for r in self._conn.execute(
-                "SELECT id, chunk_id, source, start_line, end_line, text, heading, superseded "
-                f"FROM chunks WHERE id IN ({marks})",
-                part,
-            ):
-                out[r[0]] = Chunk(r[1], r[2], r[3], r[4], r[5], r[6], bool(r[7]))
-        return out
+        sql = (
+            "SELECT id, chunk_id, source, start_line, end_line, text, heading, superseded "
+            "FROM chunks WHERE id IN ({marks})"
+        )
+        return {
+            r[0]: Chunk(r[1], r[2], r[3], r[4], r[5], r[6], bool(r[7]))
+            for r in self._rows_in(sql, ids)
+        }
 
     def _chunk_names(self, ids: Sequence[int]) -> tuple[dict[int, str], set[int]]:
         """The ``chunk_id`` of each chunk row, and the rows of superseded documents."""
-        names: dict[int, str] = {}
-        old: set[int] = set()
-        unique = list(dict.fromkeys(ids))
-        for i in range(0, len(unique), 500):
-            part = unique[i : i + 500]
-            marks = ",".join("?" * len(part))
-            for row, chunk_id, superseded in self._conn.execute(
-                f"SELECT id, chunk_id, superseded FROM chunks WHERE id IN ({marks})", part
-            ):
-                names[row] = chunk_id
-                if superseded:
-                    old.add(row)
-        return names, old
+        sql = "SELECT id, chunk_id, superseded FROM chunks WHERE id IN ({marks})"
+        found = self._rows_in(sql, ids)
+        return {row: name for row, name, _ in found}, {row for row, _, old in found if old}
 
     def segments_of(self, chunk_ids: Sequence[str]) -> list[Segment]:
         """Every segment of the given chunks (by ``chunk_id``), in document order."""
-        found: list[tuple[int, int, str, str, int, str]] = []
-        unique = list(dict.fromkeys(chunk_ids))
-        for i in range(0, len(unique), 500):
-            part = unique[i : i + 500]
-            marks = ",".join("?" * len(part))
-            found += self._conn.execute(
-                "SELECT s.id, s.row, c.chunk_id, c.source, s.line, s.text FROM segments s "
-                f"JOIN chunks c ON c.id = s.chunk WHERE c.chunk_id IN ({marks})",
-                part,
-            ).fetchall()
-        found.sort()
+        sql = (
+            "SELECT s.id, s.row, c.chunk_id, c.source, s.line, s.text FROM segments s "
+            "JOIN chunks c ON c.id = s.chunk WHERE c.chunk_id IN ({marks})"
+        )
+        found = sorted(self._rows_in(sql, chunk_ids))
         return [Segment(r[2], r[3], r[4], r[5], r[1]) for r in found]

@@ -88,9 +88,10 @@ _COUNT_WORDS = {"once": 1.0, "twice": 2.0, "thrice": 3.0}
 
 
 def scan_quantities(scan: Scan) -> None:
-    if may_hold_number(scan.text):  # money, sizes and percents all start with a number
+    numbered = may_hold_number(scan.text)  # money, sizes and percents start with a number
+    if numbered:
         _numbered(scan)
-    _durations(scan)
+    _durations(scan, numbered=numbered)
 
 
 def _numbered(scan: Scan) -> None:
@@ -116,8 +117,8 @@ def _seconds(unit: str) -> tuple[str, float] | None:
     return DURATION_UNITS.get(unit)
 
 
-def _durations(scan: Scan) -> None:
-    numbered = may_hold_number(scan.text)
+def _durations(scan: Scan, *, numbered: bool) -> None:
+    """``numbered``: ``may_hold_number(scan.text)``; without, patterns of a number are skipped."""
     for m in scan.matches(_BUSINESS) if numbered else ():
         n = parse_number(m["n"])
         if n is not None:
