@@ -7,6 +7,12 @@ reports what it left out (questions, opinions, plans, instructions, code, headin
 talk, fragments) as ``Skipped`` spans.
 """
 
+from checks.extraction._answers import (
+    SHORT_WORDS,
+    answer_claims,
+    answer_statement,
+    is_bare_answer,
+)
 from checks.extraction._checkable import REASONS, Reason
 from checks.extraction._extract import Extraction, Skipped, extract_claims
 from checks.extraction._sentences import split_sentences
@@ -14,11 +20,15 @@ from checks.extraction._visible import disguised, visible
 
 __all__ = [
     "REASONS",
+    "SHORT_WORDS",
     "Extraction",
     "Reason",
     "Skipped",
+    "answer_claims",
+    "answer_statement",
     "disguised",
     "extract_claims",
+    "is_bare_answer",
     "split_sentences",
     "visible",
 ]
