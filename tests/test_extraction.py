@@ -11,7 +11,9 @@ from hypothesis import strategies as st
 
 from checks.extraction import REASONS, Extraction, extract_claims, split_sentences
 
-BENCHMARKS = Path(__file__).parents[1].parent / "shared" / "benchmarks"
+#: answers about an invented service, each with the sentences it splits into (the same
+#: shape as internal-dev's answers, measured in benchmarks/extraction_bench.py)
+ANSWERS = Path(__file__).parent / "data" / "alignment" / "answers.jsonl"
 
 
 def sentences(text: str) -> list[str]:
@@ -96,8 +98,8 @@ def reasons(text: str) -> list[str]:
             id="initials",
         ),
         pytest.param(
-            "checkout-service and postbox use the SDK. search-api uses lantern-jvm.",
-            ["checkout-service and postbox use the SDK.", "search-api uses lantern-jvm."],
+            "quillmark-api and ledger-sync use the SDK. verify-api uses quill-jvm.",
+            ["quillmark-api and ledger-sync use the SDK.", "verify-api uses quill-jvm."],
             id="lower-case-identifier-starts-a-sentence",
         ),
     ],
@@ -148,16 +150,15 @@ def test_a_line_ending_in_a_colon_ends_its_sentence() -> None:
     assert sentences("The ports are:\n8081 and 8082.") == ["The ports are:", "8081 and 8082."]
 
 
-def test_internal_dev_answers_split_into_the_gold_sentences() -> None:
-    answers = BENCHMARKS / "internal-dev" / "answers.jsonl"
-    if not answers.is_file():
-        pytest.fail(f"benchmark data missing: {answers} (expected the shared benchmarks folder)")
-    rows = [json.loads(line) for line in answers.read_text(encoding="utf-8").splitlines() if line]
-    assert rows, f"{answers} is empty"
-    exact = [sentences(r["answer"]) == [g["sentence"] for g in r["gold"]] for r in rows]
-    share = sum(exact) / len(rows)
-    missed = [r["id"] for r, ok in zip(rows, exact, strict=True) if not ok]
-    assert share >= 0.95, f"only {share:.0%} of answers split exactly; misses: {missed}"
+def test_answers_split_into_their_gold_sentences() -> None:
+    rows = [json.loads(line) for line in ANSWERS.read_text(encoding="utf-8").splitlines() if line]
+    assert len(rows) >= 6
+    missed = {
+        r["id"]: sentences(r["answer"])
+        for r in rows
+        if sentences(r["answer"]) != [g["sentence"] for g in r["gold"]]
+    }
+    assert not missed
 
 
 # --- compound splitting ---------------------------------------------------------------------
@@ -182,19 +183,19 @@ def test_compound_without_subject_borrows_it() -> None:
     ("text", "parts", "standalones"),
     [
         (
-            "The team lead is Aiko Tanaka and the deputy is Oskar Lindgren.",
-            ["The team lead is Aiko Tanaka", "the deputy is Oskar Lindgren"],
+            "The team lead is Ines Moreau and the deputy is Tobias Lund.",
+            ["The team lead is Ines Moreau", "the deputy is Tobias Lund"],
             ["", ""],
         ),
         (
-            "The reservation-sweeper runs every 60 seconds and releases expired holds.",
-            ["The reservation-sweeper runs every 60 seconds", "releases expired holds"],
-            ["", "The reservation-sweeper releases expired holds"],
+            "The envelope-sweeper runs every 90 seconds and releases expired drafts.",
+            ["The envelope-sweeper runs every 90 seconds", "releases expired drafts"],
+            ["", "The envelope-sweeper releases expired drafts"],
         ),
         (
-            "On-call engineers can do this without approval, but must post in #incidents.",
-            ["On-call engineers can do this without approval", "must post in #incidents"],
-            ["", "On-call engineers must post in #incidents"],
+            "Signers can do this without a token, but must post in #signing-ops.",
+            ["Signers can do this without a token", "must post in #signing-ops"],
+            ["", "Signers must post in #signing-ops"],
         ),
         (
             "Operators must drain the worker and restart it before a deploy.",
@@ -207,18 +208,18 @@ def test_compound_without_subject_borrows_it() -> None:
             ["", "Carts are backed up nightly to checkout_db"],
         ),
         (
-            "SEV1 pages must be acknowledged within 5 minutes, and an incident commander "
-            "assigned within 15 minutes.",
+            "Key requests must be approved within 4 hours, and a backup approver "
+            "named within 8 hours.",
             [
-                "SEV1 pages must be acknowledged within 5 minutes",
-                "an incident commander assigned within 15 minutes",
+                "Key requests must be approved within 4 hours",
+                "a backup approver named within 8 hours",
             ],
-            ["", "an incident commander must be assigned within 15 minutes"],
+            ["", "a backup approver must be named within 8 hours"],
         ),
         (
-            "checkout-service listens on 8081 and inventory-service on 8082.",
-            ["checkout-service listens on 8081", "inventory-service on 8082"],
-            ["", "inventory-service listens on 8082"],
+            "quillmark-api listens on 7443 and ledger-sync on 7446.",
+            ["quillmark-api listens on 7443", "ledger-sync on 7446"],
+            ["", "ledger-sync listens on 7446"],
         ),
         (
             "The API is fast, whereas the batch export is slow.",
@@ -231,13 +232,13 @@ def test_compound_without_subject_borrows_it() -> None:
             ["", ""],
         ),
         (
-            "Release trains run on Tuesdays and Thursdays and are cut at 09:00 UTC.",
-            ["Release trains run on Tuesdays and Thursdays", "are cut at 09:00 UTC"],
-            ["", "Release trains are cut at 09:00 UTC"],
+            "Key ceremonies run on Mondays and Fridays and are closed at 16:00 UTC.",
+            ["Key ceremonies run on Mondays and Fridays", "are closed at 16:00 UTC"],
+            ["", "Key ceremonies are closed at 16:00 UTC"],
         ),
         (
-            "Roughly 18,400 SKUs showed stale stock, and several hundred orders were oversold.",
-            ["Roughly 18,400 SKUs showed stale stock", "several hundred orders were oversold"],
+            "Roughly 12,700 envelopes showed stale status, and several hundred were resent.",
+            ["Roughly 12,700 envelopes showed stale status", "several hundred were resent"],
             ["", ""],
         ),
     ],
@@ -255,17 +256,17 @@ def test_compound_splits(text: str, parts: list[str], standalones: list[str]) ->
         "The role grants read and write access.",
         "Requests time out after between 2 and 5 seconds.",
         "search and checkout are Tier-1 services.",
-        "Only 502, 503 and 504 are retried by status code.",
-        "It covers Black Friday on 29 November and Cyber Monday on 2 December.",
-        "The request is rejected with HTTP 400 and the error code IDEMPOTENCY_KEY_REQUIRED.",
+        "Only 500, 502 and 504 are retried by status code.",
+        "It covers Boxing Day on 26 December and New Year's Day on 1 January.",
+        "The request is refused with HTTP 409 and the error code ENVELOPE_ALREADY_SIGNED.",
         "Retries are disabled while the circuit is open.",
         "The sweeper, which runs every 60 s and releases holds, is a separate deployment.",
         "If the cache is cold, reads go to the primary and latency doubles.",
         "The cache holds active and expired carts.",
         "The flag (on by default and rolled out to 50%) gates express pay.",
-        "Approval is needed from both Greta Lindqvist and Nadia Kowalczyk.",
+        "Approval is needed from both Amara Okoye and Kenji Sato.",
         "Airport has been closed as investigators and emergency services attend.",
-        "You can page them through Klaxon or ask in #team-search.",
+        "You can page them through Beacon or ask in #team-signing.",
     ],
 )
 def test_no_split(text: str) -> None:
@@ -299,9 +300,9 @@ def test_expletive_it_is_not_replaced() -> None:
         ("Run `make test`.", "instruction"),
         ("Please check the logs.", "instruction"),
         ("Make sure to drain the worker first.", "instruction"),
-        ("Set the kill switch kill.checkout_express_pay to true in Lantern.", "instruction"),
-        ("First check which index is live with indexer-cli alias show.", "instruction"),
-        ("Then run indexer-cli reindex with --target set to the inactive index.", "instruction"),
+        ("Set the kill switch kill.quill_bulk_send to true in Beacon.", "instruction"),
+        ("First check which key is active with quill-cli keys show.", "instruction"),
+        ("Then run quill-cli rotate with --target set to the standby key.", "instruction"),
         ("If the sweeper stalls, restart it.", "instruction"),
         ("Don't run migrations with psql directly.", "instruction"),
         ("Never run migrations with psql directly.", "instruction"),
@@ -345,15 +346,15 @@ def test_every_reason_is_documented() -> None:
         "Release trains run on Tuesdays.",
         "Kill switches are exempt from automatic cleanup tickets.",
         "Search indexing is owned by the Search team.",
-        "Order records in checkout_db are kept for 7 years.",
-        "Reserve calls from checkout exceeded the 1500 ms timeout.",
+        "Signed envelopes in quill_db are kept for 10 years.",
+        "Sign calls from ledger-sync exceeded the 2500 ms timeout.",
         "Support for TLS 1.0 was removed in v2.",
         "Check failures trigger a page to the on-call.",
         "Mark Hughes, the Stoke City manager, has confirmed the transfer.",
         "Last week, the team moved the cluster to eu-west.",
-        "It will be switched off on 2025-03-31.",
+        "It will be retired on 2026-06-30.",
         "Stock pages may show slightly old numbers.",
-        "You can page them through the Klaxon service search-prod.",
+        "You can page them through the Beacon service signing-prod.",
         "Lantern lets you schedule a flag change.",
         "Delivery is best-effort for marketing email.",
     ],
