@@ -10,8 +10,9 @@ contradicts, scores stay in [0, 1], and nothing raises on arbitrary text.
 from __future__ import annotations
 
 import importlib.util
-import json
 import re
+import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -19,9 +20,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from checks.alignment import Value, align, extract_values, polarity
+from checks.alignment._roles import organisation
+from checks.cascade import run_alignment
+from checks.evidence import Candidate
 
 ROOT = Path(__file__).resolve().parents[1]
-DEV_SET = ROOT.parent / "shared" / "benchmarks" / "internal-dev"
+#: claims about an invented service with their evidence files, in internal-dev's shape
+FIXTURE_SET = Path(__file__).parent / "data" / "alignment"
 
 
 def values(text: str, kind: str | None = None) -> list[Value]:
@@ -197,8 +202,8 @@ def test_identifier_subtypes() -> None:
 
 
 def test_names_and_hyphenated_english() -> None:
-    names = {v.norm for v in values("Jonas Berg leads the Search & Discovery team.", "identifier")}
-    assert names == {"jonas berg", "search & discovery"}
+    names = {v.norm for v in values("Tobias Lund leads the Search & Signing team.", "identifier")}
+    assert names == {"tobias lund", "search & signing"}
     assert values("The on-call engineer uses read-only endpoints.", "identifier") == []
 
 
@@ -313,7 +318,7 @@ def test_no_conflict_when_subjects_differ() -> None:
 
 
 def test_an_evidence_value_explaining_one_claim_value_is_no_rival_for_another() -> None:
-    a = align("paybridge uses 8084 and postbox uses 8086.", "postbox: server.port 8086")
+    a = align("quillmark-api uses 7443 and ledger-sync uses 7446.", "ledger-sync: server.port 7446")
     assert a.conflicts == ()
 
 
@@ -350,16 +355,16 @@ def test_entity_swap_for_the_same_role() -> None:
     )
     assert a.verdict_hint == "conflict"
     person = align(
-        "Aiko Tanaka was incident commander for the checkout incident.",
-        "Checkout incident. Incident commander: Ravi Menon",
+        "Kenji Sato was incident commander for the signing outage.",
+        "Signing outage. Incident commander: Amara Okoye",
     )
     assert person.verdict_hint == "conflict"
-    assert "Aiko Tanaka" in person.explain and "Ravi Menon" in person.explain
+    assert "Kenji Sato" in person.explain and "Amara Okoye" in person.explain
 
 
 def test_identifiers_named_in_passing_do_not_conflict() -> None:
     a = align(
-        "Platform Infrastructure runs the kafka-retail-01 cluster.",
+        "Platform Infrastructure operates the kafka-retail-01 cluster.",
         "`retention-sweeper` runs daily at 03:15 UTC and is owned by Platform Infrastructure.",
     )
     assert a.conflicts == ()
@@ -367,8 +372,8 @@ def test_identifiers_named_in_passing_do_not_conflict() -> None:
 
 def test_negation_mismatch() -> None:
     a = align(
-        "checkout-service retries the inventory reserve call if it times out.",
-        "The inventory reserve call is never retried by checkout-service.",
+        "quillmark-api retries the ledger sign call if it times out.",
+        "The ledger sign call is never retried by quillmark-api.",
     )
     assert a.negation_mismatch
     assert a.verdict_hint == "conflict"
@@ -382,8 +387,8 @@ def test_negation_mismatch() -> None:
 
 def test_conditional_negation_is_no_mismatch() -> None:
     a = align(
-        "SEV1 pages must be acknowledged within five minutes.",
-        "If the page is not acknowledged within 10 minutes, Klaxon pages the secondary.",
+        "Signing pages must be acknowledged within five minutes.",
+        "If the page is not acknowledged within 10 minutes, Beacon pages the secondary.",
     )
     assert not a.negation_mismatch
 
@@ -464,73 +469,76 @@ def test_changing_the_number_conflicts(subject: list[str], n: int, m: int, unit:
     assert len(a.conflicts) == 1
 
 
-# --- the tuning set -----------------------------------------------------------------------
+# --- the targets of benchmarks/alignment_dev.py, on an invented set of the same shape ----
 
 
-def test_internal_dev_targets_hold() -> None:
-    """Recall >= 0.75 on the contradicted kinds, false positives <= 5 % on supported claims."""
+def test_the_alignment_targets_hold_on_the_fixture_set() -> None:
+    """Recall >= 0.75 on the contradicted kinds, false positives <= 5 % on supported claims
+    (benchmarks/alignment_dev.py prints the same on internal-dev)."""
     spec = importlib.util.spec_from_file_location(
         "alignment_dev", ROOT / "benchmarks/alignment_dev.py"
     )
     assert spec is not None and spec.loader is not None
     bench = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = bench  # its dataclasses look their module up
     spec.loader.exec_module(bench)
-    hits = total = fp = supported = 0
-    for line in (DEV_SET / "claims.jsonl").read_text(encoding="utf-8").splitlines():
-        rec = json.loads(line)
-        if not rec["evidence"] or rec["kind"] == "superseded":
-            continue
-        pool = [u for rel in rec["evidence"] for u in bench.units_of(DEV_SET / rel)]
-        conflict, _ = bench.decide(rec["claim"], pool, 3)
-        if rec["label"] == "contradicted" and rec["kind"] in bench.RECALL_KINDS:
-            hits += conflict
-            total += 1
-        elif rec["label"] == "supported":
-            fp += conflict
-            supported += 1
-    assert hits / total >= 0.75
-    assert fp / supported <= 0.05
+    figures = bench.measure_claims(FIXTURE_SET)
+    assert sum(n for _, n in figures.recall.values()) >= 14
+    assert figures.false_positives[1] >= 14
+    assert figures.combined_recall >= 0.75, figures
+    assert figures.false_positive_rate <= 0.05, figures
+    assert figures.on_target
 
 
 # -- who holds a role ---------------------------------------------------------------------
-ROSTER = "Owning team: Checkout (Team Hazel), lead Priya Raman, deputy Jonas Berg."
+ROSTER = "Owning team: Document Signing (Team Ash), lead Ines Moreau, deputy Tobias Lund."
+#: people whose names end like English nouns ("-ing", "-ence", "-ance") are people too
+NAMES = "Owning team: Search (Team Birch), lead Sarah Fleming, deputy Li Ming."
 
 
 @pytest.mark.parametrize(
     ("claim", "evidence", "hint"),
     [
-        ("Jonas Berg leads the Checkout team.", ROSTER, "conflict"),
-        ("Priya Raman leads the Checkout team.", ROSTER, "agree"),
-        ("Jonas Berg is the deputy of the Checkout team.", ROSTER, "agree"),
+        ("Tobias Lund leads the Document Signing team.", ROSTER, "conflict"),
+        ("Ines Moreau leads the Document Signing team.", ROSTER, "agree"),
+        ("Tobias Lund is the deputy of the Document Signing team.", ROSTER, "agree"),
+        ("Li Ming leads the Search team.", NAMES, "conflict"),
+        ("Sarah Fleming is the deputy of the Search team.", NAMES, "conflict"),
+        ("Sarah Fleming leads the Search team.", NAMES, "agree"),
         (
-            "Greta Lindqvist is the Data Protection Officer.",
-            "Owner: Fiona McAllister, Data Protection Officer.",
+            "Clarence Vance leads the Search team.",
+            "Owning team: Search, lead Lawrence King, deputy Clarence Vance.",
             "conflict",
         ),
         (
-            "Fiona McAllister is the Data Protection Officer.",
-            "Owner: Fiona McAllister, Data Protection Officer.",
+            "Kenji Sato is the Data Protection Officer.",
+            "Owner: Amara Okoye, Data Protection Officer.",
+            "conflict",
+        ),
+        (
+            "Amara Okoye is the Data Protection Officer.",
+            "Owner: Amara Okoye, Data Protection Officer.",
             "agree",
         ),
         (  # a table row as the index writes it
-            "Greta Lindqvist is Brambleway's Data Protection Officer.",
-            "Role: Data Protection Officer; Person: Fiona McAllister; Team: Legal",
+            "Kenji Sato is Quillmark's Data Protection Officer.",
+            "Role: Data Protection Officer; Person: Amara Okoye; Team: Legal",
             "conflict",
         ),
         (
-            "A weekend deploy to fix a SEV1 needs the Release Manager's approval.",
-            "Weekend deploys may only fix a SEV1, with the incident commander's approval.",
+            "A Sunday key rotation needs the Release Manager's approval.",
+            "Sunday key rotations may only fix a SEV1, with the incident commander's approval.",
             "conflict",
         ),
         (
-            "Exceptions need approval from Greta Lindqvist.",
-            "Any other exception needs approval from both Greta Lindqvist and Nadia Kowalczyk.",
+            "Exceptions need approval from Kenji Sato.",
+            "Any other exception needs approval from both Kenji Sato and Amara Okoye.",
             "agree",
         ),
         # a team is not a person, and a possessor holds no role herself
         (
-            "paybridge is owned by Elena Duarte's team.",
-            "Owning team: Payments Integration (Team Yarrow), lead Elena Duarte.",
+            "quillbridge is owned by Ines Moreau's team.",
+            "Owning team: Ledger Integration (Team Elm), lead Ines Moreau.",
             "agree",
         ),
     ],
@@ -539,49 +547,101 @@ def test_a_role_given_to_someone_else_conflicts(claim: str, evidence: str, hint:
     result = align(claim, evidence)
     assert result.verdict_hint == hint, result.explain
     if hint == "conflict" and "Officer" in evidence:
-        assert "Fiona" in result.explain and "Greta" in result.explain
+        assert "Amara" in result.explain and "Kenji" in result.explain
 
 
 @pytest.mark.parametrize(
-    ("text", "instruction"),
+    ("text", "name", "team"),
     [
-        ("Do not raise the timeout during an incident.", True),
-        ("- Don't deploy on Fridays.", True),
-        ("Deploys are blocked. Never retry them by hand.", True),
-        ("The reserve call is not retried.", False),
-        ("It is never retried.", False),
-        ("We do not retry the call.", False),
+        ("Escalate to the Checkout Platform.", "Checkout Platform", True),
+        ("Owning team: Payments Integration (Team Elm).", "Payments Integration", True),
+        ("Ask Customer Support first.", "Customer Support", True),
+        ("Owner: Search & Signing.", "Search & Signing", True),
+        ("Ask Team Birch.", "Team Birch", True),
+        ("Billing Reconciliation owns the job.", "Billing Reconciliation", True),
+        ("Li Ming owns the job.", "Li Ming", False),
+        ("Sarah Fleming owns the job.", "Sarah Fleming", False),
+        ("Lawrence King owns the job.", "Lawrence King", False),
+        ("Clement Ward owns the job.", "Clement Ward", False),
+        ("It belongs to the team Kenji Sato leads.", "Kenji Sato", False),
     ],
 )
-def test_an_instruction_states_no_fact_to_deny(text: str, instruction: bool) -> None:
+def test_a_person_is_a_name_no_organisation_heads(text: str, name: str, team: bool) -> None:
+    assert organisation(text, text.index(name), name) is team
+
+
+# -- prohibitions, what is only discussed, counterfactuals ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "verb"),
+    [
+        ("Do not raise the timeout during an incident.", "rais"),
+        ("- Don't deploy on Fridays.", "deploy"),
+        ("Deploys are blocked. Never retry them by hand.", "retry"),
+        ("The reserve call is not retried.", ""),
+        ("It is never retried.", ""),
+        ("We do not retry the call.", ""),
+    ],
+)
+def test_a_prohibition_names_the_action_it_forbids(text: str, verb: str) -> None:
     (negation,) = polarity(text).negations
-    assert negation.conditional is instruction
+    assert (negation.prohibition, negation.verb) == (bool(verb), verb)
+    assert not negation.conditional  # a prohibition is a rule in force, not a case
 
 
-def test_an_instruction_does_not_contradict_what_may_be_done() -> None:
-    claim = "The reserve timeout can be overridden with CHECKOUT_INVENTORY_TIMEOUT_MS."
-    evidence = "Do not raise the reserve timeout during an incident without approval."
-    assert align(claim, evidence).verdict_hint != "conflict"
-    assert (
-        align("The reserve timeout is raised.", "The reserve timeout is not raised.").verdict_hint
-        == "conflict"
-    )
+PROHIBITION = "Do not raise the timeout during an incident."
+
+
+@pytest.mark.parametrize(
+    ("claim", "conflict"),
+    [
+        ("You may raise the timeout during an incident.", True),
+        ("Raise the timeout during an incident.", True),
+        ("The timeout is raised during an incident.", True),
+        ("Never raise the timeout during an incident.", False),
+        ("The timeout must not be raised during an incident.", False),
+        # the prohibition says nothing of other actions on the same subject
+        ("The timeout can be overridden with QUILL_REQUEST_TIMEOUT_S.", False),
+    ],
+)
+def test_a_prohibition_denies_the_action_it_forbids(claim: str, conflict: bool) -> None:
+    assert align(claim, PROHIBITION).negation_mismatch is conflict
+    unrelated = "Do not raise the request timeout during an incident without approval."
+    assert not align("The request timeout can be overridden.", unrelated).negation_mismatch
+
+
+def at(text: str, source: str = "docs/runbook.md", line: int = 1, **kw: object) -> Candidate:
+    cosine = float(kw.pop("cosine", 0.9))  # type: ignore[arg-type]
+    return replace(Candidate(text, source, line, f"{source}#{line}", cosine, 0), **kw)
+
+
+def test_a_runbook_prohibition_is_evidence_for_the_stage() -> None:
+    allowed = run_alignment("You may raise the timeout during an incident.", [at(PROHIBITION)])
+    assert allowed.conflict is not None and allowed.agree is None
+    agreed = run_alignment("Never raise the timeout during an incident.", [at(PROHIBITION)])
+    assert agreed.conflict is None and agreed.agree is not None
 
 
 @pytest.mark.parametrize(
     ("claim", "evidence"),
     [
         (  # only discussed, then rejected: "retries" is not stated
-            "The reserve call is left without retries.",
-            "We discussed adding retries to the reserve call and decided against it.",
+            "The transcode call is left without retries.",
+            "We discussed adding retries to the transcode call and decided against it.",
         ),
+        (  # considered, not decided
+            "Refunds are never final.",
+            "We considered making refunds final after 30 days.",
+        ),
+        ("Refunds are never final.", "The team considered whether refunds should be final."),
         (  # a counterfactual clause states nothing
-            "The reserve call is never retried.",
-            "During lock contention, retries would have doubled the load on the primary.",
+            "The transcode call is never retried.",
+            "Retrying the transcode call would have doubled the load.",
         ),
         (  # a table cell of conditions describes a case, not a fact
             "The nightly reindex finishes by swapping the alias.",
-            "Alert: SearchReindexFailed; Condition: nightly reindex did not swap the alias",
+            "Alert: ReindexFailed; Condition: nightly reindex did not swap the alias",
         ),
     ],
 )
@@ -589,14 +649,57 @@ def test_unasserted_words_neither_deny_nor_are_denied(claim: str, evidence: str)
     assert not align(claim, evidence).negation_mismatch
 
 
-def test_stated_negations_still_conflict() -> None:
-    assert align(
-        "The reserve call is retried.", "The reserve call is never retried."
-    ).negation_mismatch
-    assert align(
-        "The nightly reindex swaps the alias.",
-        "Alert: SearchReindexFailed; Severity: SEV3; note: the reindex does not swap the alias",
-    ).negation_mismatch
+@pytest.mark.parametrize(
+    ("claim", "evidence"),
+    [
+        ("The transcode call is retried.", "The transcode call is never retried."),
+        (
+            "The nightly reindex swaps the alias.",
+            "Alert: ReindexFailed; Severity: SEV3; note: the reindex does not swap the alias",
+        ),
+        # "X is considered Y" asserts Y
+        ("Refunds are never final.", "Refunds are considered final after 30 days."),
+        ("Refunds are considered final after 30 days.", "Refunds are never final."),
+        ("Refunds are never final.", "Refunds are considered final."),
+    ],
+)
+def test_stated_negations_still_conflict(claim: str, evidence: str) -> None:
+    assert align(claim, evidence).negation_mismatch
+
+
+# -- histories are told by their content, not their file name -----------------------------
+
+
+def test_a_current_policy_named_for_incidents_is_no_history() -> None:
+    claim = "Pages are acknowledged within 5 minutes."
+    policy = at(
+        "Pages are acknowledged within 5 minutes.",
+        "docs/incident-response-policy.md",
+        heading="Incident response policy > Paging",
+    )
+    runbook = at("Pages are acknowledged within 10 minutes.", "docs/paging-runbook.md", 4)
+    result = run_alignment(claim, [policy, runbook])
+    assert result.conflict is None  # a current document states the claim's value
+    assert result.agree is not None and result.agree[0].source == policy.source
+
+
+@pytest.mark.parametrize(
+    "heading",
+    [
+        "Postmortem: slow paging on 2024-03-12 > Timeline",
+        "Retrospective: the March paging outage",
+        "Release notes 4.2",
+        "Changelog",
+    ],
+)
+def test_a_history_is_told_by_its_title(heading: str) -> None:
+    claim = "Pages are acknowledged within 10 minutes."
+    now = at("Pages are acknowledged within 5 minutes.", "docs/paging-runbook.md")
+    then = at("Pages were acknowledged within 10 minutes.", "docs/2024-03.md", heading=heading)
+    result = run_alignment(claim, [now, then])
+    assert result.conflict is not None and result.conflict[0].source == now.source
+    current = replace(then, heading="Paging guide > Acknowledging")  # both current: closer wins
+    assert run_alignment(claim, [now, current]).conflict is None
 
 
 def joined(*pieces: str, max_size: int = 12) -> st.SearchStrategy[str]:

@@ -31,6 +31,7 @@ def cascade_policy(config: Config) -> Policy:
         contradict_threshold=float(config["contradict_threshold"]),
         claim_timeout=float(config["claim_timeout"]),
         run_timeout=float(config["run_timeout"]),
+        disable_rules=frozenset(config["disable_rules"]),
     )
 
 

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from checks.alignment import check_families
+
 from .errors import InputError
 
 __all__ = ["DEFAULTS", "Config", "load_config"]
@@ -33,6 +35,7 @@ DEFAULTS: dict[str, Any] = {
     "allow_commands": ["ls", "cat", "grep", "wc", "head", "tail", "echo"],
     "samples": 2,
     "max_steps": 6,
+    "disable_rules": [],  # alignment rule families switched off (checks.alignment.FAMILIES)
 }
 
 
@@ -115,4 +118,9 @@ def _checked(key: str, value: Any, source: str) -> Any:
         low, high = RANGES[key]
         if not low <= value <= high:  # NaN fails both
             raise InputError(f"{source}: {key} must be from {low:g} to {high:g}, not {value!r}")
+    if key == "disable_rules":
+        try:
+            check_families(value)
+        except ValueError as exc:
+            raise InputError(f"{source}: disable_rules: {exc}") from None
     return value

@@ -6,15 +6,19 @@ versions, ports, status codes, money, counts, identifiers and names), normalized
 ``align(claim, evidence)`` pairs the claim's values with the evidence values that play the
 same role and reports agreements, conflicts and negation or quantifier mismatches, with a
 verdict hint and a one-line explanation. Everything is pure Python and deterministic.
+Its rules come in families (``FAMILIES``); ``disabled_rules(names)`` switches some off for
+what runs inside it, to measure what each is worth.
 """
 
 from ._align import Alignment, Conflict, Hint, align
 from ._bounds import Qualifier
+from ._families import FAMILIES, check_families, disabled_rules, enabled
 from ._polarity import Negation, Polarity, Quantifier, QuantifierKind, polarity
 from ._text import Word, is_content, stem, words
 from ._values import Norm, Value, ValueKind, extract_values
 
 __all__ = [
+    "FAMILIES",
     "Alignment",
     "Conflict",
     "Hint",
@@ -28,6 +32,9 @@ __all__ = [
     "ValueKind",
     "Word",
     "align",
+    "check_families",
+    "disabled_rules",
+    "enabled",
     "extract_values",
     "is_content",
     "polarity",

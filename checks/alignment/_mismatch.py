@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from ._compare import opposite_bounds
 from ._context import role_score, word_contexts
+from ._families import enabled
 from ._polarity import QuantifierKind, antonym
 from ._sides import Side
 from ._values import Value
@@ -26,8 +27,16 @@ def negation_mismatch(c: Side, e: Side) -> tuple[bool, str]:
 
     The shared words must sit in similar contexts on both sides (so "without a lock timeout"
     does not deny "locking the table"), conditional negations ("if the page is not
-    acknowledged") never count, and a negation the other side shares is agreement.
+    acknowledged") never count, and a negation the other side shares is agreement. A
+    prohibition ("Do not raise the timeout") denies only a text that states its verb.
     """
+    found = _negated(c, e) if enabled("negation") else (False, "")
+    if not found[0] and enabled("antonyms"):
+        found = _opposed(c, e)
+    return found
+
+
+def _negated(c: Side, e: Side) -> tuple[bool, str]:
     for who, neg, other in (("evidence", e, c), ("claim", c, e)):
         plain = other.pol.affirmed - other.pol.negated - other.pol.in_negated_clause()
         for n in neg.pol.negations:
@@ -37,9 +46,15 @@ def negation_mismatch(c: Side, e: Side) -> tuple[bool, str]:
             shared = frozenset(
                 w for w in n.scope & plain if _anchored(neg, other, w, w, floor, n.end)
             )
+            if n.prohibition and n.verb not in shared:
+                continue  # "Do not raise the timeout" says nothing of overriding it
             if len(shared) >= 2 or (shared and len(n.scope) == 1):
                 words = ", ".join(sorted(shared))
                 return True, f"{who} negates ({n.cue} {words}) what the other states"
+    return False, ""
+
+
+def _opposed(c: Side, e: Side) -> tuple[bool, str]:
     for s in c.pol.states:
         a = antonym(s)
         opposed = a and a in e.pol.states and s not in e.pol.states and a not in c.pol.states
@@ -61,6 +76,8 @@ def _anchored(
 
 
 def quantifier_mismatch(c: Side, e: Side, matched: list[tuple[Value, Value]]) -> tuple[bool, str]:
+    if not enabled("quantifiers"):
+        return False, ""
     for cv, ev in matched:
         if opposite_bounds(cv, ev):
             return True, f"claim bounds {cv.raw} as {cv.qualifier}, evidence as {ev.qualifier}"

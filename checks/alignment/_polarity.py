@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ._bounds import BOUND_BEFORE
+from ._families import enabled
 from ._lexicon import ANTONYMS, wordset
 from ._text import Word, compounds, is_content, stem, words
 from ._values import extract_values
@@ -80,6 +81,9 @@ class Negation:
 
     ``conditional`` negations sit in an "if"/"unless"/"when" clause ("if the page is not
     acknowledged"): they describe a case, not a fact, and never count as a mismatch.
+    ``prohibition`` marks an instruction that opens its sentence ("Do not raise the timeout
+    during an incident", "Never page ..."): it says the action its verb names, ``verb``
+    (a stem), must not be done, so it denies only a text that states that action.
     """
 
     cue: str
@@ -88,6 +92,8 @@ class Negation:
     scope: frozenset[str]
     conditional: bool = False
     clause: frozenset[str] = frozenset()  # every content stem of the clause holding the cue
+    prohibition: bool = False
+    verb: str = ""  # a prohibition's verb: the first content word after its cue
 
 
 @dataclass(frozen=True)
@@ -148,6 +154,13 @@ _UNASSERTED = re.compile(
     r"evaluated|whether to)\b",
     re.IGNORECASE,
 )
+#: ... but "X is considered Y" (a passive copula) asserts Y: "Refunds are considered final
+#: after 30 days". Not "was considered but rejected", "considered for", "considered adding".
+_ASSERTING_CONSIDERED = re.compile(
+    r"\b(?:is|are|was|were|be|been|being|remains?|'s)\s+(?:[a-z]+ly\s+)?considered"
+    r"(?=\s+(?!(?:but|and|or|for|whether|by|as\s+an?\s+option)\b|\w+ing\b)\w)",
+    re.IGNORECASE,
+)
 #: "retries would have doubled the load": a clause about what did not happen
 _COUNTERFACTUAL = re.compile(r"\b(?:would|could|might)(?:\s+not)?\s+have\b", re.IGNORECASE)
 _CLAUSE_MARK = re.compile(r"[.;:!?,]")
@@ -178,8 +191,9 @@ def polarity(text: str) -> Polarity:
     negations = _negations(text, toks)
     quantifiers = _quantifiers(text, toks)
     covered: list[tuple[int, int]] = []
-    unasserted = [(m.end(), _scope_end(text, toks, m.end())) for m in _UNASSERTED.finditer(text)]
-    unasserted += [_clause_span(text, m.start()) for m in _COUNTERFACTUAL.finditer(text)]
+    unasserted = _unasserted(text, toks) if enabled("unasserted") else []
+    if enabled("counterfactual"):
+        unasserted += [_clause_span(text, m.start()) for m in _COUNTERFACTUAL.finditer(text)]
     negated: set[str] = set()
     for n in negations:
         negated |= n.scope
@@ -207,6 +221,16 @@ def polarity(text: str) -> Polarity:
         tuple(negations), tuple(quantifiers), frozenset(negated), frozenset(affirmed),
         frozenset(states), hedged,
     )  # fmt: skip
+
+
+def _unasserted(text: str, toks: list[Word]) -> list[tuple[int, int]]:
+    """Spans of what the text only discussed, proposed or considered."""
+    asserting = {m.end() for m in _ASSERTING_CONSIDERED.finditer(text)}
+    return [
+        (m.end(), _scope_end(text, toks, m.end()))
+        for m in _UNASSERTED.finditer(text)
+        if m.end() not in asserting
+    ]
 
 
 def antonym(stem_: str) -> str | None:
@@ -244,6 +268,8 @@ def _clause(text: str, toks: list[Word], pos: int) -> frozenset[str]:
 
 def _conditional(text: str, pos: int) -> bool:
     """Is ``pos`` inside an "if"/"unless"/"when" clause, or a table cell of conditions?"""
+    if not enabled("conditions"):
+        return False
     head = text[:pos]
     if _CASE_CELL.search(head):
         return True
@@ -251,19 +277,23 @@ def _conditional(text: str, pos: int) -> bool:
 
 
 #: "Do not raise the timeout ...", "Don't deploy ...", "Never page ...": an instruction that
-#: opens its sentence states no fact, so like a condition it neither denies nor is denied
+#: opens its sentence forbids the action its verb names
 _IMPERATIVE = re.compile(r"(?:^|[.;:!?]|\n)[\s>*\-•|]*(?:please\s+)?$", re.IGNORECASE)
 
 
-def _imperative(text: str, toks: list[Word], i: int) -> bool:
+def _prohibited(text: str, toks: list[Word], i: int) -> str:
+    """The stem of the verb a prohibition cue ``toks[i]`` forbids, or "" if it is none."""
     word = toks[i].lower
     if word == "not" and i > 0 and toks[i - 1].lower == "do":
         pos = toks[i - 1].start
     elif word in ("don't", "never"):
         pos = toks[i].start
     else:
-        return False
-    return _IMPERATIVE.search(text[:pos]) is not None
+        return ""
+    if not enabled("instructions") or _IMPERATIVE.search(text[:pos]) is None:
+        return ""
+    verb = next((w for w in toks[i + 1 : i + 3] if is_content(w)), None)
+    return verb.stem if verb is not None else ""
 
 
 def _negations(text: str, toks: list[Word]) -> list[Negation]:
@@ -276,10 +306,11 @@ def _negations(text: str, toks: list[Word]) -> list[Negation]:
             continue
         if w.lower == "not" and i > 0 and toks[i - 1].lower in ("whether", "if"):
             continue
-        cond = _conditional(text, w.start) or _imperative(text, toks, i)
+        cond = _conditional(text, w.start)
         scope = _scope(text, toks, w.end)
         clause = _clause(text, toks, w.start)
-        out.append(Negation(w.lower, w.start, w.end, scope, cond, clause))
+        verb = _prohibited(text, toks, i)
+        out.append(Negation(w.lower, w.start, w.end, scope, cond, clause, bool(verb), verb))
     for m in _NEG_PHRASES.finditer(text):
         scope = _scope(text, toks, m.end())
         cond = _conditional(text, m.start())

@@ -7,17 +7,21 @@ Greta Lindqvist", and who must approve ("the incident commander's approval").
 between). ``role_mismatch`` compares two sentences about the same subject: when the claim
 gives a role to one person and the evidence gives the same role to someone else — and not
 to the claim's person as well — the claim swapped who holds it. A person is a name of two
-or three capitalized words that is not itself a role title or a team ("Team Hazel",
-"Search & Discovery", "Payments Integration"), and not a possessor ("Elena Duarte's team").
+or three capitalized words that is not a possessor ("Elena Duarte's team"), not itself a role
+title, and not an organisation (``organisation``): "Team Hazel", "Search & Discovery", "the
+Checkout Platform", "Owning team: Payments Integration" name teams; "Li Ming", "Sarah
+Fleming" and "Clarence Vance" name people.
 """
 
 from __future__ import annotations
 
 import re
 
+from ._families import enabled
+from ._lexicon import wordset
 from ._sides import Side
 
-__all__ = ["role_mismatch", "roles"]
+__all__ = ["organisation", "role_mismatch", "roles"]
 
 #: role -> the words that name it (lowercase; a title may span words)
 _ROLES: dict[str, tuple[str, ...]] = {
@@ -36,11 +40,40 @@ _ROLE_RE = re.compile(
 )
 _LEFT, _RIGHT = 3, 6  # words between a role word and the name it binds
 _CLAUSE = re.compile(r"[;.|()]|\band\b|\bbut\b")
-_NOT_PERSON = re.compile(
-    r"^(?:Team|The)\b|&|\bof\b|\b(?:Team|Service|Services|Platform|Group|Support|Payments|"
-    r"Discovery|Security|Comms|Web|Data|Signals)$|(?:tion|tions|ment|ments|ure|ity|ance|ence|"
-    r"ness|ing|ics|ops)$"
+#: Nouns that head the name of an organisation, or of the function a team is named after
+#: ("Checkout Platform", "Customer Support", "Platform Infrastructure"): general English
+_ORG_HEADS = wordset(
+    """
+    team teams group groups squad squads tribe guild crew department dept division unit office
+    committee board council panel org organisation organization company corporation corp inc
+    ltd llc plc gmbh foundation institute university college school agency bureau ministry
+    center centre lab labs network club association society union alliance partners
+    service services platform platforms system systems cluster
+    support operations ops devops sre infrastructure engineering security management
+    development finance accounting legal compliance marketing sales research design product
+    analytics data reliability integration integrations communications
+    """
 )
+#: an organisation's name reads as one: it joins words with "&" or "of" ("Head of
+#: Engineering"), or opens with "Team"/"The"
+_ORG_SHAPE = re.compile(r"^(?:Team|The)\b|&|\bof\b")
+#: ... or it follows "the" or a labelled team cell: "the Checkout Platform", "Owning team:
+#: Payments Integration" (not "the team Marcus Okafor leads")
+_ORG_BEFORE = re.compile(r"\b(?:the|(?:team|teams|squad|group|department)\s*:)\s*$", re.IGNORECASE)
+#: ... or one of its words is a noun derived with a suffix no personal name ends in
+#: ("Deployment", "Configuration"; not "Clement")
+_DERIVED = re.compile(r"[a-z]{5}(?:tion|tions|ment|ments|ness|ship)\b")
+
+
+def organisation(text: str, start: int, name: str) -> bool:
+    """Does the capitalized ``name`` at ``text[start:]`` name an organisation, not a person?"""
+    head = name.split()[-1].lower()
+    return (
+        head in _ORG_HEADS
+        or _ORG_SHAPE.search(name) is not None
+        or _ORG_BEFORE.search(text[max(0, start - 16) : start]) is not None
+        or _DERIVED.search(name.lower()) is not None
+    )
 
 
 def _persons(side: Side) -> list[tuple[int, int, str]]:
@@ -49,7 +82,9 @@ def _persons(side: Side) -> list[tuple[int, int, str]]:
         if v.kind != "identifier" or v.unit != "name":
             continue
         words = v.raw.split()
-        if not 2 <= len(words) <= 3 or _NOT_PERSON.search(v.raw) or _ROLE_RE.search(v.raw):
+        if not 2 <= len(words) <= 3 or _ROLE_RE.search(v.raw):
+            continue
+        if organisation(side.text, v.start, v.raw):
             continue
         if side.text[v.end : v.end + 2] in ("'s", "’s"):
             continue  # "owned by Elena Duarte's team": the role is the team's
@@ -153,6 +188,8 @@ def _approvers(text: str, persons: list[tuple[int, int, str]]) -> set[str]:
 def role_mismatch(c: Side, e: Side) -> tuple[bool, str]:
     """The claim gives a role to a person the evidence does not, and the evidence gives
     that role to someone else."""
+    if not enabled("roles"):
+        return False, ""
     claimed, stated = roles(c), roles(e)
     for role, people in claimed.items():
         others = stated.get(role, set())

@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from ..alignment import Alignment, align, extract_values, polarity
+from ..alignment import Alignment, align, enabled, extract_values, polarity
 from ..evidence import Candidate
 
 __all__ = ["AlignmentResult", "run_alignment"]
@@ -51,7 +51,7 @@ def run_alignment(claim_text: str, candidates: Sequence[Candidate]) -> Alignment
     # a claim value that some sentence about the subject states as is, is not in conflict —
     # unless the claim says it of all ("All pull requests need two approvals"): then one
     # current sentence about the subject that disagrees is a counterexample
-    universal = any(
+    universal = enabled("universal-quantifier") and any(
         q.kind == "universal" and not _SCHEDULE.match(claim_text, q.end)
         for q in polarity(claim_text).quantifiers
     )
@@ -72,14 +72,14 @@ def run_alignment(claim_text: str, candidates: Sequence[Candidate]) -> Alignment
         )
     ]
     agrees = [(c, a) for c, a in on_subject if a.verdict_hint == "agree"]
-    current_conflicts = [(c, a) for c, a in conflicts if not c.superseded]
-    current_agrees = [(c, a) for c, a in agrees if not c.superseded]
+    current_conflicts = [(c, a) for c, a in conflicts if not _superseded(c)]
+    current_agrees = [(c, a) for c, a in agrees if not _superseded(c)]
     note = ""
     conflict = None
     if current_conflicts:
         conflict = max(current_conflicts, key=lambda ca: (ca[1].subject_overlap, ca[0].cosine))
-        if any(c.superseded for c, _ in agrees):
-            old = next(c for c, _ in agrees if c.superseded)
+        if any(_superseded(c) for c, _ in agrees):
+            old = next(c for c, _ in agrees if _superseded(c))
             note = (
                 f"{old.source}:{old.line} agrees, but that document is superseded; "
                 f"{conflict[0].source} is current"
@@ -97,12 +97,12 @@ def run_alignment(claim_text: str, candidates: Sequence[Candidate]) -> Alignment
     elif conflicts and current_agrees:
         old = conflicts[0][0]
         note = f"{old.source}:{old.line} disagrees, but that document is superseded"
-    old_conflicts = [c for c, a in on_subject if a.verdict_hint == "conflict" and c.superseded]
+    old_conflicts = [c for c, a in on_subject if a.verdict_hint == "conflict" and _superseded(c)]
     if not note and conflict is None and old_conflicts and current_agrees:
         old = old_conflicts[0]
         note = f"{old.source}:{old.line} disagrees, but that document is superseded"
     agree = max(current_agrees, key=lambda ca: (ca[1].subject_overlap, ca[0].cosine), default=None)
-    if agree is None and conflict is None:
+    if agree is None and conflict is None and enabled("continued-sentence"):
         agree = _continued(claim_text, on_subject, candidates)
         if agree is not None:
             examined.append(agree)  # its numbers are stated, for _unstated_numbers
@@ -113,7 +113,7 @@ def run_alignment(claim_text: str, candidates: Sequence[Candidate]) -> Alignment
         close = [
             (c, a)
             for c, a in on_subject
-            if not c.superseded
+            if not _superseded(c)
             and a.verdict_hint != "conflict"
             and a.subject_overlap >= FULL_SUBJECT
             and c.cosine >= 0.7
@@ -136,23 +136,38 @@ def run_alignment(claim_text: str, candidates: Sequence[Candidate]) -> Alignment
 
 
 #: Documents that tell what happened rather than how things are: their past values do not
-#: excuse a current document's disagreement (they still support claims about the past).
-_HISTORY_DOC = re.compile(
-    r"(?:^|[/_.#-])(?:post-?mortems?|incidents?|retros?|retrospectives?|changelog|history|"
-    r"release-notes)(?:[/_.#-]|$)",
+#: excuse a current document's disagreement (they still support claims about the past). A
+#: document says so in its title ("Postmortem: ...", "Release notes 4.2", "Changelog"); its
+#: file name stands in for a title it lacks. "Incident response policy" is no history.
+_HISTORY_TITLE = re.compile(
+    r"\b(?:post[- ]?mortems?|retrospectives?|retros?|change[- ]?logs?|release[- ]notes|"
+    r"incident (?:reports?|reviews?|summary|summaries|timelines?)|history|histories)\b",
     re.IGNORECASE,
 )
 
 
 def _history(c: Candidate) -> bool:
-    return _HISTORY_DOC.search(c.source) is not None
+    if not enabled("history-documents"):
+        return False
+    title = c.heading.split(" > ", 1)[0]
+    if not title:
+        title = " ".join(_NAME_SPLIT.split(c.source.rsplit("/", 1)[-1]))
+    return _HISTORY_TITLE.search(title) is not None
 
 
 def _stated(examined: Sequence[tuple[Candidate, Alignment]], *, history: bool) -> set[object]:
     """Claim values that current sentences of histories (or of other documents) state."""
     return {
-        m[0] for c, a in examined if not c.superseded and _history(c) == history for m in a.matched
+        m[0]
+        for c, a in examined
+        if not _superseded(c) and _history(c) == history
+        for m in a.matched
     }
+
+
+def _superseded(c: Candidate) -> bool:
+    """Its document says it is no longer current (and that rule family is on)."""
+    return c.superseded and enabled("superseded")
 
 
 #: A sentence that states two or more of the claim's values, all alike, on half of its
@@ -163,7 +178,8 @@ VOUCH_SUBJECT = 0.5
 
 def _values_vouch(c: Candidate, a: Alignment) -> bool:
     return (
-        a.verdict_hint == "agree"
+        enabled("values-vouch")
+        and a.verdict_hint == "agree"
         and len(a.matched) >= 2
         and a.subject_overlap >= VOUCH_SUBJECT
         and c.cosine >= VOUCH_COSINE
@@ -183,7 +199,7 @@ def _continued(
     """The best current sentence on the claim's subject, joined with a sentence after it
     in the same chunk (same or next line), if together they state every claim value."""
     for c, a in sorted(on_subject, key=lambda ca: -ca[1].subject_overlap):
-        if c.superseded or a.subject_overlap < CONTINUE_SUBJECT or not a.unmatched_claim_values:
+        if _superseded(c) or a.subject_overlap < CONTINUE_SUBJECT or not a.unmatched_claim_values:
             continue
         for n in candidates:
             if n is c or n.chunk_id != c.chunk_id or n.line not in (c.line, c.line + 1):
@@ -212,7 +228,7 @@ _HISTORY = re.compile(
 
 
 def _current_only(text: str) -> str:
-    return _HISTORY.sub("", text)
+    return _HISTORY.sub("", text) if enabled("history-asides") else text
 
 
 #: A header line ("Incident date: 2024-03-12", "Effective 2024-02-01.") is about the document
@@ -223,7 +239,7 @@ _NAME_SPLIT = re.compile(r"[-_.\s/]+")
 
 def _in_document(c: Candidate) -> str:
     text = _current_only(c.text)
-    if len(text.split()) > _HEADER_WORDS or "#" in c.source:
+    if not enabled("header-lines") or len(text.split()) > _HEADER_WORDS or "#" in c.source:
         return text
     stem = c.source.rsplit("/", 1)[-1].rsplit(".", 1)[0]
     name = " ".join(w for w in _NAME_SPLIT.split(stem) if w.isalpha())
@@ -239,8 +255,10 @@ def _unstated_numbers(
     """Numbers in the claim that no current candidate writes and no aligned value accounts
     for ("two weeks" accounts for 14 days): a claim cannot be supported on a number the
     evidence never states."""
-    covered = [(m[0].start, m[0].end) for c, a in examined if not c.superseded for m in a.matched]
-    text = " ".join(c.text for c, _ in examined if not c.superseded)
+    if not enabled("unstated-numbers"):
+        return ()
+    covered = [(m[0].start, m[0].end) for c, a in examined if not _superseded(c) for m in a.matched]
+    text = " ".join(c.text for c, _ in examined if not _superseded(c))
     seen = set(_NUMBER.findall(text))
     out = []
     for m in _NUMBER.finditer(claim):

@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from .._errors import CheckError, CheckTimeout
+from ..alignment import disabled_rules
 from ..evidence import Candidate, EvidenceSource
 from ..extraction import disguised
 from ..judge import Judge
@@ -38,6 +39,7 @@ class Policy:
     judge_band: tuple[float, float] = (0.3, 0.7)  # P(supported) range the judge is asked in
     claim_timeout: float = 30.0  # seconds per claim
     run_timeout: float | None = None  # seconds for every check of one run; None: no limit
+    disable_rules: frozenset[str] = frozenset()  # alignment rule families switched off
 
 
 @dataclass
@@ -135,7 +137,8 @@ class Cascade:
 
         text = claim.check_text
         stage.name = "alignment"
-        aligned = run_alignment(text, cands)
+        with disabled_rules(self.policy.disable_rules):
+            aligned = run_alignment(text, cands)
         done("alignment")
         stage.name = "signals"
         sig = signals(text, cands, aligned)

@@ -25,6 +25,7 @@ class Candidate:
     cosine: float  # claim vs this sentence (embedder cosine, in [-1, 1])
     rank: int  # 0 = the best retrieved chunk
     superseded: bool = False  # its document says it is no longer current
+    heading: str = ""  # its document's title and heading path ("Postmortem: ... > Timeline")
 
     def evidence(self) -> Evidence:
         return Evidence(self.source, self.line, self.line, self.text, self.chunk_id)

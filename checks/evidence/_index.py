@@ -37,6 +37,7 @@ class IndexEvidence(EvidenceSource):
         for hits, qvec in zip(found, vectors, strict=True):
             rank_of = {h.chunk.chunk_id: r for r, h in enumerate(hits)}
             old = {h.chunk.chunk_id for h in hits if h.chunk.superseded}
+            heading = {h.chunk.chunk_id: h.chunk.heading for h in hits}
             segments = [s for cid in by_chunk if cid in rank_of for s in by_chunk[cid]]
             if not segments:
                 out.append([])
@@ -52,6 +53,7 @@ class IndexEvidence(EvidenceSource):
                     float(c),
                     rank_of[s.chunk_id],
                     s.chunk_id in old,
+                    heading[s.chunk_id],
                 )
                 for s, c in zip(segments, cos, strict=True)
             ]
