@@ -1,7 +1,7 @@
 """From text to an ``Outcome``: extract claims, run the cascade, apply the gate policy.
 
 The one place that wires an evidence source, a scorer and an optional judge together for
-``check``, ``run``, ``gate`` and ``bench``.
+``check``, ``run``, ``gate`` and ``bench``: every cascade is built by ``make_cascade``.
 """
 
 from __future__ import annotations
@@ -12,17 +12,25 @@ from pathlib import Path
 
 from checks.cascade import Cascade, CascadeResult, Policy
 from checks.evidence import ContextEvidence, EvidenceSource, IndexEvidence
-from checks.extraction import extract_claims
+from checks.extraction import answer_claims, extract_claims
 from checks.judge import Judge, LlmJudge
 from checks.llm import Generator, LlamaCppGenerator, get_generator
 from checks.types import Claim, Outcome
-from retrieval import Index, get_embedder
+from retrieval import Embedder, Index, get_embedder
 
 from .config import Config
 from .errors import InputError, InternalError
 from .policy import GatePolicy, decide
 
-__all__ = ["Checker", "cascade_policy", "evidence_from", "extraction_failed", "judge_from"]
+__all__ = [
+    "Checker",
+    "cascade_policy",
+    "context_evidence",
+    "evidence_from",
+    "extraction_failed",
+    "judge_from",
+    "make_cascade",
+]
 
 
 def cascade_policy(config: Config) -> Policy:
@@ -33,6 +41,19 @@ def cascade_policy(config: Config) -> Policy:
         run_timeout=float(config["run_timeout"]),
         disable_rules=frozenset(config["disable_rules"]),
     )
+
+
+def make_cascade(
+    evidence: EvidenceSource,
+    config: Config,
+    *,
+    judge: Judge | None = None,
+    started: float | None = None,
+) -> Cascade:
+    """The verdict cascade on ``evidence`` with the policy of ``config``: every command's
+    cascade is built here. ``started``: when ``run_timeout`` starts counting
+    (``time.monotonic``) [default: at the cascade's first check]."""
+    return Cascade(evidence, judge=judge, policy=cascade_policy(config), started=started)
 
 
 def evidence_from(index_dir: Path, contexts: Sequence[Path], embedder: str) -> EvidenceSource:
@@ -46,6 +67,12 @@ def evidence_from(index_dir: Path, contexts: Sequence[Path], embedder: str) -> E
                 raise InputError(f"cannot read context file {str(path)!r}: {exc}") from exc
         return ContextEvidence(passages, get_embedder(embedder))
     return IndexEvidence(Index.open(index_dir))
+
+
+def context_evidence(texts: Sequence[str], embedder: Embedder) -> ContextEvidence:
+    """A claim's own passages as its only evidence (a batch line's or a bench claim's
+    ``context``), cited as ``context[0]``, ``context[1]``, ..."""
+    return ContextEvidence([(f"context[{i}]", t) for i, t in enumerate(texts)], embedder)
 
 
 def extraction_failed(exc: BaseException, where: str = "") -> InternalError:
@@ -96,10 +123,10 @@ class Checker:
     ) -> Checker:
         """``started``: when the run began (``time.monotonic``) [default: when the command
         loaded ``config``]; ``run_timeout`` counts from it."""
-        cascade = Cascade(
+        cascade = make_cascade(
             evidence,
+            config,
             judge=judge_from(judge),
-            policy=cascade_policy(config),
             started=config.started if started is None else started,
         )
         return cls(cascade, gate or GatePolicy.from_config(config))
@@ -107,11 +134,14 @@ class Checker:
     def check_claims(self, claims: Sequence[Claim]) -> CascadeResult:
         return self.cascade.check(claims)
 
-    def check_text(self, text: str) -> Outcome:
-        """Claims of ``text`` and their verdicts. A failure to extract them is an
-        ``InternalError`` naming extraction (exit 3: an unread text never passes)."""
+    def check_text(self, text: str, question: str | None = None) -> Outcome:
+        """Claims of ``text`` (read as the answer to ``question`` if given) and their
+        verdicts. A failure to extract them is an ``InternalError`` naming extraction (exit
+        3: an unread text never passes)."""
         try:
-            claims = extract_claims(text).claims
+            claims = (
+                extract_claims(text).claims if question is None else answer_claims(text, question)
+            )
         except Exception as exc:
             raise extraction_failed(exc) from exc
         result = self.cascade.check(claims)

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
 
 from reports import render
 
-from ..checker import Checker, evidence_from
-from ..errors import InputError
+from ..batch import BadLine, BatchChecker, error_line, exit_code_of, read_line
+from ..checker import Checker, evidence_from, judge_from
+from ..errors import ExitCode, InputError, exit_code_for
 from ..policy import GatePolicy, exit_code
 from ._options import (
     config,
     emit,
     index_option,
     output_options,
+    progress_bar,
     rendered,
     resolve_format,
     resolve_index_dir,
@@ -101,6 +105,18 @@ def read_text_input(text: str | None, file: Path | None) -> str:
     metavar="NAME|DIR",
     help="Embedder for --context passages [default: the index's, or minilm].",
 )
+@click.option(
+    "--batch",
+    "batch",
+    type=click.Path(exists=True, dir_okay=False, allow_dash=True, path_type=Path),
+    default=None,
+    metavar="FILE.jsonl",
+    help='Check many texts in one process (`-` for stdin): each line `{"id", "text"}`, '
+    'optionally `"context": [...]` (check against those passages only) and '
+    '`"question"` (read the text as its answer); prints one check JSON line plus `id` '
+    "per line, in order.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar (--batch).")
 @click.pass_context
 def command(
     ctx: click.Context,
@@ -115,6 +131,8 @@ def command(
     block: str | None,
     max_blocking: int | None,
     embedder: str | None,
+    batch: Path | None,
+    quiet: bool,
 ) -> None:
     """Check TEXT (or --file, or stdin) claim by claim against the corpus.
 
@@ -128,12 +146,24 @@ def command(
       verify check --file answer.md --format md --out report.md
       echo "Raw uploads are kept 30 days." | verify check --json
       verify check --file answer.txt --context retrieved.txt
+      verify check --batch answers.jsonl > checked.jsonl
     """
     conf = config(ctx)
+    if batch is not None:
+        _batch_alone(text, file, contexts, fmt, out)
     fmt = resolve_format(fmt, as_json)
-    body = read_text_input(text, file)
     blocks = [b.strip() for b in block.split(",")] if block else None
     gate = GatePolicy.from_config(conf, block=blocks, max_blocking=max_blocking)
+    if batch is not None:
+        checker = BatchChecker(
+            conf,
+            index_dir=resolve_index_dir(ctx, index_dir),
+            embedder=embedder or conf["embedder"],
+            judge=judge_from(judge),
+            gate=gate,
+        )
+        ctx.exit(int(run_batch(checker, batch, quiet)))
+    body = read_text_input(text, file)
     evidence = evidence_from(
         resolve_index_dir(ctx, index_dir), contexts, embedder or conf["embedder"]
     )
@@ -142,3 +172,80 @@ def command(
     emit(rendered(fmt, lambda: render(outcome, fmt, color=color, title="verify check")), out)
     say_errors(outcome.verdicts)
     ctx.exit(int(exit_code(outcome.verdicts, outcome.decision)))
+
+
+def _batch_alone(
+    text: str | None,
+    file: Path | None,
+    contexts: tuple[Path, ...],
+    fmt: str | None,
+    out: Path | None,
+) -> None:
+    if text is not None or file is not None or contexts:
+        raise click.UsageError(
+            "--batch reads every text (and its context) from FILE.jsonl: "
+            "give no TEXT, --file or --context with it"
+        )
+    if fmt not in (None, "json") or out is not None:
+        raise click.UsageError("--batch prints JSON lines on stdout: drop --format and --out")
+
+
+def run_batch(checker: BatchChecker, path: Path, quiet: bool) -> ExitCode:
+    """Check each line of ``path`` and print its JSON line as soon as it is known (a killed
+    run leaves whole lines only); the exit code of the worst line."""
+    lines, total = _jsonl(path)
+    codes: set[ExitCode] = set()
+    failed: list[str] = []
+    with progress_bar("checking", quiet) as progress:
+        for done, (number, raw) in enumerate(lines, 1):
+            item = read_line(raw, number)
+            if isinstance(item, BadLine):
+                row, code = error_line(item), ExitCode.USAGE
+            else:
+                try:
+                    outcome = checker.check(item)
+                except Exception as exc:  # this line could not be checked; the next may be
+                    why = " ".join(str(exc).split()) or type(exc).__name__
+                    row = error_line(BadLine(number, f"line {number}: {why}", item.id))
+                    code = exit_code_for(exc)
+                else:
+                    row = {"id": item.id, **outcome.to_json()}
+                    code = exit_code(outcome.verdicts, outcome.decision)
+            if "error" in row:
+                failed.append(row["error"])
+            codes.add(code)
+            click.echo(json.dumps(row))
+            progress(done, total)
+    checker.close()
+    if failed:
+        click.echo(
+            f"verify: error: {len(failed)} line(s) could not be checked; the first: {failed[0]}",
+            err=True,
+        )
+    return exit_code_of(codes)
+
+
+def _jsonl(path: Path) -> tuple[Iterator[tuple[int, bytes]], int]:
+    """The non-blank lines of ``path`` (``-``: stdin, read to its end first) with their
+    numbers, and how many there are."""
+    try:
+        if str(path) == "-":
+            data = sys.stdin.buffer.read()
+            total = sum(1 for line in data.splitlines() if line.strip())
+            return _numbered(iter(data.splitlines())), total
+        with path.open("rb") as fh:
+            total = sum(1 for line in fh if line.strip())
+        return _numbered(_read(path)), total
+    except OSError as exc:
+        raise InputError(f"cannot read {str(path)!r}: {exc.strerror or exc}") from exc
+
+
+def _read(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as fh:
+        yield from fh
+
+
+def _numbered(lines: Iterator[bytes]) -> Iterator[tuple[int, bytes]]:
+    for number, line in enumerate(lines, 1):
+        if line.strip():
+            yield number, line

@@ -1,0 +1,167 @@
+"""``verify check --batch``: many texts checked in one process, one JSON object per line.
+
+An input line is ``{"id": str, "text": str}`` plus, optionally, ``"context": [str, ...]``
+(the text is checked against those passages only: the RAG case; without it, against the
+index) and ``"question": str`` (the text is read as the answer to it, so that "Yes." or
+"In 1997." are checkable). ``read_line`` turns a line into a ``BatchItem`` or a ``BadLine``;
+``BatchChecker.check`` checks one item with models loaded and the index opened once per
+process. Each line is one check: ``claim_timeout`` and ``run_timeout`` apply per line.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from checks.evidence import EvidenceSource, IndexEvidence
+from checks.judge import Judge
+from checks.types import LABELS, Outcome
+from retrieval import Embedder, Index, get_embedder
+
+from .checker import Checker, context_evidence, make_cascade
+from .config import Config
+from .errors import ExitCode
+from .policy import GatePolicy
+
+__all__ = ["BadLine", "BatchChecker", "BatchItem", "error_line", "exit_code_of", "read_line"]
+
+#: The most bytes one line's ``text`` may hold, as for ``verify check``.
+MAX_TEXT_BYTES = 2 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class BatchItem:
+    id: str
+    text: str
+    context: tuple[str, ...] | None = None  # None: check against the index
+    question: str | None = None
+
+
+@dataclass(frozen=True)
+class BadLine:
+    """A line that could not be read as an item: its number, its id if one was read."""
+
+    number: int
+    message: str
+    id: str | None = None
+
+
+def read_line(raw: bytes, number: int) -> BatchItem | BadLine:
+    """Line ``number`` (1-based) of the input as an item, or why it is not one."""
+    try:
+        record = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        return BadLine(number, f"line {number}: not valid UTF-8 (byte {exc.start})")
+    except ValueError as exc:  # JSONDecodeError is a ValueError
+        return BadLine(number, f"line {number}: not JSON ({exc})")
+    except RecursionError:
+        return BadLine(number, f"line {number}: not JSON (nested too deeply)")
+    if not isinstance(record, dict):
+        return BadLine(number, f'line {number}: not a JSON object with "id" and "text"')
+    ident = record.get("id")
+    if not isinstance(ident, str):
+        return BadLine(number, f'line {number}: "id" must be a string')
+    problem = _problem(record)
+    if problem:
+        return BadLine(number, f"line {number} (id {ident!r}): {problem}", ident)
+    context = record.get("context")
+    return BatchItem(
+        ident,
+        record["text"],
+        None if context is None else tuple(context),
+        record.get("question"),
+    )
+
+
+def _problem(record: dict[str, Any]) -> str:
+    text, context, question = record.get("text"), record.get("context"), record.get("question")
+    if not isinstance(text, str):
+        return '"text" must be a string'
+    if not text.strip():
+        return '"text" is empty: nothing to check'
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_TEXT_BYTES:
+        return f'"text" is over the {MAX_TEXT_BYTES}-byte cap; split it'
+    if context is not None and not (
+        isinstance(context, list) and all(isinstance(c, str) for c in context)
+    ):
+        return '"context" must be a list of strings'
+    if question is not None and not isinstance(question, str):
+        return '"question" must be a string'
+    return ""
+
+
+def error_line(bad: BadLine) -> dict[str, Any]:
+    """The output line of a line that was not checked: it blocks, and says why."""
+    return {
+        "id": bad.id,
+        "line": bad.number,
+        "decision": "block",
+        "error": bad.message,
+        "claims": [],
+        "summary": dict.fromkeys(LABELS, 0),
+        "usage": {"prompt_tokens": 0, "completion_tokens": 0},
+    }
+
+
+class BatchChecker:
+    """Checks items one by one with one embedder, one judge and the index opened once."""
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        index_dir: Path,
+        embedder: str,
+        judge: Judge | None = None,
+        gate: GatePolicy | None = None,
+    ) -> None:
+        self.config = config
+        self.index_dir = index_dir
+        self.embedder: Embedder = get_embedder(embedder)  # an unknown name fails now (exit 2)
+        self.judge = judge
+        self.gate = gate or GatePolicy.from_config(config)
+        self._index: IndexEvidence | None = None
+        self._index_failed: Exception | None = None
+
+    def check(self, item: BatchItem) -> Outcome:
+        """The outcome of one item; raises what ``verify check`` would for its text."""
+        evidence: EvidenceSource
+        if item.context is not None:
+            evidence = context_evidence(item.context, self.embedder)
+        else:
+            evidence = self._index_evidence()
+        cascade = make_cascade(evidence, self.config, judge=self.judge, started=time.monotonic())
+        return Checker(cascade, self.gate).check_text(item.text, item.question)
+
+    def _index_evidence(self) -> IndexEvidence:
+        """The index, opened at the first item that needs it; a failure to open it is
+        raised again for every such item, not retried."""
+        if self._index_failed is not None:
+            raise self._index_failed
+        if self._index is None:
+            try:
+                index = Index.open(self.index_dir, embedder=self.embedder)
+                if index.meta.get("embedder") != self.embedder.name:  # built with another model
+                    index.close()
+                    index = Index.open(self.index_dir)
+            except Exception as exc:
+                self._index_failed = exc
+                raise
+            self._index = IndexEvidence(index)
+        return self._index
+
+    def close(self) -> None:
+        if self._index is not None:
+            self._index.index.close()
+
+
+def exit_code_of(codes: set[ExitCode]) -> ExitCode:
+    """The batch's exit code from its lines' codes: a bad line (2) first, then a verdict
+    that could not be computed (3), then a block (1), else pass (0)."""
+    for code in (ExitCode.USAGE, ExitCode.INTERNAL, ExitCode.BLOCKED):
+        if code in codes:
+            return code
+    return ExitCode.PASS
