@@ -221,14 +221,14 @@ def judge_generators(monkeypatch: pytest.MonkeyPatch) -> list[FakeGenerator]:
         return made[-1]
 
     register_generator(JUDGE, factory)
-    from verify.cli import bench as bench_cli
+    from verify import checker
 
-    real = bench_cli.cascade_policy
+    real = checker.cascade_policy
 
     def whole_band(conf: Any) -> Policy:
         return dataclasses.replace(real(conf), judge_band=(0.0, 1.0))
 
-    monkeypatch.setattr(bench_cli, "cascade_policy", whole_band)
+    monkeypatch.setattr(checker, "cascade_policy", whole_band)  # what make_cascade reads
     return made
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["LABELS3", "auroc", "metrics"]
+__all__ = ["BINARY", "LABELS3", "VERDICTS", "auroc", "metrics"]
 
 LABELS3 = ("supported", "contradicted", "unverifiable")
+BINARY = ("supported", "unsupported")  # a context dataset's gold labels
+VERDICTS = (*LABELS3, "error")  # what the checker may say
 
 
 def auroc(positive: Sequence[bool], scores: Sequence[float]) -> float | None:
@@ -28,9 +30,17 @@ def auroc(positive: Sequence[bool], scores: Sequence[float]) -> float | None:
     return (rank_sum - len(pos) * (len(pos) + 1) / 2) / (len(pos) * len(neg))
 
 
-def metrics(gold: Sequence[str], pred: Sequence[str], score: Sequence[float]) -> dict[str, Any]:
-    """Per-label P/R/F1, macro-F1, balanced accuracy (supported vs not), AUROC, confusion."""
-    labels = list(LABELS3)
+def metrics(
+    gold: Sequence[str],
+    verdicts: Sequence[str],
+    score: Sequence[float],
+    labels: Sequence[str] = LABELS3,
+) -> dict[str, Any]:
+    """Per-label P/R/F1, macro-F1, balanced accuracy (supported vs not), accuracy, AUROC,
+    the confusion of gold ``labels`` (rows) with ``verdicts`` (columns), errors.
+
+    With the ``BINARY`` labels a verdict other than supported counts as unsupported."""
+    pred = [_binary(v) for v in verdicts] if tuple(labels) == BINARY else list(verdicts)
     per: dict[str, dict[str, float]] = {}
     for lab in labels:
         tp = sum(g == lab and p == lab for g, p in zip(gold, pred, strict=True))
@@ -54,8 +64,8 @@ def metrics(gold: Sequence[str], pred: Sequence[str], score: Sequence[float]) ->
     recalls = [_rate(is_sup, said_sup, cls) for cls in (True, False) if cls in is_sup]
     confusion = {
         g: {
-            p: sum(1 for a, b in zip(gold, pred, strict=True) if a == g and b == p)
-            for p in [*labels, "error"]
+            v: sum(1 for a, b in zip(gold, verdicts, strict=True) if a == g and b == v)
+            for v in VERDICTS
         }
         for g in labels
     }
@@ -66,8 +76,12 @@ def metrics(gold: Sequence[str], pred: Sequence[str], score: Sequence[float]) ->
         "accuracy": sum(g == p for g, p in zip(gold, pred, strict=True)) / max(1, len(gold)),
         "auroc": auroc(is_sup, score),
         "confusion": confusion,
-        "errors": sum(p == "error" for p in pred),
+        "errors": sum(v == "error" for v in verdicts),
     }
+
+
+def _binary(verdict: str) -> str:
+    return "supported" if verdict == "supported" else "unsupported"
 
 
 def _rate(truth: Sequence[bool], said: Sequence[bool], cls: bool) -> float:

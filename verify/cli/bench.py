@@ -9,10 +9,10 @@ from typing import Any
 import click
 
 from checks.cascade import Cascade
-from checks.evidence import IndexEvidence
+from checks.evidence import EvidenceSource
 
-from ..bench import BenchResult, load_dataset, run_bench
-from ..checker import cascade_policy, judge_from
+from ..bench import VERDICTS, BenchResult, load_dataset, run_bench
+from ..checker import judge_from, make_cascade
 from ..errors import ExitCode
 from ._options import config, index_option, progress_bar
 
@@ -70,25 +70,33 @@ def command(
     as_json: bool,
     quiet: bool,
 ) -> None:
-    """Run the checker on DATASET_DIR (corpus/ or corpus.jsonl, plus claims.jsonl).
+    """Run the checker on DATASET_DIR: corpus/ or corpus.jsonl plus claims.jsonl, or a
+    context dataset (claims.jsonl alone, each line with its own "context").
 
-    Builds the index if needed, then prints per-label precision/recall/F1, macro-F1,
-    balanced accuracy (supported vs not), AUROC, the confusion matrix and claims per second
-    (model load time apart). Exits 3 if any claim could not be checked (verdict error).
+    Builds the index if needed (each claim of a context dataset is checked against its own
+    context instead), then prints per-label precision/recall/F1, macro-F1, balanced accuracy
+    (supported vs not), AUROC, the confusion matrix and claims per second (model load time
+    apart). Exits 3 if any claim could not be checked (verdict error).
 
     \b
     Example:
       verify bench ../shared/benchmarks/internal-dev
       verify bench ../shared/benchmarks/scifact --split dev --json
       verify bench ../shared/benchmarks/internal-dev --judge model.gguf
+      verify bench ../shared/benchmarks/wice-dev
     """
     conf = config(ctx)
     the_judge = judge_from(judge)  # an unreadable GGUF exits 2 before any indexing
     data = load_dataset(dataset_dir, split=split)
+    if data.corpus is None and (index_dir is not None or baseline is not None):
+        raise click.UsageError(
+            "a context dataset checks each claim against its own context: "
+            "--index and --baseline do not apply"
+        )
     folder = index_dir or data.default_index()
 
-    def make(evidence: IndexEvidence) -> Cascade:
-        return Cascade(evidence, judge=the_judge, policy=cascade_policy(conf))
+    def make(evidence: EvidenceSource) -> Cascade:
+        return make_cascade(evidence, conf, judge=the_judge)
 
     with progress_bar("checking claims", quiet) as progress:
         result = run_bench(
@@ -124,6 +132,7 @@ def format_result(result: BenchResult, judge: str | None = None) -> str:
     m = result.metrics
     lines = [
         f"dataset {result.dataset}: {len(result.predictions)} claims"
+        + (" (each against its own context)" if result.kind == "context" else "")
         + (
             f" ({result.excluded_trained} left out: the scorer was trained on them)"
             if result.excluded_trained
@@ -141,14 +150,14 @@ def format_result(result: BenchResult, judge: str | None = None) -> str:
         f"macro-F1 {m['macro_f1']:.3f}   balanced accuracy {m['balanced_accuracy']:.3f}"
         f"   accuracy {m['accuracy']:.3f}   AUROC {auc}   errors {m['errors']}"
     )
-    lines.append("confusion (rows gold, columns predicted):")
-    cols = ["supported", "contradicted", "unverifiable", "error"]
-    lines.append(" " * 14 + "".join(f"{c[:12]:>13}" for c in cols))
+    lines.append("confusion (rows gold, columns verdicts):")
+    lines.append(" " * 14 + "".join(f"{c[:12]:>13}" for c in VERDICTS))
     for gold, row in m["confusion"].items():
-        lines.append(f"{gold:14}" + "".join(f"{row[c]:13d}" for c in cols))
+        lines.append(f"{gold:14}" + "".join(f"{row[c]:13d}" for c in VERDICTS))
+    index = f", index {result.index_seconds:.1f}s" if result.kind == "index" else ""
     lines.append(
         f"speed {result.claims_per_second:.1f} claims/s (model load "
-        f"{result.load_seconds:.1f}s, index {result.index_seconds:.1f}s apart)"
+        f"{result.load_seconds:.1f}s{index} apart)"
     )
     if judge is not None:
         lines.append(_judge_line(result, judge))
