@@ -3,8 +3,10 @@
     python benchmarks/halueval_bench.py [--limit N] [--judge PATH.gguf] [--json]
 
 Each case's context passage is the only evidence (the RAG case). A response is judged
-hallucinated when any of its claims is not supported. QA answers are often a bare phrase
-with no claim of their own: they are checked as "<question> <answer>". Beside each task's
+hallucinated when any of its claims is not supported. A response is read as the answer to
+its question (``checks.extraction.answer_claims``, as ``verify check --batch`` reads a
+line's ``question``): a bare one ("Roy Hodgson", "In 1997.", "Yes.") is checked as the
+statement it makes with the question, a longer one by its own claims. Beside each task's
 accuracy the script prints a length-only floor (the best single threshold on the
 response's word count, chosen on the same cases: an upper bound for that floor).
 ``--judge`` adds the LLM judge to the cascade, as ``verify check --judge`` does, and prints
@@ -22,29 +24,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks._common import SHARED, read_jsonl, require
-from checks.cascade import Cascade
-from checks.evidence import ContextEvidence
-from checks.extraction import extract_claims
-from checks.types import Claim
+from checks.extraction import answer_claims
 from retrieval import get_embedder
-from verify.checker import judge_from
+from verify.checker import context_evidence, judge_from, make_cascade
+from verify.config import Config
 from verify.errors import InputError
-
-
-def claims_of(case: dict[str, str]) -> list[Claim]:
-    response = case["response"].strip()
-    claims = list(extract_claims(response).claims)
-    if case["task"] == "qa" or not claims:
-        return [
-            Claim(
-                "c1",
-                response,
-                0,
-                len(response),
-                standalone=f"{case['question'].strip()} {response}",
-            )
-        ]
-    return claims
 
 
 def length_floor(cases: list[dict[str, str]]) -> float:
@@ -73,14 +57,16 @@ def main() -> None:
     cases = list(read_jsonl(require(SHARED / "halueval" / "cases.jsonl")))
     embedder = get_embedder()
     embedder.load()
+    config = Config()
     results: dict[str, dict[str, float]] = {}
     for task in ("qa", "summarization"):
         subset = [c for c in cases if c["task"] == task][: args.limit]
         correct = claims = judged = tokens = errors = 0
         t0 = time.perf_counter()
         for case in subset:
-            evidence = ContextEvidence([("context", case["context"])], embedder)
-            result = Cascade(evidence, judge=judge).check(claims_of(case))
+            evidence = context_evidence([case["context"]], embedder)
+            answer = answer_claims(case["response"], case["question"])
+            result = make_cascade(evidence, config, judge=judge).check(answer)
             verdicts = result.verdicts
             claims += len(verdicts)
             judged += sum("judge:" in v.reason for v in verdicts)
