@@ -14,24 +14,20 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from fakes import FAKE_EMBEDDER, HashEmbedder, write_corpus
+from fakes import FAKE_EMBEDDER, HashEmbedder
+from test_check_cli import CONTRADICTED, SUPPORTED, UNRELATED, indexed_workdir
 
 import retrieval
 from verify.batch import BatchChecker
 from verify.cli import cli
 
-SUPPORTED = "The gateway listens on port 8443."
-CONTRADICTED = "The gateway listens on port 9443."
-UNRELATED = "Bananas ripen faster next to apples."
 CHECK_KEYS = {"id", "decision", "claims", "summary", "usage"}
 
 
 @pytest.fixture
 def cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A working directory holding a corpus and its index at the default place."""
-    write_corpus(tmp_path / "corpus")
-    retrieval.build_index([tmp_path / "corpus"], tmp_path / ".verify" / "index", HashEmbedder())
-    monkeypatch.chdir(tmp_path)
+    monkeypatch.chdir(indexed_workdir(tmp_path))
     return tmp_path
 
 

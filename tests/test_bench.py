@@ -186,9 +186,8 @@ def test_a_dataset_that_is_not_one_exits_2(
     assert res.stdout == "" and len(res.stderr.strip().splitlines()) == 1
 
 
-def test_bench_with_a_broken_checker_exits_3(
-    dataset: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def break_the_scorer(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the committed scorer raise on every claim (its weights otherwise intact)."""
     from checks.scorer import default_scorer
 
     real = default_scorer()
@@ -199,12 +198,22 @@ def test_bench_with_a_broken_checker_exits_3(
 
     broken = _Exploding(real.features, real.mean, real.scale, real.coef, real.intercept)
     monkeypatch.setattr("checks.cascade._cascade.default_scorer", lambda: broken)
-    res = bench(dataset, "--json")
+
+
+def assert_every_claim_failed(res: Result, n: int) -> None:
+    """Exit 3, and the measurement still printed, with every claim an error."""
     assert res.exit_code == 3, res.output
-    data = json.loads(res.stdout)  # the measurement is still printed
-    assert data["metrics"]["errors"] == len(CLAIMS)
+    data = json.loads(res.stdout)
+    assert data["metrics"]["errors"] == n
     assert {p["verdict"] for p in data["predictions"]} == {E}
     assert "could not be checked" in res.stderr
+
+
+def test_bench_with_a_broken_checker_exits_3(
+    dataset: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    break_the_scorer(monkeypatch)
+    assert_every_claim_failed(bench(dataset, "--json"), len(CLAIMS))
 
 
 JUDGE = "bench-fake-judge"

@@ -11,12 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
-from fakes import FAKE_EMBEDDER
+from test_bench import assert_every_claim_failed, bench, break_the_scorer
 
-from checks.scorer import Scorer
 from verify.bench import BINARY, load_dataset, metrics
-from verify.cli import cli
 
 GATEWAY = "The upload gateway listens on port 8443 for HTTPS traffic."
 RETENTION = "Raw uploads are kept for 14 days after transcoding finishes."
@@ -60,10 +57,6 @@ def write_dataset(folder: Path, claims: list[dict[str, Any]] | None = None) -> P
 def dataset(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
     return write_dataset(tmp_path / "ctx")
-
-
-def bench(folder: Path, *args: str) -> Result:
-    return CliRunner().invoke(cli, ["bench", str(folder), "--embedder", FAKE_EMBEDDER, "-q", *args])
 
 
 def test_each_claim_is_checked_against_its_own_context_with_binary_metrics(
@@ -138,22 +131,8 @@ def test_binary_metrics_count_every_other_verdict_as_unsupported() -> None:
 def test_a_failing_check_is_verdict_error_and_exits_3(
     dataset: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from checks.scorer import default_scorer
-
-    real = default_scorer()
-
-    class _Exploding(Scorer):
-        def predict(self, signals: Any) -> dict[str, float]:
-            raise RuntimeError("scorer exploded")
-
-    broken = _Exploding(real.features, real.mean, real.scale, real.coef, real.intercept)
-    monkeypatch.setattr("checks.cascade._cascade.default_scorer", lambda: broken)
-    res = bench(dataset, "--json")
-    assert res.exit_code == 3, res.output
-    data = json.loads(res.stdout)  # the measurement is still printed
-    assert data["metrics"]["errors"] == len(CLAIMS)
-    assert {p["verdict"] for p in data["predictions"]} == {"error"}
-    assert "could not be checked" in res.stderr
+    break_the_scorer(monkeypatch)
+    assert_every_claim_failed(bench(dataset, "--json"), len(CLAIMS))
 
 
 def test_limit_split_and_labels_are_read_as_for_an_index_dataset(

@@ -28,12 +28,17 @@ UNRELATED = "Bananas ripen faster next to apples."
 FORMATS = ("text", "json", "md", "html", "junit", "sarif")
 
 
+def indexed_workdir(root: Path) -> Path:
+    """``root`` holding a corpus and its index at the default place (``.verify/index``)."""
+    write_corpus(root / "corpus")
+    retrieval.build_index([root / "corpus"], root / ".verify" / "index", HashEmbedder())
+    return root
+
+
 @pytest.fixture
 def cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A working directory holding a corpus and its index at the default place."""
-    write_corpus(tmp_path / "corpus")
-    retrieval.build_index([tmp_path / "corpus"], tmp_path / ".verify" / "index", HashEmbedder())
-    monkeypatch.chdir(tmp_path)
+    monkeypatch.chdir(indexed_workdir(tmp_path))
     return tmp_path
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from checks.evidence import EvidenceSource, IndexEvidence
 from checks.judge import Judge
-from checks.types import LABELS, Outcome
+from checks.types import Outcome
 from retrieval import Embedder, Index, get_embedder
 
 from .checker import Checker, context_evidence, make_cascade
@@ -95,15 +95,8 @@ def _problem(record: dict[str, Any]) -> str:
 
 def error_line(bad: BadLine) -> dict[str, Any]:
     """The output line of a line that was not checked: it blocks, and says why."""
-    return {
-        "id": bad.id,
-        "line": bad.number,
-        "decision": "block",
-        "error": bad.message,
-        "claims": [],
-        "summary": dict.fromkeys(LABELS, 0),
-        "usage": {"prompt_tokens": 0, "completion_tokens": 0},
-    }
+    empty = Outcome((), "block").to_json()  # the check JSON's keys, with no claims
+    return {"id": bad.id, "line": bad.number, "error": bad.message, **empty}
 
 
 class BatchChecker:
