@@ -1,0 +1,284 @@
+"""What each hand-written rule family of the alignment stage is worth, set by set.
+
+    python benchmarks/ablation.py [--sets S,...] [--families F,...] [--limit N] [--json]
+
+Runs the checker on every dev set with all rule families on (the baseline), then once per
+family with that family switched off (config ``disable_rules``, as ``verify bench`` would
+run with it), in one process: the embedding model is loaded once, and a text is embedded
+once for all runs. Prints one row per family, one column per set: the change of balanced
+accuracy (supported vs not) when the family is off, and of macro-F1 where the set has three
+labels. **A negative change means the family helps there.** A family that does not help on
+the sets it was not written against (all but internal-dev) is a candidate for removal.
+
+Sets (``--sets``, default all):
+
+- ``scifact``: SciFact dev, open retrieval over all abstracts (index ``.verify/bench/scifact``,
+  built once if missing: about 10 minutes on 2 cores);
+- ``internal-dev``: the set the rules were written against; its claims fall into 5 folds by a
+  hash of their id, and the change is given as the mean over folds [min, max];
+- ``halueval-qa``, ``halueval-summ``: HaluEval responses against their own context, a
+  response read as the answer to its question and called hallucinated when any of its claims
+  is not supported (as ``benchmarks/halueval_bench.py`` reads them); ``--limit`` per task;
+- ``wice``: WiCE dev, each claim against its cited article (``verify bench`` on a context set);
+- ``fever``: FEVER-Symmetric dev, the hypothesis against its premise, supported iff the
+  gold label is entailment.
+
+``--limit N`` takes the first N claims (cases) of each set; ``--json`` prints the figures as
+JSON instead of the table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+import time
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks._common import CACHE, SHARED, read_jsonl, require
+from checks.alignment import FAMILIES, check_families
+from checks.cascade import Cascade
+from checks.evidence import EvidenceSource
+from checks.extraction import answer_claims
+from retrieval import Embedder, get_embedder, register_embedder
+from verify.bench import BINARY, Dataset, LabelledClaim, load_dataset, metrics, run_bench
+from verify.checker import context_evidence, make_cascade
+from verify.config import DEFAULTS, Config
+
+SETS = ("scifact", "internal-dev", "halueval-qa", "halueval-summ", "wice", "fever")
+THREE_LABELS = ("scifact", "internal-dev")  # macro-F1 is reported for these
+WRITTEN_AGAINST = "internal-dev"
+FOLDS = 5
+EMBEDDER = "minilm"
+
+#: one set's outcome: (ids, gold labels, verdicts, scores), gold in the set's own labels
+Run = tuple[list[str], list[str], list[str], list[float]]
+
+
+class _Memo(Embedder):
+    """The embedder, each text embedded once for all runs: the rules, not the vectors, vary."""
+
+    def __init__(self, inner: Embedder) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.dim = inner.dim
+        self._seen: dict[str, npt.NDArray[np.float32]] = {}
+
+    def load(self) -> None:
+        self.inner.load()
+        self.dim = self.inner.dim
+
+    def embed_batch(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        return self.inner.embed_batch(texts)
+
+    def embed(
+        self, texts: Sequence[str], *, batch_size: int = 16, progress: Any = None
+    ) -> npt.NDArray[np.float32]:
+        missing = list(dict.fromkeys(t for t in texts if t not in self._seen))
+        if missing:
+            vecs = self.inner.embed(missing, batch_size=batch_size, progress=progress)
+            self._seen.update(zip(missing, vecs, strict=True))
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.stack([self._seen[t] for t in texts])
+
+
+def _config(off: Iterable[str]) -> Config:
+    """The default config with ``off`` switched off and no run deadline (a full set is long)."""
+    return Config({**DEFAULTS, "disable_rules": sorted(off), "run_timeout": 7 * 86_400.0})
+
+
+def _bench(dataset: Dataset, index: Path, limit: int | None) -> Callable[[Config], Run]:
+    def run(config: Config) -> Run:
+        def make(evidence: EvidenceSource) -> Cascade:
+            return make_cascade(evidence, config)
+
+        result = run_bench(dataset, index, make, embedder=EMBEDDER, limit=limit)
+        p = result.predictions
+        return (
+            [x["id"] for x in p],
+            [x["gold"] for x in p],
+            [x["verdict"] for x in p],
+            [x["score"] for x in p],
+        )
+
+    return run
+
+
+def _fever(limit: int | None) -> Dataset:
+    """FEVER-Symmetric dev as a context dataset: claim = hypothesis, context = [premise]."""
+    path = require(SHARED / "fever-symmetric-dev" / "pairs.jsonl")
+    claims = tuple(
+        LabelledClaim(
+            str(r["id"]),
+            r["hypothesis"],
+            "supported" if r["label"] == "entailment" else "unsupported",
+            context=(r["premise"],),
+        )
+        for r in list(read_jsonl(path))[:limit]
+    )
+    return Dataset("fever-symmetric-dev", path.parent, None, claims)
+
+
+def _halueval(task: str, limit: int | None, embedder: Embedder) -> Callable[[Config], Run]:
+    """HaluEval responses of ``task``: supported iff every claim of the response is."""
+    every = read_jsonl(require(SHARED / "halueval" / "cases.jsonl"))
+    cases = [c for c in every if c["task"] == task][:limit]
+
+    def run(config: Config) -> Run:
+        ids, gold, said, score = [], [], [], []
+        for case in cases:
+            evidence = context_evidence([case["context"]], embedder)
+            claims = answer_claims(case["response"], case["question"])
+            verdicts = make_cascade(evidence, config).check(claims).verdicts
+            ids.append(str(case["id"]))
+            gold.append("unsupported" if case["label"] == "hallucinated" else "supported")
+            ok = all(v.label == "supported" for v in verdicts)
+            said.append("supported" if ok else "unsupported")
+            score.append(min((v.score for v in verdicts), default=0.0))
+        return ids, gold, said, score
+
+    return run
+
+
+def _runners(
+    sets: Sequence[str], limit: int | None, embedder: Embedder
+) -> dict[str, Callable[[Config], Run]]:
+    out: dict[str, Callable[[Config], Run]] = {}
+    for name in sets:
+        if name == "scifact":
+            data = load_dataset(require(SHARED / "scifact"), split="dev")
+            out[name] = _bench(data, CACHE / "scifact", limit)
+        elif name == "internal-dev":
+            data = load_dataset(require(SHARED / "internal-dev"))
+            out[name] = _bench(data, data.default_index(), limit)
+        elif name == "wice":
+            data = load_dataset(require(SHARED / "wice-dev"))
+            out[name] = _bench(data, Path(), limit)
+        elif name == "fever":
+            out[name] = _bench(_fever(limit), Path(), None)
+        else:
+            out[name] = _halueval(
+                "qa" if name == "halueval-qa" else "summarization", limit, embedder
+            )
+    return out
+
+
+def _fold(claim_id: str) -> int:
+    return int(hashlib.sha1(claim_id.encode()).hexdigest(), 16) % FOLDS
+
+
+def _scores(name: str, run: Run) -> dict[str, Any]:
+    """Balanced accuracy (and macro-F1 on three labels) of one run; per fold on internal-dev."""
+    ids, gold, said, score = run
+    labels = None if name in THREE_LABELS else BINARY
+    whole = metrics(gold, said, score, labels) if labels else metrics(gold, said, score)
+    out: dict[str, Any] = {"n": len(ids), "ba": whole["balanced_accuracy"]}
+    if name in THREE_LABELS:
+        out["f1"] = whole["macro_f1"]
+    if name == WRITTEN_AGAINST:
+        folds = []
+        for k in range(FOLDS):
+            rows = [i for i, x in enumerate(ids) if _fold(x) == k]
+            m = metrics([gold[i] for i in rows], [said[i] for i in rows], [score[i] for i in rows])
+            folds.append({"ba": m["balanced_accuracy"], "f1": m["macro_f1"]})
+        out["folds"] = folds
+    return out
+
+
+def _delta(base: dict[str, Any], off: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"ba": off["ba"] - base["ba"]}
+    if "f1" in base:
+        out["f1"] = off["f1"] - base["f1"]
+    if "folds" in base:
+        per = [o["ba"] - b["ba"] for b, o in zip(base["folds"], off["folds"], strict=True)]
+        out["folds_ba"] = {"mean": sum(per) / len(per), "min": min(per), "max": max(per)}
+    return out
+
+
+def ablate(
+    sets: Sequence[str], families: Sequence[str], limit: int | None, log: Callable[[str], None]
+) -> dict[str, Any]:
+    inner = get_embedder(EMBEDDER)
+    inner.load()
+    shared = _Memo(inner)
+    register_embedder(EMBEDDER, lambda: shared)  # every run (run_bench too) gets this one
+    runners = _runners(sets, limit, shared)
+    report: dict[str, Any] = {"limit": limit, "baseline": {}, "families": {}}
+    for name, run in runners.items():
+        t0 = time.perf_counter()
+        base = report["baseline"][name] = _scores(name, run(_config(())))
+        log(f"baseline {name}: BA {base['ba']:.3f} ({time.perf_counter() - t0:.0f}s)")
+    for family in families:
+        t0 = time.perf_counter()
+        row = {}
+        for name, run in runners.items():
+            row[name] = _delta(report["baseline"][name], _scores(name, run(_config([family]))))
+        report["families"][family] = row
+        log(f"{family}: {time.perf_counter() - t0:.0f}s")
+    return report
+
+
+def _cell(name: str, d: dict[str, Any]) -> str:
+    if "folds_ba" in d:
+        f = d["folds_ba"]
+        return f"{f['mean']:+.3f} [{f['min']:+.2f},{f['max']:+.2f}] {d['f1']:+.3f}"
+    if "f1" in d:
+        return f"{d['ba']:+.3f} {d['f1']:+.3f}"
+    return f"{d['ba']:+.3f}"
+
+
+def table(report: dict[str, Any]) -> str:
+    sets = list(report["baseline"])
+    heads = [f"{s} (BA F1)" if s in THREE_LABELS else f"{s} (BA)" for s in sets]
+    base = {s: dict(report["baseline"][s]) for s in sets}
+    rows = [
+        ["baseline (all on)"]
+        + [
+            (f"{b['ba']:.3f} {b['f1']:.3f}" if "f1" in b else f"{b['ba']:.3f}") + f" n={b['n']}"
+            for b in base.values()
+        ]
+        + [""]
+    ]
+    others = [s for s in sets if s != WRITTEN_AGAINST]
+    for family, row in report["families"].items():
+        mean = sum(row[s]["ba"] for s in others) / len(others) if others else 0.0
+        rows.append([family] + [_cell(s, row[s]) for s in sets] + [f"{mean:+.3f}"])
+    header = ["family off", *heads, "mean BA, other sets"]
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in [header, *rows]]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sets", default=",".join(SETS), help=f"comma-separated of {', '.join(SETS)}")
+    ap.add_argument("--families", default="", help="comma-separated family names [all]")
+    ap.add_argument("--limit", type=int, default=None, help="claims (cases) per set [all]")
+    ap.add_argument("--json", action="store_true", help="print the figures as JSON")
+    args = ap.parse_args()
+    sets = [s for s in args.sets.split(",") if s]
+    unknown = sorted(set(sets) - set(SETS))
+    if unknown:
+        ap.error(f"unknown set(s) {', '.join(unknown)}; known: {', '.join(SETS)}")
+    names = [f for f in args.families.split(",") if f] or list(FAMILIES)
+    try:
+        check_families(names)
+    except ValueError as exc:
+        ap.error(str(exc))
+    report = ablate(sets, names, args.limit, lambda msg: print(msg, file=sys.stderr, flush=True))
+    print(json.dumps(report, indent=2) if args.json else table(report))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
