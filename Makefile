@@ -6,6 +6,12 @@ STAMP   := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
+# llama.cpp built for AVX2, not -march=native: on CPUs with AMX (Sapphire Rapids and later)
+# a native build routes Q4 matmuls through ggml's AMX backend, which segfaults in decode
+# (ggml-org/llama.cpp#20824). Built from source, uncached, so a native wheel in pip's cache
+# is never reused.
+LLAMA_VERSION    := 0.3.36
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
 
 .PHONY: demo test lint bench clean install
 
@@ -18,6 +24,8 @@ $(BIN)/python:
 # makes sentence-transformers pull a multi-GB CUDA build.
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet --disable-pip-version-check torch==2.13.0
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install --quiet --disable-pip-version-check \
+		--no-cache-dir --no-binary llama-cpp-python 'llama-cpp-python[server]==$(LLAMA_VERSION)'
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $(STAMP)
 
