@@ -26,6 +26,8 @@ class Candidate:
     rank: int  # 0 = the best retrieved chunk
     superseded: bool = False  # its document says it is no longer current
     heading: str = ""  # its document's title and heading path ("Postmortem: ... > Timeline")
+    before: str = ""  # the sentence before it in the same passage, "" at a passage's start
+    after: str = ""  # the sentence after it in the same passage, "" at a passage's end
 
     def evidence(self) -> Evidence:
         return Evidence(self.source, self.line, self.line, self.text, self.chunk_id)

@@ -53,8 +53,17 @@ class ContextEvidence(EvidenceSource):
                         f"{self._sentences[i][0]}:{self._sentences[i][1]}",
                         float(row[i]),
                         0,
+                        before=self._neighbour(i, -1),
+                        after=self._neighbour(i, 1),
                     )
                     for i in order
                 ]
             )
         return out
+
+    def _neighbour(self, i: int, step: int) -> str:
+        """The sentence ``step`` places from sentence ``i`` in the same passage, or ""."""
+        j = i + step
+        if 0 <= j < len(self._sentences) and self._sentences[j][0] == self._sentences[i][0]:
+            return self._sentences[j][2]
+        return ""

@@ -34,6 +34,7 @@ class IndexEvidence(EvidenceSource):
         wanted = list(dict.fromkeys(h.chunk.chunk_id for hits in found for h in hits))
         for s in self.index.segments_of(wanted):
             by_chunk.setdefault(s.chunk_id, []).append(s)
+        place = {id(s): i for segs in by_chunk.values() for i, s in enumerate(segs)}
         for hits, qvec in zip(found, vectors, strict=True):
             rank_of = {h.chunk.chunk_id: r for r, h in enumerate(hits)}
             old = {h.chunk.chunk_id for h in hits if h.chunk.superseded}
@@ -54,9 +55,17 @@ class IndexEvidence(EvidenceSource):
                     rank_of[s.chunk_id],
                     s.chunk_id in old,
                     heading[s.chunk_id],
+                    *_neighbours(by_chunk[s.chunk_id], place[id(s)]),
                 )
                 for s, c in zip(segments, cos, strict=True)
             ]
             cands.sort(key=lambda c: -c.cosine)
             out.append(cands[: self.per_claim])
         return out
+
+
+def _neighbours(segments: list[Segment], i: int) -> tuple[str, str]:
+    """The texts of the segments before and after the ``i``-th of a chunk ("" at an end)."""
+    before = segments[i - 1].text if i else ""
+    after = segments[i + 1].text if i + 1 < len(segments) else ""
+    return before, after
