@@ -29,6 +29,7 @@ import numpy.typing as npt
 
 import retrieval
 from checks.cascade import SIGNALS, Cascade, CascadeResult
+from checks.entailment import LABELS, EntailmentModel, register_entailment
 from checks.evidence import Candidate, EvidenceSource
 from checks.judge import Judge, JudgeAnswer
 from checks.llm import Generation, Generator, Message
@@ -43,10 +44,12 @@ __all__ = [
     "CORPUS_FILES",
     "CORPUS_RECORDS",
     "FAKE_EMBEDDER",
+    "FAKE_ENTAILMENT",
     "SMALL_MAX_BYTES",
     "Built",
     "EmbedderCrashed",
     "FakeClock",
+    "FakeEntailment",
     "FakeEvidence",
     "FakeGenerator",
     "FakeJudge",
@@ -95,9 +98,44 @@ class HashEmbedder(retrieval.Embedder):
         return unit
 
 
+FAKE_ENTAILMENT = "fake-overlap"
+
+
+class FakeEntailment(EntailmentModel):
+    """Entailment by words: a premise holding every word of the hypothesis entails it (0.9),
+    one holding all but a word flagged ``not``/``never``/``no`` contradicts it (0.9), anything
+    else is neutral. Records every pair it reads; ``fail`` makes it raise, ``nan`` makes it
+    return NaN, as a broken model would."""
+
+    name = FAKE_ENTAILMENT
+
+    def __init__(self, *, fail: Exception | None = None, nan: bool = False) -> None:
+        self.fail, self.nan = fail, nan
+        self.pairs: list[tuple[str, str]] = []
+
+    def predict_batch(self, pairs: Sequence[tuple[str, str]]) -> npt.NDArray[np.float32]:
+        if self.fail is not None:
+            raise self.fail
+        self.pairs.extend(pairs)
+        out = np.full((len(pairs), len(LABELS)), 0.05, dtype=np.float32)
+        for row, (premise, hypothesis) in enumerate(pairs):
+            have = set(_WORD.findall(premise.lower()))
+            need = set(_WORD.findall(hypothesis.lower()))
+            missing = need - have
+            if not missing:
+                out[row, LABELS.index("entailment")] = 0.9
+            elif missing <= {"not", "never", "no"}:
+                out[row, LABELS.index("contradiction")] = 0.9
+            else:
+                out[row, LABELS.index("neutral")] = 0.9
+        return np.full_like(out, np.nan) if self.nan else out
+
+
 def register() -> None:
-    """Make ``--embedder fake-hash`` and indexes built with it usable, by the public path."""
+    """Make ``--embedder fake-hash``, indexes built with it, and ``--entailment
+    fake-overlap`` usable, by the public paths."""
     retrieval.register_embedder(FAKE_EMBEDDER, HashEmbedder)
+    register_entailment(FAKE_ENTAILMENT, FakeEntailment)
 
 
 # -- a small corpus about a fictional service, with distinct words per file ------------
@@ -251,9 +289,23 @@ def cand(
     rank: int = 0,
     superseded: bool = False,
     chunk_id: str = "",
+    heading: str = "",
+    before: str = "",
+    after: str = "",
 ) -> Candidate:
     """A candidate evidence sentence; ``chunk_id`` defaults to ``source#line``."""
-    return Candidate(text, source, line, chunk_id or f"{source}#{line}", cosine, rank, superseded)
+    return Candidate(
+        text,
+        source,
+        line,
+        chunk_id or f"{source}#{line}",
+        cosine,
+        rank,
+        superseded,
+        heading,
+        before,
+        after,
+    )
 
 
 class FakeEvidence(EvidenceSource):

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from checks.cascade import Cascade, CascadeResult, Policy
+from checks.entailment import EntailmentError, EntailmentModel, get_entailment
 from checks.evidence import ContextEvidence, EvidenceSource, IndexEvidence
 from checks.extraction import answer_claims, extract_claims
 from checks.judge import Judge, LlmJudge
@@ -26,6 +28,7 @@ __all__ = [
     "Checker",
     "cascade_policy",
     "context_evidence",
+    "entailment_model",
     "evidence_from",
     "extraction_failed",
     "judge_from",
@@ -40,6 +43,7 @@ def cascade_policy(config: Config) -> Policy:
         claim_timeout=float(config["claim_timeout"]),
         run_timeout=float(config["run_timeout"]),
         disable_rules=frozenset(config["disable_rules"]),
+        entailment_windows=int(config["entailment_windows"]),
     )
 
 
@@ -53,7 +57,24 @@ def make_cascade(
     """The verdict cascade on ``evidence`` with the policy of ``config``: every command's
     cascade is built here. ``started``: when ``run_timeout`` starts counting
     (``time.monotonic``) [default: at the cascade's first check]."""
-    return Cascade(evidence, judge=judge, policy=cascade_policy(config), started=started)
+    return Cascade(
+        evidence,
+        judge=judge,
+        entailment=entailment_model(str(config["entailment"])),
+        policy=cascade_policy(config),
+        started=started,
+    )
+
+
+@lru_cache(maxsize=4)
+def entailment_model(name: str) -> EntailmentModel:
+    """The entailment model ``name`` names (config ``entailment``, ``--entailment``), one per
+    process: every cascade of a command shares it, and it loads at the first check. A name
+    that is neither registered nor a folder is an ``InputError`` (exit 2)."""
+    try:
+        return get_entailment(name)
+    except EntailmentError as exc:
+        raise InputError(f"--entailment: {exc}") from exc
 
 
 def evidence_from(index_dir: Path, contexts: Sequence[Path], embedder: str) -> EvidenceSource:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import time
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,8 @@ DEFAULTS: dict[str, Any] = {
     "samples": 2,
     "max_steps": 6,
     "disable_rules": [],  # alignment rule families switched off (checks.alignment.FAMILIES)
+    "entailment": "bundled",  # entailment model: bundled, a registered name, or a model folder
+    "entailment_windows": 4,  # candidate sentences read (with neighbours) per claim
 }
 
 
@@ -48,6 +50,7 @@ RANGES: dict[str, tuple[float, float]] = {
     "run_timeout": (0.001, 7 * 86_400.0),
     "samples": (0, 8),
     "max_steps": (1, 50),
+    "entailment_windows": (1, 16),
 }
 
 
@@ -60,6 +63,13 @@ class Config:
 
     def __getitem__(self, key: str) -> Any:
         return self.values[key]
+
+    def with_values(self, **values: Any) -> Config:
+        """This config with ``values`` set (a command-line flag over the file's key)."""
+        unknown = sorted(set(values) - set(DEFAULTS))
+        if unknown:
+            raise KeyError(f"unknown config key(s) {', '.join(unknown)}")
+        return replace(self, values={**self.values, **values})
 
     @property
     def user(self) -> str:

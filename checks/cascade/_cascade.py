@@ -2,9 +2,11 @@
 
 1. deterministic alignment — a current document disagreeing on a key value of the same
    subject makes the claim ``contradicted`` outright;
-2. semantic signals at sentence level;
-3. the learned scorer over those signals gives P(supported/contradicted/unverifiable);
-4. an optional LLM judge, asked only when the scorer is uncertain; it never overrules the
+2. entailment: a cross-encoder reads the claim against sentence-aligned windows around its
+   best candidates (all claims of a check in one batch); the best window is cited;
+3. semantic signals at sentence level, with the entailment probabilities among them;
+4. the learned scorer over those signals gives P(supported/contradicted/unverifiable);
+5. an optional LLM judge, asked only when the scorer is uncertain; it never overrules the
    deterministic stage (a conflicting value, a number no evidence states).
 Evidence that disguises a word (look-alike letters, hidden characters: ``disguised``) is left
 out before stage 1: it is not about the subject it imitates.
@@ -21,6 +23,7 @@ from dataclasses import dataclass, field
 
 from .._errors import CheckError, CheckTimeout
 from ..alignment import disabled_rules
+from ..entailment import Entailment, EntailmentModel, Window, entailment, get_entailment
 from ..evidence import Candidate, EvidenceSource
 from ..extraction import disguised
 from ..judge import Judge
@@ -40,6 +43,7 @@ class Policy:
     claim_timeout: float = 30.0  # seconds per claim
     run_timeout: float | None = None  # seconds for every check of one run; None: no limit
     disable_rules: frozenset[str] = frozenset()  # alignment rule families switched off
+    entailment_windows: int = 4  # candidate sentences read with their neighbours per claim
 
 
 @dataclass
@@ -56,13 +60,17 @@ class Cascade:
         *,
         scorer: Scorer | None = None,
         judge: Judge | None = None,
+        entailment: EntailmentModel | None = None,
         policy: Policy | None = None,
         clock: Callable[[], float] = time.monotonic,
         started: float | None = None,
     ) -> None:
+        """``entailment``: the model that reads claims against their windows [default: the
+        bundled one, loaded at the first check]."""
         self.evidence = evidence
         self.scorer = scorer
         self.judge = judge
+        self.entailment = entailment
         self.policy = policy or Policy()
         self._clock = clock
         # when the run began, on ``clock``; None: at the first ``check``
@@ -102,11 +110,21 @@ class Cascade:
         except Exception as exc:  # retrieval failed: every claim is an error
             why = f"retrieval failed {step}: {_what(exc)}"
             return CascadeResult([_error(c, why) for c in claims])
+        try:
+            model = self.entailment = self.entailment or get_entailment()
+            texts = [c.check_text for c in claims]
+            entailed = entailment(model, texts, all_cands, best=self.policy.entailment_windows)
+            self._in_time(run_deadline, "entailment", per="run")
+        except CheckTimeout as exc:
+            return CascadeResult([_error(c, str(exc)) for c in claims])
+        except Exception as exc:  # the model failed: no claim has a verdict
+            why = f"check failed in the entailment stage: {_what(exc)}"
+            return CascadeResult([_error(c, why) for c in claims])
         result = CascadeResult([])
-        for claim, cands in zip(claims, all_cands, strict=True):
+        for claim, cands, ent in zip(claims, all_cands, entailed, strict=True):
             stage = _Stage()
             try:
-                verdict, sig, usage = self._one(claim, cands, scorer, stage, run_deadline)
+                verdict, sig, usage = self._one(claim, cands, ent, scorer, stage, run_deadline)
             except Exception as exc:
                 verdict, sig, usage = _error(claim, stage.failed(exc)), {}, Usage()
             result.verdicts.append(verdict)
@@ -125,6 +143,7 @@ class Cascade:
         self,
         claim: Claim,
         cands: list[Candidate],
+        ent: Entailment,
         scorer: Scorer,
         stage: _Stage,
         run_deadline: float | None,
@@ -141,7 +160,7 @@ class Cascade:
             aligned = run_alignment(text, cands)
         done("alignment")
         stage.name = "signals"
-        sig = signals(text, cands, aligned)
+        sig = signals(text, cands, aligned, ent)
         done("signals")
         stage.name = "scorer"
         probs = scorer.predict(sig)
@@ -149,6 +168,8 @@ class Cascade:
         stage.name = "verdict"
         p_sup = probs["supported"]
         stages = [f"scorer p(supported)={p_sup:.2f} p(contradicted)={probs['contradicted']:.2f}"]
+        if ent.entailing is not None:
+            stages.append(_entailment_note(ent))
         label: Label
         if aligned.conflict is not None:
             cand, al = aligned.conflict
@@ -159,7 +180,7 @@ class Cascade:
             label = _label(probs, self.policy, agreed=aligned.agree is not None)
             score = p_sup + probs["contradicted"] if aligned.agree is not None else p_sup
             evidence = [aligned.agree[0]] if aligned.agree else []
-            evidence += [c for c in cands[:2] if c not in evidence]
+            evidence += [c for c in (*_cited(ent, label), *cands[:2]) if c not in evidence]
             if aligned.agree:
                 stages.insert(
                     0,
@@ -223,6 +244,22 @@ def _label(probs: dict[str, float], policy: Policy, *, agreed: bool) -> Label:
     if probs["contradicted"] >= policy.contradict_threshold:
         return "contradicted"
     return "unverifiable"
+
+
+def _cited(ent: Entailment, label: Label) -> list[Candidate]:
+    """The sentence whose window decided ``label``, to cite first."""
+    window = {"supported": ent.entailing, "contradicted": ent.contradicting}.get(label)
+    return [window.anchor] if window is not None else []
+
+
+def _entailment_note(ent: Entailment) -> str:
+    def at(window: Window | None) -> str:
+        return f"{window.anchor.source}:{window.anchor.line}" if window else "-"
+
+    return (
+        f"entailment p(entails)={ent.entail:.2f} ({at(ent.entailing)}) "
+        f"p(contradicts)={ent.contradict:.2f} ({at(ent.contradicting)})"
+    )
 
 
 def _blend(p_sup: float, judged: Label) -> float:

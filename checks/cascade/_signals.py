@@ -10,6 +10,7 @@ import re
 from collections.abc import Sequence
 
 from ..alignment import Alignment, is_content, words
+from ..entailment import Entailment
 from ..evidence import Candidate
 from ._alignment_stage import AlignmentResult
 
@@ -33,6 +34,8 @@ SIGNALS = (
     "unmatched_values",
     "negation_any",
     "unstated_numbers",
+    "entail",
+    "contradict",
 )
 _SPECIFIC = re.compile(r"[\d_./:@-]|^[A-Z]")
 
@@ -56,8 +59,14 @@ def _recall(need: set[str], have: set[str]) -> float:
 
 
 def signals(
-    claim_text: str, cands: Sequence[Candidate], aligned: AlignmentResult
+    claim_text: str,
+    cands: Sequence[Candidate],
+    aligned: AlignmentResult,
+    entailed: Entailment | None = None,
 ) -> dict[str, float]:
+    """``entailed``: the entailment stage's reading of the claim [default: nothing entails
+    or contradicts it]."""
+    entailed = entailed or Entailment()
     claim_stems = _content_stems(claim_text)
     top = list(cands[:3])
     cos = [c.cosine for c in cands]
@@ -93,6 +102,8 @@ def signals(
         "unmatched_values": _unmatched(aligned),
         "negation_any": float(any(a.negation_mismatch for _, a in _by_subject(aligned)[:3])),
         "unstated_numbers": float(bool(aligned.unstated_numbers)),
+        "entail": entailed.entail,
+        "contradict": entailed.contradict,
     }
 
 

@@ -18,6 +18,7 @@ from ..errors import InputError, InternalError, VerifyError
 __all__ = [
     "config",
     "emit",
+    "entailment_option",
     "index_option",
     "output_options",
     "progress_bar",
@@ -38,6 +39,37 @@ def index_option(f: F) -> F:
         type=click.Path(file_okay=False, path_type=Path),
         default=None,
         help="Index folder [default: .verify/index, or `index` in [tool.verify]].",
+    )(f)
+
+
+def entailment_option(f: F) -> F:
+    """``--entailment NAME|DIR``: the entailment model for this command (config key
+    ``entailment``); a folder must hold a Hugging Face sequence-classification model."""
+
+    def remember(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+        if value is None:
+            return
+        folder = Path(value)
+        if folder.exists() and not (folder / "config.json").is_file():
+            raise click.BadParameter(
+                f"{value!r} holds no config.json; pass a folder with config.json, "
+                "model.safetensors and tokenizer.json",
+                ctx,
+                param,
+            )
+        root = ctx.find_root()
+        root.obj = config(ctx).with_values(
+            entailment=str(folder.resolve()) if folder.exists() else value
+        )
+
+    return click.option(
+        "--entailment",
+        metavar="NAME|DIR",
+        default=None,
+        expose_value=False,
+        callback=remember,
+        help="Entailment model: a model folder (Hugging Face cross-encoder) or a registered "
+        "name [default: bundled, or `entailment` in [tool.verify]].",
     )(f)
 
 

@@ -18,6 +18,7 @@ from ..policy import GatePolicy, exit_code
 from ._options import (
     config,
     emit,
+    entailment_option,
     index_option,
     output_options,
     progress_bar,
@@ -70,6 +71,7 @@ def read_text_input(text: str | None, file: Path | None) -> str:
     help="Read the text from FILE (`-` for stdin).",
 )
 @index_option
+@entailment_option
 @click.option(
     "--context",
     "contexts",

@@ -14,7 +14,7 @@ from ..errors import InputError
 from ..gate import GateOptions, load_from_git, load_from_patch, run_gate
 from ..gate._budget import ledger_budget, ledger_usage, read_usage
 from ..policy import exit_code
-from ._options import config, emit, progress_bar, rendered
+from ._options import config, emit, entailment_option, progress_bar, rendered
 
 __all__ = ["command", "pair_outputs"]
 
@@ -154,6 +154,7 @@ def _read_lines(path: Path, what: str) -> tuple[str, ...]:
     metavar="NAME|DIR",
     help="Embedder for the on-the-fly index [default: minilm].",
 )
+@entailment_option
 @click.option(
     "--judge",
     default=None,

@@ -15,6 +15,7 @@ from ..errors import ExitCode
 from ._options import (
     config,
     emit,
+    entailment_option,
     index_option,
     output_options,
     rendered,
@@ -42,6 +43,7 @@ def step_line(step: Step, prefix: str = "") -> str:
 @click.command("run")
 @click.argument("task")
 @index_option
+@entailment_option
 @click.option(
     "--model",
     default=None,
