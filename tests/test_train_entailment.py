@@ -1,0 +1,76 @@
+"""The entailment training script, on a handful of invented pairs (tests/data/nli): it splits
+validation by page, keeps evaluation texts out, trains, resumes, and writes a model the
+cascade's ``CrossEncoder`` loads. The recipe's quality is measured in benchmarks, not here."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from checks.entailment import CrossEncoder
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = Path(__file__).parent / "data" / "nli"
+sys.path.insert(0, str(REPO))
+
+from benchmarks import train_entailment as te  # noqa: E402
+
+
+def test_validation_takes_whole_pages_and_evaluation_texts_are_dropped(tmp_path: Path) -> None:
+    evals = tmp_path / "evals" / "fever-symmetric-dev"
+    evals.mkdir(parents=True)
+    (evals / "pairs.jsonl").write_text(
+        json.dumps({"premise": "x" * 30, "hypothesis": "The river is 90 kilometres long."}) + "\n",
+        encoding="utf-8",
+    )
+    train, val, stats = te.load_pairs(DATA, tmp_path / "evals", val_share=0.5)
+    assert stats["dropped_as_evaluation_overlap"] == {"vitaminc_synthetic": 1}
+    assert all("90 kilometres" not in p.hypothesis for p in train + val)
+    train_groups = {p.group for p in train}
+    assert not train_groups & {p.group for p in val}  # no page on both sides
+    assert val and train
+
+
+def run(out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    cmd = [
+        sys.executable,
+        str(REPO / "benchmarks" / "train_entailment.py"),
+        "--out",
+        str(out),
+        "--data",
+        str(DATA),
+        "--eval-root",
+        str(out / "no-evals"),
+        "--pairs",
+        "0",
+        "--batch",
+        "4",
+        "--val-pairs",
+        "4",
+        "--precision",
+        "fp32",
+        "--checkpoint-every",
+        "1",
+        *extra,
+    ]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=False)
+
+
+@pytest.mark.model
+def test_training_resumes_and_writes_a_model_the_cascade_loads(tmp_path: Path) -> None:
+    first = run(tmp_path, "--steps", "2")
+    assert first.returncode == 0, first.stderr[-2000:]
+    second = run(tmp_path, "--steps", "3", "--resume")
+    assert second.returncode == 0, second.stderr[-2000:]
+    assert "resumed at step 2/3" in second.stderr
+    report = json.loads((tmp_path / "model" / "training.json").read_text(encoding="utf-8"))
+    assert report["steps"] == 3
+    model = CrossEncoder(tmp_path / "model")
+    probs = model.predict([("The tower has 41 floors.", "The tower has 12 floors.")] * 2)
+    assert probs.shape == (2, 3)
+    assert np.allclose(probs.sum(axis=1), 1.0, atol=1e-4)
