@@ -29,7 +29,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from fakes import HashEmbedder, write_corpus
+from fakes import FAKE_ENTAILMENT, HashEmbedder, write_corpus
 from robustness import tally
 
 import checks.cascade._cascade as cascade_module
@@ -240,7 +240,8 @@ def build_world(root: Path, *, hnsw: bool = False) -> World:
 
 
 def write_config(root: Path, **values: object) -> None:
-    lines = ['allow_commands = ["touch", "echo"]']
+    # the deterministic entailment fake: the claim's P(supported) must stay in the judge's band
+    lines = ['allow_commands = ["touch", "echo"]', f"entailment = {json.dumps(FAKE_ENTAILMENT)}"]
     lines += [f"{k} = {json.dumps(v)}" for k, v in values.items()]
     (root / "verify.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
