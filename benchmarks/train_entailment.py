@@ -366,6 +366,11 @@ def train(
     train_all, val_all, stats = load_pairs(data, eval_root, recipe.val_share)
     rng = random.Random(recipe.seed)
     chosen = sample(train_all, recipe.pairs, rng)
+    if not train_all or not val_all:
+        raise SystemExit(
+            f"{data}: {len(train_all)} training and {len(val_all)} validation pairs; "
+            "both need some (with a few pages, raise --val-share)"
+        )
     val = sample(val_all, recipe.val_pairs, random.Random(recipe.seed + 1))
     ids = encode(tokenizer, chosen, recipe.max_length)
     val_ids = encode(tokenizer, val, recipe.max_length)
@@ -512,6 +517,12 @@ def main(argv: Iterable[str] | None = None) -> None:
     ap.add_argument("--steps", type=int, default=None, help="stop after N steps (smoke tests)")
     ap.add_argument("--checkpoint-every", type=int, default=200, help="steps between checkpoints")
     ap.add_argument("--val-pairs", type=int, default=d.val_pairs)
+    ap.add_argument(
+        "--val-share",
+        type=float,
+        default=d.val_share,
+        help="share of pages (VitaminC) or premises held out for validation",
+    )
     ap.add_argument("--data", type=Path, default=TRAINING, help="folder of the training JSONL")
     ap.add_argument(
         "--eval-root",
@@ -529,6 +540,7 @@ def main(argv: Iterable[str] | None = None) -> None:
         seed=args.seed,
         freeze_embeddings=not args.train_embeddings,
         val_pairs=args.val_pairs,
+        val_share=args.val_share,
     )
     train(
         recipe,

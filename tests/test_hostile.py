@@ -567,7 +567,8 @@ def test_a_nul_byte_in_a_document_makes_it_binary_and_blocks_what_it_decided(
     tmp_path: Path,
 ) -> None:
     """The loader skips a document holding a NUL byte as binary (and says so): its facts are
-    gone, so the claims it decided become unverifiable, which blocks. Nothing passes."""
+    gone, so the claims only it stated are no longer supported, which blocks. (The port is
+    also in config/service.yaml, ``gateway: listen_port: 8443``, so that claim may stand.)"""
     case = Case("nul-in-corpus", "hidden", "null\x00byte and bell\x07")
     corpus = write_hostile_corpus(tmp_path / "corpus", case)
     report = retrieval.build_index([corpus], tmp_path / "index", HashEmbedder())
@@ -575,7 +576,7 @@ def test_a_nul_byte_in_a_document_makes_it_binary_and_blocks_what_it_decided(
     assert set(skipped) == set(BESIDE) and all("binary" in r for r in skipped.values())
     index = retrieval.Index.open(tmp_path / "index", embedder=HashEmbedder())
     outcome = answer_outcome(index, answer_text(None))
-    passed = [c for c in CLAIMS if find(outcome.verdicts, c) == "supported"]
+    passed = [c for c in CLAIMS if c != TRUE_PORT and find(outcome.verdicts, c) == "supported"]
     tally("hostile", cases=1, flips=int(bool(passed) or outcome.decision != "block"))
     assert passed == [] and outcome.decision == "block"
 

@@ -52,6 +52,8 @@ def run(out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
         "4",
         "--val-pairs",
         "4",
+        "--val-share",
+        "0.5",
         "--precision",
         "fp32",
         "--checkpoint-every",
@@ -74,3 +76,10 @@ def test_training_resumes_and_writes_a_model_the_cascade_loads(tmp_path: Path) -
     probs = model.predict([("The tower has 41 floors.", "The tower has 12 floors.")] * 2)
     assert probs.shape == (2, 3)
     assert np.allclose(probs.sum(axis=1), 1.0, atol=1e-4)
+
+
+def test_training_without_validation_pages_stops_with_a_reason(tmp_path: Path) -> None:
+    res = run(tmp_path, "--steps", "1", "--val-share", "0")  # the later flag wins
+    assert res.returncode == 1
+    assert "0 validation pairs" in res.stderr and "--val-share" in res.stderr
+    assert not (tmp_path / "model").exists()
