@@ -10,6 +10,7 @@ import hashlib
 import json
 import re
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -185,6 +186,53 @@ def test_the_verdict_cites_the_window_that_entailed_the_claim() -> None:
     assert "entailment p(entails)=0.90 (docs/b.md:9)" in verdict.reason
     assert verdict.label == "supported"
     assert (verdict.evidence[0].source, verdict.evidence[0].start_line) == ("docs/b.md", 9)
+
+
+class Constant(EntailmentModel):
+    """The same probabilities for every pair."""
+
+    def __init__(self, entail: float, contradict: float) -> None:
+        self.row = np.zeros(len(LABELS), dtype=np.float32)
+        self.row[[ENT, CON]] = entail, contradict
+        self.row[NEU] = 1.0 - entail - contradict
+
+    def predict_batch(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
+        return np.tile(self.row, (len(pairs), 1))
+
+
+@pytest.mark.parametrize(
+    ("entail", "contradict", "label"),
+    [
+        (0.8, 0.1, "supported"),  # the windows entail it
+        (0.3, 0.1, "unverifiable"),  # they lean that way, not enough
+        (0.3, 0.6, "contradicted"),  # they contradict it
+        (0.45, 0.45, "contradicted"),  # as strongly one way as the other
+    ],
+)
+def test_a_claim_the_scorer_finds_contradicted_is_read_by_the_entailment_model(
+    entail: float, contradict: float, label: str
+) -> None:
+    """No value conflicts, the scorer puts its mass on "contradicted" (a close, unequal
+    sentence): the entailment model decides which way the evidence reads."""
+    text = "The gateway streams uploads to the archive."
+    evidence = FakeEvidence({text: [cand("The gateway stores uploads.", "docs/b.md", 4)]})
+    scorer = hand_scorer(intercept=(0.0, 8.0, 0.0))  # p(contradicted) ~ 1 for every claim
+    cascade = Cascade(evidence, scorer=scorer, entailment=Constant(entail, contradict))
+    [verdict] = cascade.check([claim(text)]).verdicts
+    assert verdict.label == label, verdict.reason
+
+
+def test_a_claim_is_contradicted_where_its_window_contradicts_it() -> None:
+    text = "The gateway does not stream uploads to the archive."
+    evidence = FakeEvidence(
+        {text: [cand("The gateway does stream uploads to the archive.", "docs/b.md", 4)]}
+    )
+    scorer = hand_scorer(intercept=(0.0, 8.0, 0.0))
+    cascade = Cascade(evidence, scorer=scorer, entailment=FakeEntailment())
+    [verdict] = cascade.check([claim(text)]).verdicts
+    assert verdict.label == "contradicted", verdict.reason
+    assert "p(contradicts)=0.90 (docs/b.md:4)" in verdict.reason
+    assert (verdict.evidence[0].source, verdict.evidence[0].start_line) == ("docs/b.md", 4)
 
 
 @pytest.mark.parametrize(

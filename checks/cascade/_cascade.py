@@ -44,6 +44,7 @@ class Policy:
     run_timeout: float | None = None  # seconds for every check of one run; None: no limit
     disable_rules: frozenset[str] = frozenset()  # alignment rule families switched off
     entailment_windows: int = 4  # candidate sentences read with their neighbours per claim
+    entail_threshold: float = 0.5  # P(entails) at or above which a near copy reads as support
 
 
 @dataclass
@@ -177,7 +178,7 @@ class Cascade:
             stages.insert(0, f"alignment: {al.explain} ({cand.source}:{cand.line})")
             evidence = [cand]
         else:
-            label = _label(probs, self.policy, agreed=aligned.agree is not None)
+            label = _label(probs, self.policy, ent, agreed=aligned.agree is not None)
             score = p_sup + probs["contradicted"] if aligned.agree is not None else p_sup
             evidence = [aligned.agree[0]] if aligned.agree else []
             evidence += [c for c in (*_cited(ent, label), *cands[:2]) if c not in evidence]
@@ -232,17 +233,23 @@ class _Stage:
         return f"check failed in the {self.name} stage: {_what(exc)}"
 
 
-def _label(probs: dict[str, float], policy: Policy, *, agreed: bool) -> Label:
+def _label(probs: dict[str, float], policy: Policy, ent: Entailment, *, agreed: bool) -> Label:
     """The scorer's label. Without a conflicting value, the mass it puts on "contradicted"
     means "on topic": where a sentence about the subject states the claim's values, that
-    mass counts for support, and the claim is never called contradicted."""
+    mass counts for support, and the claim is never called contradicted. Where no value
+    agrees, a claim the scorer finds contradicted (close to its evidence, yet not the same)
+    is read by the entailment model: contradicted only if its windows contradict the claim
+    at least as strongly as they entail it; else supported if they entail it, else
+    unverifiable."""
     if agreed:
         on_topic = probs["supported"] + probs["contradicted"]
         return "supported" if on_topic >= policy.support_threshold else "unverifiable"
     if probs["supported"] >= policy.support_threshold:
         return "supported"
     if probs["contradicted"] >= policy.contradict_threshold:
-        return "contradicted"
+        if ent.contradict >= ent.entail:
+            return "contradicted"
+        return "supported" if ent.entail >= policy.entail_threshold else "unverifiable"
     return "unverifiable"
 
 
