@@ -3,7 +3,7 @@
 Every command runs twice, in two separate processes started at the same moment (so they also
 race for the two cores), with the real bundled MiniLM, on the project's own data: the demo
 corpus ``corpora/demo`` and the labelled Ferrowave claims in ``benchmarks/data/ferrowave``
-(nothing from ``../shared``). Compared exactly:
+(no external benchmark data). Compared exactly:
 
 - ``verify index``: chunks, segments and every vector bit for bit;
 - ``verify bench``: every claim's verdict, score and reason, and every metric;
