@@ -108,8 +108,14 @@ def get_entailment(name: str | None = None) -> EntailmentModel:
         return _FACTORIES[name]()
     if name == DEFAULT_ENTAILMENT:
         return default_entailment()
-    if Path(name).is_dir():
-        return CrossEncoder(Path(name).resolve())
+    folder = Path(name)
+    if folder.is_dir():
+        if not (folder / "config.json").is_file():
+            raise EntailmentError(
+                f"entailment model folder {name!r} holds no config.json; pass a folder with "
+                "config.json, model.safetensors and tokenizer.json"
+            )
+        return CrossEncoder(folder.resolve())
     known = ", ".join(sorted({DEFAULT_ENTAILMENT, *_FACTORIES}))
     raise EntailmentError(
         f"unknown entailment model {name!r}: not a folder; use one of {known} "

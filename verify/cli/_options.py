@@ -12,6 +12,7 @@ import click
 
 from checks.types import Verdict
 
+from ..checker import entailment_model
 from ..config import Config, load_config
 from ..errors import InputError, InternalError, VerifyError
 
@@ -49,18 +50,12 @@ def entailment_option(f: F) -> F:
     def remember(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
         if value is None:
             return
-        folder = Path(value)
-        if folder.exists() and not (folder / "config.json").is_file():
-            raise click.BadParameter(
-                f"{value!r} holds no config.json; pass a folder with config.json, "
-                "model.safetensors and tokenizer.json",
-                ctx,
-                param,
-            )
-        root = ctx.find_root()
-        root.obj = config(ctx).with_values(
-            entailment=str(folder.resolve()) if folder.exists() else value
-        )
+        name = str(Path(value).resolve()) if Path(value).exists() else value
+        try:
+            entailment_model(name)  # named or a model folder, before any work is done
+        except InputError as exc:
+            raise click.BadParameter(str(exc.__cause__ or exc), ctx, param) from None
+        ctx.find_root().obj = config(ctx).with_values(entailment=name)
 
     return click.option(
         "--entailment",
