@@ -37,14 +37,14 @@ import re
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks._common import SHARED
+from benchmarks._common import SHARED, read_jsonl
 
 TRAINING = Path(os.environ.get("VERIFY_SHARED_TRAINING", SHARED.parent / "training" / "nli"))
 LABELS = ("entailment", "neutral", "contradiction")  # the head's output order
@@ -92,13 +92,6 @@ def held_out(group: str, share: float) -> bool:
     return h / 0xFFFFFFFF < share
 
 
-def _read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
-    with path.open(encoding="utf-8") as fh:
-        for line in fh:
-            if line.strip():
-                yield json.loads(line)
-
-
 def evaluation_texts(root: Path) -> set[str]:
     """Normalised claims and passages of every evaluation set under ``root`` (if any)."""
     out: set[str] = set()
@@ -107,7 +100,7 @@ def evaluation_texts(root: Path) -> set[str]:
     for path in sorted(root.rglob("*.jsonl")):
         if path.name == "corpus.jsonl":  # SciFact abstracts: their claims are enough
             continue
-        for row in _read_jsonl(path):
+        for row in read_jsonl(path):
             for key in ("claim", "hypothesis", "premise", "response", "answer", "query"):
                 if isinstance(row.get(key), str) and len(row[key]) > 20:
                     out.add(_norm(row[key]))
@@ -133,7 +126,7 @@ def load_pairs(
     fever_premises = sorted(
         _norm(r["premise"])
         for r in (
-            _read_jsonl(eval_root / "fever-symmetric-dev" / "pairs.jsonl")
+            read_jsonl(eval_root / "fever-symmetric-dev" / "pairs.jsonl")
             if (eval_root / "fever-symmetric-dev" / "pairs.jsonl").is_file()
             else ()
         )
@@ -146,7 +139,7 @@ def load_pairs(
         path = folder / f"{source}.jsonl"
         if not path.is_file():
             raise SystemExit(f"training data not found: {path}; set VERIFY_SHARED_TRAINING")
-        for row in _read_jsonl(path):
+        for row in read_jsonl(path):
             label = LABEL_ID[str(row["label"])]
             pair = Pair(source, row["premise"], row["hypothesis"], label, _group(source, row))
             if _contaminated(pair, seen, fever_premises if source.startswith("fever") else ()):
