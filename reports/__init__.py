@@ -1,7 +1,10 @@
 """Renderers for an ``Outcome``: text, JSON, Markdown, HTML, JUnit XML and SARIF.
 
 ``render(outcome, fmt)`` returns the report as a string ending in a newline;
-``write_atomic(path, data)`` writes one so that no reader sees half of it. This package
+``write_atomic(path, data)`` writes one so that no reader sees half of it, through a
+temporary file named by ``temp_name()``; ``sweep_temp(folder)`` clears the ones killed writers
+left and ``is_temp_name`` tells them apart (the project's one convention for temporary files,
+see ``reports._tempfiles``). This package
 imports nothing of ours but ``checks.types``; every string of agent or corpus text is
 treated as hostile and escaped for the format at hand (see each ``_<format>`` module).
 """
@@ -11,8 +14,17 @@ from __future__ import annotations
 from checks.types import Outcome
 from reports import _html, _json, _junit, _markdown, _sarif, _text
 from reports._io import write_atomic
+from reports._tempfiles import is_temp_name, sweep_temp, temp_name
 
-__all__ = ["DEFAULT_VERSION", "FORMATS", "render", "write_atomic"]
+__all__ = [
+    "DEFAULT_VERSION",
+    "FORMATS",
+    "is_temp_name",
+    "render",
+    "sweep_temp",
+    "temp_name",
+    "write_atomic",
+]
 
 FORMATS: tuple[str, ...] = ("text", "json", "md", "html", "junit", "sarif")
 #: The tool version SARIF and HTML name unless the caller passes its own.

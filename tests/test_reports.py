@@ -13,6 +13,7 @@ import json
 import os
 import re
 import stat
+import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
@@ -28,6 +29,7 @@ from markdown_it import MarkdownIt
 
 import reports
 from checks.types import Claim, Evidence, Finding, Outcome, Usage, Verdict
+from reports._tempfiles import MAX_AGE
 
 # --------------------------------------------------------------------------- fixtures
 
@@ -232,7 +234,15 @@ def assert_inert_markdown(md: str) -> str:
 
 
 def test_public_api() -> None:
-    assert reports.__all__ == ["DEFAULT_VERSION", "FORMATS", "render", "write_atomic"]
+    assert reports.__all__ == [
+        "DEFAULT_VERSION",
+        "FORMATS",
+        "is_temp_name",
+        "render",
+        "sweep_temp",
+        "temp_name",
+        "write_atomic",
+    ]
     assert reports.FORMATS == ("text", "json", "md", "html", "junit", "sarif")
 
 
@@ -716,6 +726,69 @@ def test_write_atomic_failure_keeps_the_old_file(
         reports.write_atomic(target, "new report " * 10_000)
     assert seen and seen[0] > 0
     assert target.read_text() == "old report"
+    assert [p.name for p in tmp_path.iterdir()] == ["report.json"]
+
+
+def _dead_pid() -> int:
+    """The id of a process that has ended (and been reaped)."""
+    child = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                           capture_output=True, text=True, check=True)  # fmt: skip
+    return int(child.stdout)
+
+
+def test_sweep_removes_only_our_temp_files_whose_writer_is_gone_or_that_are_old(
+    tmp_path: Path,
+) -> None:
+    dead = _dead_pid()
+    live = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"],
+                            stdin=subprocess.PIPE)  # fmt: skip
+    try:
+        names = {
+            "dead": f".verify-{dead}-0123456789ab.tmp",
+            "live": f".verify-{live.pid}-0123456789ab.tmp",
+            "mine": reports.temp_name(),  # this process: alive
+            "old": f".verify-{live.pid}-ba9876543210.tmp",
+            # not ours: other names, other forms of ours, and the report itself
+            "report": "report.json",
+            "theirs": f".report.json.{dead}.tmp",
+            "upper": f".verify-{dead}-0123456789AB.tmp",
+            "short": f".verify-{dead}-0123.tmp",
+            "suffix": f".verify-{dead}-0123456789ab.tmp.bak",
+            "zero": ".verify-0-0123456789ab.tmp",
+        }
+        for name in names.values():
+            (tmp_path / name).write_text("x", encoding="utf-8")
+        old = tmp_path / names["old"]
+        back = old.stat().st_mtime - 2 * MAX_AGE
+        os.utime(old, (back, back))
+        # a folder and a link with our form of name, its writer dead: not what we make
+        (tmp_path / f".verify-{dead}-aaaaaaaaaaaa.tmp").mkdir()
+        (tmp_path / f".verify-{dead}-bbbbbbbbbbbb.tmp").symlink_to(tmp_path / "report.json")
+        assert reports.sweep_temp(tmp_path) == 2
+        left = {p.name for p in tmp_path.iterdir()}
+        assert left == (set(names.values()) - {names["dead"], names["old"]}) | {
+            f".verify-{dead}-aaaaaaaaaaaa.tmp",
+            f".verify-{dead}-bbbbbbbbbbbb.tmp",
+        }
+        # the same rule through an open folder (how the agent's workspace calls it)
+        (tmp_path / names["dead"]).write_text("x", encoding="utf-8")
+        fd = os.open(tmp_path, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            assert reports.sweep_temp(fd) == 1
+        finally:
+            os.close(fd)
+        assert not (tmp_path / names["dead"]).exists() and (tmp_path / names["live"]).exists()
+    finally:
+        live.communicate(b"")
+    assert reports.sweep_temp(tmp_path / "missing") == 0  # never raises
+    assert all(reports.is_temp_name(reports.temp_name()) for _ in range(20))
+
+
+def test_write_atomic_clears_what_a_killed_writer_left(tmp_path: Path) -> None:
+    target = tmp_path / "report.json"
+    left = tmp_path / f".verify-{_dead_pid()}-0123456789ab.tmp"
+    left.write_text('{"half": ', encoding="utf-8")
+    reports.write_atomic(target, "{}\n")
     assert [p.name for p in tmp_path.iterdir()] == ["report.json"]
 
 
