@@ -21,6 +21,7 @@ from ._segments import embedding_text, segment_chunk
 from ._store import (
     SCHEMA,
     SCHEMA_VERSION,
+    clear_unfinished,
     connect,
     current_generation,
     new_generation,
@@ -76,6 +77,7 @@ def build_index(
     root = corpus_root(paths)
     folder = folder.absolute()
     with writer_lock(folder, lock_timeout):
+        clear_unfinished(folder)  # what killed writers left: no other writer is at work now
         old = None if rebuild else _previous(folder, embedder)
         report = BuildReport(index=str(folder), root=str(root))
         docs: dict[str, Document] = {}
@@ -96,7 +98,7 @@ def build_index(
             _write_generation(gen, old, docs, root, paths, embedder, report, progress, hnsw)
             live = publish(folder, gen)
         except BaseException:
-            remove_stale(folder, keep={p.name for p in folder.glob("g-*") if p.suffix != ".tmp"})
+            clear_unfinished(folder)
             raise
         keep = {live.name} | ({old[0].name} if old else set())
         remove_stale(folder, keep=keep)

@@ -5,8 +5,15 @@
     INDEX/g-<id>/vectors.npy   one L2-normalised float32 row per segment
     INDEX/g-<id>/vectors.faiss HNSW graph over those rows (only above HNSW_MIN_VECTORS)
 
+    INDEX/g-<id>.tmp/          a generation being written (renamed to g-<id> when whole)
+    INDEX/CURRENT.tmp          the next CURRENT, being written
+    INDEX/.lock                the writer lock (``_lock``)
+
 A writer builds a whole new generation beside the live one and then swaps ``CURRENT``; a
-crash or kill at any point leaves the previous generation live and intact.
+crash or kill at any point leaves the previous generation live and intact. What a killed
+writer leaves (the two ``.tmp`` names above) is cleared by the next writer as soon as it
+holds the lock (``clear_unfinished``): while it holds the lock no other writer can be at work,
+so the lock, not the age of the files, says they are dead.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from ._errors import IndexCorrupt, IndexMissing
 __all__ = [
     "SCHEMA",
     "SCHEMA_VERSION",
+    "clear_unfinished",
     "connect",
     "current_generation",
     "fsync_dir",
@@ -126,10 +134,20 @@ def publish(folder: Path, tmp_gen: Path) -> Path:
     return final
 
 
+def clear_unfinished(folder: Path) -> None:
+    """Remove what killed writers left: unfinished generations and a half-written pointer.
+
+    Call only while holding the writer lock (no live writer can own them then).
+    """
+    remove_stale(folder, keep={g.name for g in folder.glob("g-*") if g.suffix != ".tmp"})
+    with contextlib.suppress(OSError):
+        (folder / "CURRENT.tmp").unlink()
+
+
 def remove_stale(folder: Path, keep: set[str]) -> None:
     """Remove unfinished and old generations, keeping the names in ``keep``."""
     for gen in folder.glob("g-*"):
-        if gen.name in keep or not gen.is_dir():
+        if gen.name in keep or not gen.is_dir() or gen.is_symlink():
             continue
         for f in gen.iterdir():
             with contextlib.suppress(OSError):

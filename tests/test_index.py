@@ -12,12 +12,13 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import closing
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 from fakes import CORPUS_FILES, CORPUS_RECORDS, Built, EmbedderCrashed, HashEmbedder, write_corpus
 from hypothesis import HealthCheck, given, settings
@@ -434,6 +435,31 @@ def test_a_failed_build_leaves_the_previous_index_live(built_index: Built, corpu
     assert _contents(built_index.folder) == before
     assert _answers(built_index.folder) == answers
     assert not [g for g in _generations(built_index.folder) if g.endswith(".tmp")]
+
+
+def test_the_next_build_first_clears_what_a_killed_one_left(
+    built_index: Built, corpus: Path
+) -> None:
+    folder, live = built_index.folder, _live(built_index.folder)
+    debris = folder / "g-0123456789ab.tmp"  # as a build killed half-way leaves it
+    debris.mkdir()
+    (debris / "chunks.sqlite").write_bytes(b"SQLite format 3\x00 half")
+    (folder / "CURRENT.tmp").write_text("g-0123", encoding="utf-8")
+    seen: list[list[str]] = []
+
+    class Watching(HashEmbedder):
+        def embed_batch(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+            seen.append(sorted(p.name for p in folder.iterdir()))
+            return super().embed_batch(texts)
+
+    (corpus / "notes.txt").write_text("Entirely new words about rotation.\n", encoding="utf-8")
+    with pytest.raises(EmbedderCrashed):  # even a build that then fails
+        build_index([corpus], folder, Watching(fail_after=0))
+    assert seen, "the build reached the embedder"
+    during = [n for n in seen[0] if n.endswith(".tmp")]
+    assert len(during) == 1 and during[0] != debris.name, during  # only its own generation
+    assert sorted(p.name for p in folder.iterdir()) == sorted([".lock", "CURRENT", live])
+    assert _live(folder) == live
 
 
 def test_an_embedder_returning_the_wrong_shape_fails_closed(
