@@ -170,6 +170,9 @@ REFUSED_PATHS: list[str] = [
     ".verify/ledger.db",
     ".ssh/authorized_keys",
     ".\u017fsh/authorized_keys",  # long s casefolds to s
+    # the names of verify's own temporary files (the next writer may remove them)
+    ".verify-123-0123456789ab.tmp",
+    "notes/.verify-1-abcdefabcdef.tmp/x.md",
 ]
 
 

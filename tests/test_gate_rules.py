@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 import textwrap
 from pathlib import Path
 
@@ -296,6 +297,19 @@ def test_materialize_writes_only_what_changed_and_removes_the_rest(tmp_path: Pat
     materialize(MemorySnapshot({"docs/a.md": "A\n", "pkg/c.py": "y = 2\n"}), tree)
     assert (tree / "docs/a.md").stat().st_mtime_ns == stamp  # unchanged: not rewritten
     assert not (tree / "pkg/b.py").exists() and (tree / "pkg/c.py").exists()
+
+
+def test_materialize_clears_a_killed_writers_temp_file_but_not_a_live_ones(
+    tmp_path: Path,
+) -> None:
+    tree = tmp_path / "gate-tree"
+    materialize(MemorySnapshot({"docs/a.md": "A\n"}), tree)
+    dead = tree / "docs" / ".verify-4194305-0123456789ab.tmp"  # above any pid Linux hands out
+    live = tree / "docs" / f".verify-{os.getpid()}-0123456789ab.tmp"  # a writer at work
+    dead.write_text("A half", encoding="utf-8")
+    live.write_text("B half", encoding="utf-8")
+    materialize(MemorySnapshot({"docs/a.md": "A\n", "docs/b.md": "B\n"}), tree)
+    assert {p.name for p in (tree / "docs").iterdir()} == {"a.md", "b.md", live.name}
 
 
 # -- rule 5: the budget -----------------------------------------------------------------

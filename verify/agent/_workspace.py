@@ -5,18 +5,21 @@ Refused: absolute paths, ``..`` anywhere, NUL, control and invisible format char
 component that is a symlink, an existing target with more than one hard link,
 version-control and tool folders (``.git`` in any case, or with the trailing dots and spaces
 Windows drops), and names that differ only by case or Unicode normalisation from an
-existing entry (tricks on case- or normalisation-insensitive filesystems). Files are
-written to a fresh temporary file (O_EXCL: never through a link) and replaced atomically.
+existing entry (tricks on case- or normalisation-insensitive filesystems), and the names
+verify gives its own temporary files. Files are written to a fresh temporary file (O_EXCL:
+never through a link) and replaced atomically; the temporary files of killed writers in the
+folder written are cleared first (``reports.sweep_temp``).
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 import stat
 import unicodedata
 from pathlib import Path, PurePosixPath
+
+from reports import is_temp_name, sweep_temp, temp_name
 
 __all__ = ["ConfinementError", "Workspace"]
 
@@ -62,6 +65,8 @@ class Workspace:
                 raise ConfinementError(f"a name in {rel!r} is over {MAX_NAME} bytes")
             if _fold(part).rstrip(". ") in _FORBIDDEN_DIRS:
                 raise ConfinementError(f"path {rel!r} enters {part!r}, which agents may not write")
+            if is_temp_name(part):
+                raise ConfinementError(f"{part!r} is a name verify keeps for temporary files")
         return PurePosixPath(*parts)
 
     def resolve(self, rel: str) -> Path:
@@ -153,7 +158,8 @@ def _enter(parent: int, name: str, rel: str) -> int:
 
 
 def _replace(folder: int, name: str, data: bytes, rel: str) -> None:
-    tmp = f".verify-{os.getpid()}-{secrets.token_hex(6)}.tmp"
+    sweep_temp(folder)
+    tmp = temp_name()
     try:
         fd = os.open(
             tmp,

@@ -18,6 +18,7 @@ import numpy.typing as npt
 
 from checks.evidence import Candidate, EvidenceSource
 from checks.types import Claim
+from reports import is_temp_name, sweep_temp, temp_name
 from retrieval import Index, build_index, get_embedder
 
 from ._snapshot import Snapshot
@@ -111,13 +112,14 @@ def materialize(snapshot: Snapshot, tree: Path) -> int:
         except OSError:
             pass
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(target.name + ".tmp-verify")
+        tmp = target.with_name(temp_name())
         tmp.write_bytes(data)
         tmp.replace(target)
     for dirpath, _, filenames in os.walk(tree, topdown=False):
+        sweep_temp(Path(dirpath))  # a live writer's temporary file is not ours to remove
         for name in filenames:
             full = Path(dirpath) / name
-            if full.relative_to(tree).as_posix() not in wanted:
+            if not is_temp_name(name) and full.relative_to(tree).as_posix() not in wanted:
                 full.unlink()
         if Path(dirpath) != tree and not any(Path(dirpath).iterdir()):
             Path(dirpath).rmdir()
