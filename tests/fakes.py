@@ -391,7 +391,9 @@ class FakeJudge(Judge):
         self.asked: list[tuple[str, tuple[Candidate, ...]]] = []
         self.usages: list[Usage] = []
 
-    def judge(self, claim: str, evidence: Sequence[Candidate]) -> JudgeAnswer:
+    def judge(
+        self, claim: str, evidence: Sequence[Candidate], *, timeout: float | None = None
+    ) -> JudgeAnswer:
         self.asked.append((claim, tuple(evidence)))
         if self.on_ask is not None:
             self.on_ask(claim)
@@ -405,9 +407,11 @@ class FakeJudge(Judge):
 
 
 class FakeGenerator(Generator):
-    """Replies with the queued texts in turn (the last one repeats), recording each request."""
+    """Replies with the queued texts in turn (the last one repeats), recording each request.
+    Interruptible (it answers at once), so it runs in-process and its records stay here."""
 
     name = "fake-generator"
+    interruptible = True
 
     def __init__(
         self, replies: Sequence[str], *, prompt_tokens: int = 50, completion_tokens: int = 12
@@ -425,6 +429,7 @@ class FakeGenerator(Generator):
         max_tokens: int = 256,
         temperature: float = 0.0,
         seed: int = 0,
+        timeout: float | None = None,
     ) -> Generation:
         self.calls.append(
             {
@@ -517,7 +522,12 @@ class ScriptedBackend(Backend):
         return proposal
 
     def propose(
-        self, task: str, context: Sequence[str], history: Sequence[Turn]
+        self,
+        task: str,
+        context: Sequence[str],
+        history: Sequence[Turn],
+        *,
+        timeout: float | None = None,
     ) -> Proposal | None:
         self.calls.append(ProposeCall(task, tuple(context), tuple(history)))
         if self.delay:
@@ -530,7 +540,9 @@ class ScriptedBackend(Backend):
             return item
         return self._proposal("agent", item, self.name)
 
-    def samples(self, task: str, context: Sequence[str], n: int) -> list[Proposal]:
+    def samples(
+        self, task: str, context: Sequence[str], n: int, *, timeout: float | None = None
+    ) -> list[Proposal]:
         self.sample_calls.append((task, n))
         return [
             self._proposal(

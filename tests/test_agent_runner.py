@@ -309,7 +309,7 @@ def test_the_deadline_stops_the_loop_between_steps(index: Index, ws: Path) -> No
 
 def test_a_crashing_backend_still_closes_the_run_in_the_ledger(index: Index, ws: Path) -> None:
     class Crashing(ScriptedBackend):
-        def propose(self, task: str, context: Any, history: Any) -> Proposal | None:
+        def propose(self, *args: Any, **kwargs: Any) -> Proposal | None:
             raise InjectedFault("model crashed")
 
     log = RecordingCallLog()
@@ -547,7 +547,7 @@ def test_verify_run_exits_3_when_the_model_crashes(
     built_index: Built, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     class Crashing(ScriptedBackend):
-        def propose(self, task: str, context: Any, history: Any) -> Proposal | None:
+        def propose(self, *args: Any, **kwargs: Any) -> Proposal | None:
             raise InjectedFault("model crashed")
 
     register_backend("fake-crash", lambda: Crashing([]))

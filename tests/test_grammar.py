@@ -377,9 +377,16 @@ class _Watched(LlamaBackend):
         super().__init__(generator)
         self.contexts: list[list[str]] = []
 
-    def propose(self, task: str, context: Sequence[str], history: Sequence[Turn]) -> Proposal:
+    def propose(
+        self,
+        task: str,
+        context: Sequence[str],
+        history: Sequence[Turn],
+        *,
+        timeout: float | None = None,
+    ) -> Proposal:
         self.contexts.append(list(context))
-        return super().propose(task, context, history)
+        return super().propose(task, context, history, timeout=timeout)
 
 
 @pytest.mark.model

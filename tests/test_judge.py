@@ -218,7 +218,9 @@ def test_the_bundled_gguf_passes_the_judge_check_without_loading(tmp_path: Path)
 class _Recording(Generator):
     """Passes every request to the real generator and keeps what it answered."""
 
-    def __init__(self, inner: Generator) -> None:
+    interruptible = True  # as the llama.cpp generator it wraps
+
+    def __init__(self, inner: LlamaCppGenerator) -> None:
         self.inner = inner
         self.name = inner.name
         self.answers: list[Generation] = []
@@ -231,9 +233,15 @@ class _Recording(Generator):
         max_tokens: int = 256,
         temperature: float = 0.0,
         seed: int = 0,
+        timeout: float | None = None,
     ) -> Generation:
         gen = self.inner.generate(
-            messages, grammar=grammar, max_tokens=max_tokens, temperature=temperature, seed=seed
+            messages,
+            grammar=grammar,
+            max_tokens=max_tokens,
+            temperature=temperature,
+            seed=seed,
+            timeout=timeout,
         )
         self.answers.append(gen)
         return gen

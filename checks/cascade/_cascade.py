@@ -12,7 +12,8 @@ Evidence that disguises a word (look-alike letters, hidden characters: ``disguis
 out before stage 1: it is not about the subject it imitates.
 Any failure in any stage makes that claim's verdict ``error`` (fail closed), with a reason
 naming the stage. Two deadlines: ``claim_timeout`` per claim, checked after every stage, and
-``run_timeout`` for all the checks of one run (one command), counted from ``started``.
+``run_timeout`` for all the checks of one run (one command), counted from ``started``. The
+judge's model call is stopped at the nearer of them, not only checked after it returns.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from ..alignment import disabled_rules
 from ..entailment import Entailment, EntailmentModel, Window, entailment, get_entailment
 from ..evidence import Candidate, EvidenceSource
 from ..extraction import disguised
-from ..judge import Judge
+from ..judge import Judge, JudgeAnswer
 from ..scorer import Scorer, default_scorer
 from ..types import Claim, Evidence, Label, Usage, Verdict
 from ._alignment_stage import run_alignment
@@ -114,7 +115,10 @@ class Cascade:
         try:
             model = self.entailment = self.entailment or get_entailment()
             texts = [c.check_text for c in claims]
-            entailed = entailment(model, texts, all_cands, best=self.policy.entailment_windows)
+            timeout = None if run_deadline is None else run_deadline - self._clock()
+            entailed = entailment(
+                model, texts, all_cands, best=self.policy.entailment_windows, timeout=timeout
+            )
             self._in_time(run_deadline, "entailment", per="run")
         except CheckTimeout as exc:
             return CascadeResult([_error(c, str(exc)) for c in claims])
@@ -194,7 +198,7 @@ class Cascade:
         lo, hi = self.policy.judge_band
         if self.judge is not None and aligned.conflict is None and lo <= p_sup <= hi:
             stage.name = "judge"
-            answer = self.judge.judge(text, cands[:4])
+            answer = self._judged(self.judge, text, cands[:4], deadline, run_deadline)
             usage = answer.usage
             label, score = answer.label, _blend(p_sup, answer.label)
             stages.append(f"judge: {answer.label} ({answer.why})")
@@ -214,11 +218,32 @@ class Cascade:
         )
         return verdict, sig, usage
 
+    def _judged(
+        self,
+        judge: Judge,
+        text: str,
+        evidence: list[Candidate],
+        deadline: float,
+        run_deadline: float | None,
+    ) -> JudgeAnswer:
+        """The judge's answer, its call stopped at whichever deadline comes first."""
+        per, until = "claim", deadline
+        if run_deadline is not None and run_deadline < deadline:
+            per, until = "run", run_deadline
+        try:
+            return judge.judge(text, evidence, timeout=until - self._clock())
+        except CheckTimeout as exc:
+            raise CheckTimeout(
+                f"judge was stopped at the per-{per} deadline of {self._limit(per):g}s ({exc})"
+            ) from exc
+
     def _in_time(self, deadline: float | None, stage: str, *, per: str = "claim") -> None:
         if deadline is None or self._clock() <= deadline:
             return
-        limit = self.policy.claim_timeout if per == "claim" else self.policy.run_timeout
-        raise CheckTimeout(f"{stage} ran past the per-{per} deadline of {limit:g}s")
+        raise CheckTimeout(f"{stage} ran past the per-{per} deadline of {self._limit(per):g}s")
+
+    def _limit(self, per: str) -> float | None:
+        return self.policy.claim_timeout if per == "claim" else self.policy.run_timeout
 
 
 class _Stage:

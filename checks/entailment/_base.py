@@ -8,6 +8,7 @@ one does; ``get_entailment`` also takes a model folder (``--entailment DIR``).
 
 from __future__ import annotations
 
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from functools import lru_cache
@@ -16,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from .._errors import CheckError
+from .._errors import CheckError, CheckTimeout
 
 __all__ = [
     "DEFAULT_ENTAILMENT",
@@ -48,10 +49,18 @@ class EntailmentModel(ABC):
     def load(self) -> None:  # noqa: B027 - optional hook, fakes need nothing
         """Load the model; called before the first batch. Idempotent."""
 
-    def predict(self, pairs: Sequence[tuple[str, str]], *, batch_size: int = 32) -> Probabilities:
+    def predict(
+        self,
+        pairs: Sequence[tuple[str, str]],
+        *,
+        batch_size: int = 32,
+        timeout: float | None = None,
+    ) -> Probabilities:
         """Probabilities for any number of pairs, in the order given (batched by length).
         Output that is not a probability per label is an ``EntailmentError``: a verdict never
-        rests on a NaN."""
+        rests on a NaN. Past ``timeout`` seconds (None: no limit), counted from the call, no
+        further batch starts: ``CheckTimeout``."""
+        until = None if timeout is None else time.monotonic() + timeout
         out = np.zeros((len(pairs), len(LABELS)), dtype=np.float32)
         if not pairs:
             return out
@@ -66,6 +75,11 @@ class EntailmentModel(ABC):
             ) from exc
         order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][0]) + len(pairs[i][1]))
         for start in range(0, len(order), batch_size):
+            if until is not None and time.monotonic() > until:
+                raise CheckTimeout(
+                    f"entailment model {self.name!r} was stopped at its deadline of "
+                    f"{timeout:.3g}s after {start} of {len(pairs)} pairs"
+                )
             idx = order[start : start + batch_size]
             probs = np.asarray(self.predict_batch([pairs[i] for i in idx]), dtype=np.float32)
             if probs.shape != (len(idx), len(LABELS)):

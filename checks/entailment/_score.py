@@ -32,12 +32,14 @@ def entailment(
     cands: Sequence[Sequence[Candidate]],
     *,
     best: int = 4,
+    timeout: float | None = None,
 ) -> list[Entailment]:
     """For each claim (with its candidates, best cosine first), the best of its windows.
-    A claim without candidates has nothing that entails it: ``Entailment()``."""
+    A claim without candidates has nothing that entails it: ``Entailment()``. Past
+    ``timeout`` seconds (None: no limit) the model stops between batches: ``CheckTimeout``."""
     per_claim = [windows(c, best=best) for c in cands]
     pairs = [(w.text, claim) for claim, ws in zip(claims, per_claim, strict=True) for w in ws]
-    probs = model.predict(pairs)
+    probs = model.predict(pairs, timeout=timeout)
     out, at = [], 0
     for ws in per_claim:
         if not ws:

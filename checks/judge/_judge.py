@@ -4,7 +4,7 @@ Its output is constrained by a GBNF grammar to one JSON object, and read back on
 matches that grammar exactly (a generator that ignores grammars cannot answer around it).
 Claim and evidence are data: delimited, with the delimiters escaped out of them (and on one
 line each, so no text can start a passage of its own), and the instructions say so. Its
-tokens are counted in the result's usage.
+tokens are counted in the result's usage. A call ends by its deadline (``generate_within``).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import cast
 
 from .._errors import CheckError
 from ..evidence import Candidate
-from ..llm import Generator
+from ..llm import Generator, generate_within
 from ..types import Label, Usage
 
 __all__ = ["GRAMMAR", "Judge", "JudgeAnswer", "LlmJudge", "build_messages"]
@@ -53,8 +53,11 @@ class Judge(ABC):
     """Anything that answers ``judge(claim, evidence)``; tests register fakes."""
 
     @abstractmethod
-    def judge(self, claim: str, evidence: Sequence[Candidate]) -> JudgeAnswer:
-        """A verdict on ``claim`` from ``evidence`` alone."""
+    def judge(
+        self, claim: str, evidence: Sequence[Candidate], *, timeout: float | None = None
+    ) -> JudgeAnswer:
+        """A verdict on ``claim`` from ``evidence`` alone, within ``timeout`` seconds (None: no
+        limit); past it, ``CheckTimeout``."""
 
 
 def _data(text: str) -> str:
@@ -78,9 +81,16 @@ class LlmJudge(Judge):
     def __init__(self, generator: Generator) -> None:
         self.generator = generator
 
-    def judge(self, claim: str, evidence: Sequence[Candidate]) -> JudgeAnswer:
-        gen = self.generator.generate(
-            build_messages(claim, evidence), grammar=GRAMMAR, max_tokens=96, temperature=0.0
+    def judge(
+        self, claim: str, evidence: Sequence[Candidate], *, timeout: float | None = None
+    ) -> JudgeAnswer:
+        gen = generate_within(
+            self.generator,
+            build_messages(claim, evidence),
+            timeout=timeout,
+            grammar=GRAMMAR,
+            max_tokens=96,
+            temperature=0.0,
         )
         usage = Usage(gen.prompt_tokens, gen.completion_tokens)
         found = _ANSWER.fullmatch(gen.text.strip())

@@ -1,13 +1,20 @@
-"""llama.cpp through llama-cpp-python: lazy load, GBNF grammars, exact token counts."""
+"""llama.cpp through llama-cpp-python: lazy load, GBNF grammars, exact token counts.
+
+Interruptible: a stopping criterion, which llama-cpp-python asks after each token it samples,
+ends the call once ``timeout`` has passed (the prompt's evaluation itself, one batch, runs to
+its end first), and the call raises ``CheckTimeout``. llama-cpp-python's chat path takes no
+stopping criteria, so the one completion call it makes is wrapped for the length of a call.
+"""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
-from .._errors import CheckError
+from .._errors import CheckError, CheckTimeout
 from ._base import Generation, Generator, Message
 
 __all__ = ["LlamaCppGenerator", "bundled_model_path"]
@@ -28,7 +35,32 @@ def bundled_model_path() -> Path:
     return path
 
 
+@contextmanager
+def _stopping_at(llm: Any, deadline: float) -> Iterator[None]:
+    """While open, every ``llm.create_completion`` stops sampling once ``deadline`` passes."""
+    from llama_cpp import StoppingCriteriaList
+
+    def passed(input_ids: Any, logits: Any) -> bool:
+        return time.monotonic() > deadline
+
+    real = llm.create_completion
+
+    def create_completion(*args: Any, **kwargs: Any) -> Any:
+        kwargs["stopping_criteria"] = StoppingCriteriaList(
+            [passed, *(kwargs.get("stopping_criteria") or [])]
+        )
+        return real(*args, **kwargs)
+
+    llm.create_completion = create_completion
+    try:
+        yield
+    finally:
+        del llm.create_completion  # the class's method again
+
+
 class LlamaCppGenerator(Generator):
+    interruptible = True
+
     def __init__(
         self,
         path: str | Path | None = None,
@@ -72,22 +104,32 @@ class LlamaCppGenerator(Generator):
         max_tokens: int = 256,
         temperature: float = 0.0,
         seed: int = 0,
+        timeout: float | None = None,
     ) -> Generation:
+        t0 = time.perf_counter()
+        deadline = None if timeout is None else time.monotonic() + timeout
         self.load()
         from llama_cpp.llama_grammar import LlamaGrammar
 
         kwargs: dict[str, Any] = {}
         if grammar:
             kwargs["grammar"] = LlamaGrammar.from_string(grammar, verbose=False)
-        t0 = time.perf_counter()
-        out = self._llm.create_chat_completion(
-            messages=list(messages),
-            max_tokens=max_tokens,
-            temperature=temperature,
-            seed=seed,
-            repeat_penalty=self.repeat_penalty,
-            **kwargs,
-        )
+        if deadline is not None and time.monotonic() >= deadline:
+            raise CheckTimeout(f"no time was left to ask model {self.name!r}")
+        with _stopping_at(self._llm, deadline) if deadline is not None else nullcontext():
+            out = self._llm.create_chat_completion(
+                messages=list(messages),
+                max_tokens=max_tokens,
+                temperature=temperature,
+                seed=seed,
+                repeat_penalty=self.repeat_penalty,
+                **kwargs,
+            )
+        if deadline is not None and time.monotonic() > deadline:
+            raise CheckTimeout(
+                f"model {self.name!r} was stopped at its deadline of {timeout:.3g}s "
+                f"after {time.perf_counter() - t0:.2f}s"
+            )
         usage = out.get("usage") or {}
         return Generation(
             text=out["choices"][0]["message"]["content"] or "",

@@ -1,18 +1,29 @@
 """Where an agent's proposals come from: a local model (llama.cpp) or a recorded transcript.
 
 Backends declare one method, ``propose``; ``samples`` (extra completions for the
-self-consistency check) is optional. Register others with ``register_backend``.
+self-consistency check) is optional. Both are handed ``timeout``, the seconds the run has left:
+a backend must answer within it or raise ``CheckTimeout`` (the llama.cpp one stops its model
+call there, ``checks.llm.generate_within``). Register others with ``register_backend``;
+``--model NAME`` also takes a generator registered with ``checks.llm.register_generator``.
 """
 
 from __future__ import annotations
 
 import json
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from checks.llm import Generator, Message
+from checks.llm import (
+    Generator,
+    LlamaCppGenerator,
+    Message,
+    generate_within,
+    generator_names,
+    get_generator,
+)
 
 from ..errors import InputError
 from ._actions import ACTION_GRAMMAR, Action, parse_action
@@ -53,12 +64,21 @@ class Backend(ABC):
 
     @abstractmethod
     def propose(
-        self, task: str, context: Sequence[str], history: Sequence[Turn]
+        self,
+        task: str,
+        context: Sequence[str],
+        history: Sequence[Turn],
+        *,
+        timeout: float | None = None,
     ) -> Proposal | None:
-        """The next action, or None when the agent has nothing more to say."""
+        """The next action, or None when the agent has nothing more to say; within
+        ``timeout`` seconds (None: no limit), past which ``CheckTimeout``."""
 
-    def samples(self, task: str, context: Sequence[str], n: int) -> list[Proposal]:
-        """``n`` extra answers for the same task (self-consistency); none by default."""
+    def samples(
+        self, task: str, context: Sequence[str], n: int, *, timeout: float | None = None
+    ) -> list[Proposal]:
+        """``n`` extra answers for the same task (self-consistency), all within ``timeout``;
+        none by default."""
         return []
 
 
@@ -90,9 +110,13 @@ class LlamaBackend(Backend):
             user += f"\nResult: {turn.outcome[:300]}"
         return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}]
 
-    def _call(self, messages: list[Message], temperature: float, seed: int) -> Proposal:
-        gen = self.generator.generate(
+    def _call(
+        self, messages: list[Message], temperature: float, seed: int, until: float | None
+    ) -> Proposal:
+        gen = generate_within(
+            self.generator,
             messages,
+            timeout=None if until is None else until - time.monotonic(),
             grammar=ACTION_GRAMMAR,
             max_tokens=self.max_tokens,
             temperature=temperature,
@@ -112,12 +136,22 @@ class LlamaBackend(Backend):
             error,
         )
 
-    def propose(self, task: str, context: Sequence[str], history: Sequence[Turn]) -> Proposal:
-        return self._call(self._messages(task, context, history), 0.0, 0)
+    def propose(
+        self,
+        task: str,
+        context: Sequence[str],
+        history: Sequence[Turn],
+        *,
+        timeout: float | None = None,
+    ) -> Proposal:
+        until = _until(timeout)
+        return self._call(self._messages(task, context, history), 0.0, 0, until)
 
-    def samples(self, task: str, context: Sequence[str], n: int) -> list[Proposal]:
-        messages = self._messages(task, context, [])
-        return [self._call(messages, 0.8, seed) for seed in range(1, n + 1)]
+    def samples(
+        self, task: str, context: Sequence[str], n: int, *, timeout: float | None = None
+    ) -> list[Proposal]:
+        messages, until = self._messages(task, context, []), _until(timeout)
+        return [self._call(messages, 0.8, seed, until) for seed in range(1, n + 1)]
 
 
 @dataclass
@@ -163,7 +197,12 @@ class ReplayBackend(Backend):
             raise InputError(f"transcript {str(self.path)!r} has no actions")
 
     def propose(
-        self, task: str, context: Sequence[str], history: Sequence[Turn]
+        self,
+        task: str,
+        context: Sequence[str],
+        history: Sequence[Turn],
+        *,
+        timeout: float | None = None,
     ) -> Proposal | None:
         if self._next >= len(self._turns):
             return None
@@ -202,10 +241,19 @@ def register_backend(name: str, factory: Callable[[], Backend]) -> None:
 
 
 def get_backend(model: str | None) -> Backend:
+    """A registered backend by name; else a registered generator, or the llama.cpp one for a
+    GGUF path (the bundled model for None), behind ``LlamaBackend``."""
     if model and model in _FACTORIES:
         return _FACTORIES[model]()
-    from checks.llm import LlamaCppGenerator
-
+    if model and model in generator_names():
+        return LlamaBackend(get_generator(model))
     if model and not Path(model).is_file():
-        raise InputError(f"model {model!r} is neither a registered backend nor a .gguf file")
+        raise InputError(
+            f"model {model!r} is neither a registered backend or generator nor a .gguf file"
+        )
     return LlamaBackend(LlamaCppGenerator(model))
+
+
+def _until(timeout: float | None) -> float | None:
+    """The monotonic time ``timeout`` seconds from now (None: no deadline)."""
+    return None if timeout is None else time.monotonic() + timeout

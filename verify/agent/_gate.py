@@ -212,9 +212,11 @@ class _RecordingJudge(Judge):
         self.model = str(getattr(generator, "name", "") or type(inner).__name__)
         self.calls: list[ModelCall] = []
 
-    def judge(self, claim: str, evidence: Sequence[Candidate]) -> JudgeAnswer:
+    def judge(
+        self, claim: str, evidence: Sequence[Candidate], *, timeout: float | None = None
+    ) -> JudgeAnswer:
         t0 = time.perf_counter()
-        answer = self.inner.judge(claim, evidence)
+        answer = self.inner.judge(claim, evidence, timeout=timeout)
         self.calls.append(ModelCall(self.model, answer.usage, time.perf_counter() - t0))
         return answer
 

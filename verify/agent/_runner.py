@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from checks import CheckTimeout
 from checks.types import Claim, Outcome, Usage, Verdict
 from retrieval import Index, RetrievalError
 
@@ -209,7 +210,16 @@ class AgentRunner:
                     f"{self.run_timeout:g}s before step {number}"
                 )
                 break
-            proposal = self.backend.propose(task, context, history)
+            try:
+                proposal = self.backend.propose(
+                    task, context, history, timeout=deadline - time.monotonic()
+                )
+            except CheckTimeout as exc:
+                result.error = (
+                    f"run {result.run_id}: the agent's proposal for step {number} was stopped "
+                    f"at the run's deadline of {self.run_timeout:g}s ({exc})"
+                )
+                break
             if proposal is None:
                 break
             step = self._step(number, proposal, task, context, result, deadline)
@@ -237,7 +247,12 @@ class AgentRunner:
         action = proposal.action
         samples: list[Proposal] = []
         if action is not None and action.kind == "answer" and self.samples:
-            samples = self.backend.samples(task, context, self.samples)
+            try:
+                samples = self.backend.samples(
+                    task, context, self.samples, timeout=deadline - time.monotonic()
+                )
+            except CheckTimeout:  # no time for samples: the deadline check below blocks it
+                samples = []
         for s in samples:
             result.add_usage("sample", s)
         outcome = f"malformed: {proposal.error}"
