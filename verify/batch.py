@@ -19,9 +19,9 @@ from typing import Any
 from checks.evidence import EvidenceSource, IndexEvidence
 from checks.judge import Judge
 from checks.types import Outcome
-from retrieval import Embedder, Index, get_embedder
+from retrieval import Embedder, get_embedder
 
-from .checker import Checker, context_evidence, make_cascade
+from .checker import Checker, context_evidence, make_cascade, open_index
 from .config import Config
 from .errors import ExitCode
 from .policy import GatePolicy
@@ -136,10 +136,7 @@ class BatchChecker:
             raise self._index_failed
         if self._index is None:
             try:
-                index = Index.open(self.index_dir, embedder=self.embedder)
-                if index.meta.get("embedder") != self.embedder.name:  # built with another model
-                    index.close()
-                    index = Index.open(self.index_dir)
+                index = open_index(self.index_dir, self.embedder)
             except Exception as exc:
                 self._index_failed = exc
                 raise

@@ -6,7 +6,7 @@ The one place that wires an evidence source, a scorer and an optional judge toge
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -33,6 +33,7 @@ __all__ = [
     "extraction_failed",
     "judge_from",
     "make_cascade",
+    "open_index",
 ]
 
 
@@ -88,6 +89,20 @@ def evidence_from(index_dir: Path, contexts: Sequence[Path], embedder: str) -> E
                 raise InputError(f"cannot read context file {str(path)!r}: {exc}") from exc
         return ContextEvidence(passages, get_embedder(embedder))
     return IndexEvidence(Index.open(index_dir))
+
+
+def open_index(
+    folder: Path, embedder: Embedder, shared: Callable[[str], Embedder] = get_embedder
+) -> Index:
+    """The index at ``folder``, read with ``embedder`` when it was built with that model, else
+    with ``shared(name)`` of the model it names (a caller that keeps one instance per name
+    loads each model once)."""
+    index = Index.open(folder, embedder=embedder)
+    name = index.meta.get("embedder")
+    if name != embedder.name:  # built with another model
+        index.close()
+        index = Index.open(folder, embedder=shared(name)) if name else Index.open(folder)
+    return index
 
 
 def context_evidence(texts: Sequence[str], embedder: Embedder) -> ContextEvidence:
