@@ -13,7 +13,15 @@ This suite adds, with real processes and SIGKILL:
   exits 0 or 2 with one line, and the final index holds every file;
 - four CLI writers (``usage import`` and ``run --replay``) on one fresh ledger: no row lost;
 - reports written with ``--out``: a process killed in the middle of writing leaves the old
-  file or the new one, whole, never a mix.
+  file or the new one, whole, never a mix;
+- 200 kills across index builds (``verify index``), report writes (``write_atomic``) and
+  ledger writes, each followed by the next writer run to the end: after the kill the report
+  is absent, old or new and parses, the index opens and searches, the ledger passes
+  ``PRAGMA integrity_check``, and nothing a writer reported done is lost; after the next
+  writer no temporary file of ours is left in the report, index or ledger folder
+  (``reports.sweep_temp``, ``retrieval._store.clear_unfinished``). The writers run as
+  children forked from one process that imported everything once, so a kill costs
+  milliseconds, not an interpreter's start.
 
 The kill points are drawn from a seeded generator; where exactly a kill lands still depends on
 the machine's timing, which is the point. Counts go to ``robustness.tally("durability", ...)``.
@@ -21,6 +29,7 @@ the machine's timing, which is the point. Counts go to ``robustness.tally("durab
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -39,6 +48,7 @@ from fakes import HashEmbedder, write_corpus
 from robustness import tally
 
 import retrieval
+from reports import write_atomic
 from retrieval import Index
 from verify.ledger import Ledger
 
@@ -426,8 +436,8 @@ def test_a_report_writer_killed_at_random_points_leaves_a_whole_file(tmp_path: P
         whole = path.read_text(encoding="utf-8") in _versions(size)
         tally(SUITE, cases=1, faults=1, lost=int(not whole))
         assert whole, f"round {round_}: the report is torn"
-        for tmp in tmp_path.glob(".report.txt.*.tmp"):  # what a killed writer cannot clean
-            tmp.unlink()
+    write_atomic(path, "old\n")  # the next writer clears what the killed ones left
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.txt"]
 
 
 FSYNC_STALL = textwrap.dedent("""
@@ -471,3 +481,220 @@ def test_verify_check_killed_while_writing_out_keeps_the_old_report(
     done = _python(CLI, *proc.args[3:], cwd=tmp_path)
     done.communicate(timeout=120)
     assert done.returncode == 1 and out.read_text(encoding="utf-8") != "the previous report\n"
+
+
+# -- 200 kills across index, report and ledger writes: no temporary file survives ------------
+
+#: Starts once, imports everything, then forks one child per job line (JSON: script and
+#: argv) on stdin. The child prints ``pid N`` and runs the script; the forker prints
+#: ``dead N STATUS`` once the child is reaped, so everything the child printed comes first.
+#: A fork costs milliseconds where a fresh interpreter costs a second: 200 kills stay cheap.
+FORKER = textwrap.dedent("""
+    import json, os, sys, traceback
+    import fakes, reports, retrieval, verify.cli.index, verify.ledger
+
+    fakes.register()
+    print("forker", flush=True)
+    for line in sys.stdin:
+        job = json.loads(line)
+        pid = os.fork()
+        if pid == 0:
+            try:
+                print("pid", os.getpid(), flush=True)
+                sys.argv = ["-c", *job["argv"]]
+                exec(job["script"], {"__name__": "__main__"})
+            except BaseException:
+                traceback.print_exc()
+            finally:
+                sys.stdout.flush()
+                os._exit(1)  # only a writer that stopped by itself gets here
+        _, status = os.waitpid(pid, 0)
+        print("dead", pid, status, flush=True)
+""")
+
+#: ``verify index`` again and again; before each build one new file joins the corpus.
+INDEX_LOOP = textwrap.dedent("""
+    import sys
+    from pathlib import Path
+    from verify.cli import cli
+
+    corpus, folder, n = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+    args = ["index", str(corpus), "--index", folder, "--embedder", "fake-hash", "-q"]
+    print("ready", flush=True)
+    while True:
+        (corpus / f"k{n}.md").write_text(f"# Knot {n}\\n\\nKnot {n} holds {n % 9} ropes.\\n")
+        code = cli([*args, *(["--rebuild"] if n % 4 == 3 else [])], prog_name="verify",
+                   standalone_mode=False)
+        print("built", n, code, flush=True)  # the build returned: it is published
+        n += 1
+""")
+
+#: ``write_atomic`` of a JSON report again and again, each with the next sequence number.
+REPORT_LOOP = textwrap.dedent("""
+    import json, sys
+    from pathlib import Path
+    from reports import write_atomic
+
+    path, n, size = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+    print("ready", flush=True)
+    while True:
+        write_atomic(path, json.dumps({"seq": n, "pad": "x" * size}) + "\\n")
+        print("wrote", n, flush=True)  # write_atomic returned: the report is this one
+        n += 1
+""")
+
+KILLS = 200
+REPORT_SIZE = 1_000_000
+
+
+class Forker:
+    """The forking server of ``FORKER``: ``run`` a script in a fresh child, ``kill`` it."""
+
+    def __init__(self, cwd: Path) -> None:
+        self.child: int | None = None  # the writer running now
+        self.log = cwd / "forker.err"
+        with self.log.open("w", encoding="utf-8") as err:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-c", FORKER],
+                cwd=cwd,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=err,
+                text=True,
+                env={
+                    **os.environ,
+                    "PYTHONPATH": str(TESTS),
+                    "OMP_NUM_THREADS": "1",  # no thread pools in a process that forks
+                    "OPENBLAS_NUM_THREADS": "1",
+                },
+            )
+        self.lines("forker")
+
+    def lines(self, word: str) -> list[str]:
+        """What the forker and its child printed, up to the first line starting ``word``."""
+        assert self.proc.stdout is not None
+        out = []
+        while not (line := self.proc.stdout.readline()).startswith(word):
+            if not line:
+                raise AssertionError(f"the forker ended: {self.log.read_text()[-2000:]}")
+            out.append(line.rstrip("\n"))
+        return [*out, line.rstrip("\n")]
+
+    def run(self, script: str, *argv: str | Path, ready: str) -> int:
+        """Start ``script`` in a child; return its pid once it printed ``ready``."""
+        assert self.proc.stdin is not None
+        job = {"script": script, "argv": [str(a) for a in argv]}
+        self.proc.stdin.write(json.dumps(job) + "\n")
+        self.proc.stdin.flush()
+        self.child = int(self.lines("pid")[-1].split()[1])
+        self.lines(ready)
+        return self.child
+
+    def kill(self, pid: int) -> str:
+        """SIGKILL the child ``pid``; what it printed after ``ready``. Asserts it was running."""
+        os.kill(pid, signal.SIGKILL)
+        *out, dead = self.lines("dead")
+        self.child = None
+        status = int(dead.split()[2])
+        assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL, (
+            f"the writer stopped by itself: {self.log.read_text()[-2000:]}"
+        )
+        return "\n".join(out)
+
+    def close(self) -> None:
+        """End the forker (and a writer a failed round left running)."""
+        if self.child is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.child, signal.SIGKILL)
+        self.proc.communicate(timeout=60)  # closes its stdin: the forker's loop ends
+
+
+def _leftovers(folder: Path) -> list[str]:
+    """Temporary files (ours, SQLite's own aside) in ``folder``, and unfinished generations."""
+    return sorted(p.name for p in folder.iterdir() if p.name.endswith(".tmp"))
+
+
+def _report_lost(path: Path, committed: int) -> list[str]:
+    """Asserts the report at ``path`` is absent or whole; lost if older than ``committed``."""
+    if not path.exists():
+        return ["the report is gone"] if committed >= 0 else []
+    doc = json.loads(path.read_text(encoding="utf-8"))  # a torn report fails right here
+    assert doc["pad"] == "x" * REPORT_SIZE, "a report of the wrong size"
+    return [f"report {committed} lost, {doc['seq']} there"] if doc["seq"] < committed else []
+
+
+def test_200_kills_across_index_report_and_ledger_writes_leave_no_temporary_file(
+    tmp_path: Path,
+) -> None:
+    rng = random.Random(SEED)
+    corpus, index = write_corpus(tmp_path / "corpus"), tmp_path / "index"
+    retrieval.build_index([corpus], index, HashEmbedder())
+    (tmp_path / "out").mkdir()
+    (tmp_path / "ledger").mkdir()
+    report, ledger = tmp_path / "out" / "report.json", tmp_path / "ledger" / "ledger.db"
+    built: set[str] = set()  # corpus files a build reported published
+    written = -1  # the last report sequence number a writer reported written
+    done = Committed()
+    kinds = {"index": 0, "report": 0, "ledger": 0}
+    debris = {"index": 0, "report": 0}  # kills that left a temporary file behind
+    forker = Forker(tmp_path)
+    try:
+        for round_ in range(KILLS):
+            kind = rng.choice(sorted(kinds))
+            kinds[kind] += 1
+            base = round_ * 100_000
+            if kind == "index":
+                pid = forker.run(INDEX_LOOP, corpus, index, str(base), ready="ready")
+                time.sleep(rng.uniform(0.0, 0.4))
+                out = forker.kill(pid)
+                for line in out.splitlines():
+                    if line.startswith("built "):
+                        _, n, code = line.split()
+                        assert code in ("0", "None"), line
+                        built.add(f"k{n}.md")
+                sources = {s for s, _ in _live_files(index)}  # whole, opens, searches
+                lost = sorted(built - sources)
+                debris["index"] += bool(_leftovers(index))
+                # the next writer: a build in this process, to the end
+                retrieval.build_index([corpus], index, HashEmbedder())
+                sources = {s for s, _ in _live_files(index)}
+                lost += [
+                    f"{p.name} not indexed" for p in corpus.glob("k*.md") if p.name not in sources
+                ]
+                left = _leftovers(index) + sorted(p.name for p in index.glob("g-*"))[2:]
+            elif kind == "report":
+                pid = forker.run(REPORT_LOOP, report, str(base), str(REPORT_SIZE), ready="ready")
+                time.sleep(rng.uniform(0.0, 0.1))
+                out = forker.kill(pid)
+                seqs = [
+                    int(line.split()[1]) for line in out.splitlines() if line.startswith("wrote ")
+                ]
+                written = max([written, *seqs])
+                lost = _report_lost(report, written)  # absent, old or new, and whole
+                debris["report"] += bool(_leftovers(report.parent))
+                # the next writer: one whole report, written from this process
+                written = base + 99_999
+                write_atomic(report, json.dumps({"seq": written, "pad": "x" * REPORT_SIZE}) + "\n")
+                lost += _report_lost(report, written)
+                left = [p.name for p in report.parent.iterdir() if p != report]
+            else:
+                who = f"w{round_}"
+                pid = forker.run(LEDGER_WRITER, ledger, who, str(SEED + round_), ready="opening")
+                time.sleep(rng.uniform(0.0, 0.2))
+                out = forker.kill(pid)
+                done.read(who, out)
+                # the next writer: opens (SQLite recovers the journal) and commits a run
+                with Ledger.open(ledger) as db:
+                    db.start_run(run_id=f"next{round_}", task="durability", agent="a", user="u")
+                done.runs.add(f"next{round_}")
+                lost = _lost(ledger, done)  # integrity_check, every committed row there
+                left = _leftovers(ledger.parent)
+            tally(SUITE, cases=1, faults=1, lost=len(lost) + len(left))
+            assert not lost, f"round {round_} ({kind}): lost {lost[:10]}"
+            assert not left, f"round {round_} ({kind}): left behind {left}"
+    finally:
+        forker.close()
+    assert min(kinds.values()) >= 50, kinds
+    # the kills did land inside writes: else nothing here was tested
+    assert debris["index"] and debris["report"], debris
+    assert len(built) >= 20 and written >= 0 and len(done.calls) + len(done.actions) > 50
