@@ -3,7 +3,7 @@
 Run from the repository root, after indexing the demo corpus:
 
     verify index corpora/demo --index .verify/demo-index
-    pytest examples/pytest --verify-index .verify/demo-index --verify-report verify.html
+    pytest examples/pytest --verify-index=.verify/demo-index --verify-report=demo-pytest.html
 
 One test passes; the other is caught hallucinating (it fails, by design, showing why).
 """
