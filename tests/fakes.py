@@ -681,6 +681,29 @@ class RecordingCallLog:
             }
         )
 
+    def begin_action(
+        self,
+        *,
+        run_id: str,
+        step: int,
+        kind: str,
+        decision: str,
+        claims_supported: int,
+        claims_total: int,
+        summary: str = "",
+    ) -> int:
+        """Phase one: the row reads ``executed: None`` (outcome unknown) until finished."""
+        self.actions.append(
+            {"run_id": run_id, "step": step, "kind": kind, "decision": decision, "executed": None}
+        )
+        return len(self.actions) - 1
+
+    def finish_action(self, action_id: int, *, executed: bool, decision: str) -> None:
+        row = self.actions[action_id]
+        if row["executed"] is not None:
+            raise ValueError(f"action {action_id} already has its outcome")
+        row.update(executed=executed, decision=decision)
+
     def finish_run(
         self, *, run_id: str, decision: str, verified_units: float | None = None
     ) -> None:

@@ -587,15 +587,17 @@ def test_a_ledger_that_breaks_mid_run_stops_it_before_the_action(
 @pytest.mark.parametrize(
     "where, taken",
     [
-        ("INSERT INTO actions", ["marker.txt"]),  # the first action ran, then its record failed
+        ("INSERT INTO actions", []),  # the first action's intent could not be recorded: not run
+        ("UPDATE actions SET executed", ["marker.txt"]),  # it ran, then its outcome failed
         ("UPDATE runs SET finished_at", ["marker.txt", "ran.txt"]),  # the run's last record
     ],
 )
 def test_a_ledger_that_breaks_after_an_action_still_fails_the_run(
     world: World, monkeypatch: pytest.MonkeyPatch, where: str, taken: list[str]
 ) -> None:
-    """What was verified and done stays done; nothing after the failure is, and the run
-    exits 3 naming the ledger."""
+    """An action is recorded before it runs (so a failing first write stops it) and its
+    outcome after; what was verified and done stays done; nothing after the failure is,
+    and the run exits 3 naming the ledger."""
     faulty_ledger(monkeypatch, sqlite3.OperationalError("disk I/O error"), when=where)
     res = invoke(world, "run")
     tally("faults", cases=1, faults=1, crashes=int(crashed(res)))

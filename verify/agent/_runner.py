@@ -68,6 +68,18 @@ class CallLog(Protocol):
         claims_total: int,
         summary: str = "",
     ) -> None: ...
+    def begin_action(
+        self,
+        *,
+        run_id: str,
+        step: int,
+        kind: str,
+        decision: str,
+        claims_supported: int,
+        claims_total: int,
+        summary: str = "",
+    ) -> int: ...
+    def finish_action(self, action_id: int, *, executed: bool, decision: str) -> None: ...
     def finish_run(
         self, *, run_id: str, decision: str, verified_units: float | None = None
     ) -> None: ...
@@ -282,9 +294,15 @@ class AgentRunner:
         # the model calls are in the ledger before anything is done: a ledger that cannot
         # be written (locked, broken) stops the run before the action takes effect
         self._log_calls(result.run_id, number, proposal, samples, check)
-        if action is not None:
+        if action is None:
+            self._log_action(result.run_id, number, check, None, outcome)
+        else:  # two phases: the action is in the ledger before it runs, its outcome after
+            pending = self._begin_action(result.run_id, number, check, action)
             outcome = self._act(action, check, context)
-        self._log_action(result.run_id, number, check, action, outcome)
+            if self.ledger and pending is not None:
+                self.ledger.finish_action(
+                    pending, executed=outcome.startswith("executed"), decision=check.decision
+                )
         executed = outcome.startswith("executed")
         return Step(number, action, check, executed, outcome, proposal.raw)
 
@@ -398,16 +416,33 @@ class AgentRunner:
     def _log_action(
         self, run_id: str, number: int, check: StepCheck, action: Action | None, outcome: str
     ) -> None:
+        """One write for a step whose output was no action: nothing can have run."""
         if not self.ledger:
             return
-        supported = sum(v.label == "supported" for v in check.verdicts)
         self.ledger.record_action(
             run_id=run_id,
             step=number,
             kind=action.kind if action else "malformed",
             decision=check.decision,
             executed=outcome.startswith("executed"),
-            claims_supported=supported,
+            claims_supported=sum(v.label == "supported" for v in check.verdicts),
+            claims_total=len(check.verdicts),
+            summary=_summary(action),
+        )
+
+    def _begin_action(
+        self, run_id: str, number: int, check: StepCheck, action: Action
+    ) -> int | None:
+        """Phase one: ``action`` as decided, before it runs (None without a ledger). If this
+        write fails the action never runs."""
+        if not self.ledger:
+            return None
+        return self.ledger.begin_action(
+            run_id=run_id,
+            step=number,
+            kind=action.kind,
+            decision=check.decision,
+            claims_supported=sum(v.label == "supported" for v in check.verdicts),
             claims_total=len(check.verdicts),
             summary=_summary(action),
         )

@@ -229,6 +229,47 @@ class Ledger:
         with self._transaction() as conn:
             self._insert_action(conn, row, time.time())
 
+    def begin_action(
+        self,
+        *,
+        run_id: str,
+        step: int,
+        kind: str,
+        decision: str,
+        claims_supported: int,
+        claims_total: int,
+        summary: str = "",
+    ) -> int:
+        """Record an action about to run, before it runs; return its row id for
+        ``finish_action``. Until that is called the row reads "outcome unknown": the action
+        may have taken effect. A ledger that cannot take this write stops the action."""
+        row = ActionRow(
+            run_id=run_id,
+            content_key="",
+            step=step,
+            kind=kind,
+            decision=decision,
+            executed=False,
+            claims_supported=claims_supported,
+            claims_total=claims_total,
+            summary=summary,
+        )
+        with self._transaction() as conn:
+            return self._insert_action(conn, row, time.time(), outcome_recorded=False)
+
+    def finish_action(self, action_id: int, *, executed: bool, decision: str) -> None:
+        """Record the outcome of the action ``begin_action`` returned ``action_id`` for:
+        whether it took effect, and the decision it ended with (a write refused by the
+        workspace's confinement ends blocked)."""
+        _check(decision in DECISIONS, f"decision must be pass, block or '', not {decision!r}")
+        with self._transaction() as conn:
+            done = conn.execute(
+                "UPDATE actions SET executed = ?, decision = ?, outcome_recorded = 1"
+                " WHERE id = ? AND outcome_recorded = 0",
+                (int(executed), decision, int(action_id)),
+            ).rowcount
+            _check(done == 1, f"no action {action_id} is waiting for its outcome")
+
     def finish_run(
         self, *, run_id: str, decision: str, verified_units: float | None = None
     ) -> None:
@@ -375,7 +416,9 @@ class Ledger:
         return int(cur.lastrowid or 0)
 
     @staticmethod
-    def _insert_action(conn: sqlite3.Connection, row: ActionRow, now: float) -> int:
+    def _insert_action(
+        conn: sqlite3.Connection, row: ActionRow, now: float, *, outcome_recorded: bool = True
+    ) -> int:
         _check(
             row.decision in DECISIONS, f"decision must be pass, block or '', not {row.decision!r}"
         )
@@ -389,7 +432,8 @@ class Ledger:
         cur = conn.execute(
             "INSERT INTO actions (run, step, kind, decision,"
             " executed, claims_supported, claims_total, lines, summary, summary_hash,"
-            " created_at, content_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " created_at, content_key, outcome_recorded)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 run,
                 int(row.step),
@@ -403,6 +447,7 @@ class Ledger:
                 summary_hash(row.kind, summary),
                 now,
                 row.content_key or None,
+                int(outcome_recorded),
             ),
         )
         return int(cur.lastrowid or 0)

@@ -75,6 +75,8 @@ class ActionFrame:
     claims_total: I64
     lines: I64
     summary_hash: I64
+    #: recorded before it ran, its outcome never written: it may have taken effect
+    outcome_unknown: B
 
     def __len__(self) -> int:
         return len(self.run)
@@ -212,8 +214,11 @@ def _actions(conn: sqlite3.Connection, run_ids: I64, since: float | None) -> Act
     a = a[keep]
     claims = np.array(cols[3], dtype=np.int64)[keep]
     low21 = (1 << 21) - 1
+    ids = np.array(cols[0], dtype=np.int64)[keep]
+    # rare, and found through a partial index: not worth a column in the scan above
+    unknown = [r[0] for r in conn.execute("SELECT id FROM actions WHERE outcome_recorded = 0")]
     return ActionFrame(
-        id=np.array(cols[0], dtype=np.int64)[keep],
+        id=ids,
         run=run[keep],
         step=a & 0xFFFFFF,
         kind=[k for k, ok in zip(cols[2], keep, strict=True) if ok],
@@ -223,6 +228,7 @@ def _actions(conn: sqlite3.Connection, run_ids: I64, since: float | None) -> Act
         claims_total=(claims >> 21) & low21,
         lines=claims >> 42,
         summary_hash=np.array(cols[4], dtype=np.int64)[keep],
+        outcome_unknown=np.isin(ids, np.array(unknown, dtype=np.int64)),
     )
 
 

@@ -82,7 +82,17 @@ def _v1(conn: sqlite3.Connection) -> None:
     conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1]
+def _v2(conn: sqlite3.Connection) -> None:
+    """Two-phase actions: an action is recorded (``outcome_recorded = 0``) before it runs, and
+    its outcome after; a row left at 0 is an action that may have run, outcome unknown."""
+    conn.execute(
+        "ALTER TABLE actions ADD COLUMN outcome_recorded INTEGER NOT NULL DEFAULT 1"
+        " CHECK (outcome_recorded IN (0, 1))"
+    )
+    conn.execute("CREATE INDEX actions_outcome_unknown ON actions(id) WHERE outcome_recorded = 0")
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -39,6 +39,7 @@ class Row:
     flags: tuple[str, ...] = ()
     evidence: dict[str, list[str]] = field(default_factory=dict)
     excess_tokens: int = 0  # tokens above comparable runs (the tokenmaxxing rule)
+    outcome_unknown: int = 0  # actions recorded before they ran, their outcome never written
 
     @property
     def tokens(self) -> int:
@@ -72,6 +73,7 @@ class Row:
             ),
             "wasted_tokens": self.wasted_tokens,
             "excess_tokens": self.excess_tokens,
+            "outcome_unknown": self.outcome_unknown,
             "evidence": {k: list(v) for k, v in self.evidence.items()},
         }
 
@@ -118,6 +120,15 @@ def _key_labels(frames: Frames, by: str) -> list[str]:
 
 def _distinct(lines: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(lines))[:EVIDENCE]
+
+
+def _unknown_why(frames: Frames, action: int) -> str:
+    run = frames.runs.run_id[int(frames.actions.run[action])]
+    return (
+        f"run {run} step {int(frames.actions.step[action])} {frames.actions.kind[action]} "
+        f"{frames.summary(action)!r}: outcome unknown (recorded before it ran; it may have "
+        "taken effect, its outcome was never written)"
+    )
 
 
 def _first_per_group(
@@ -200,6 +211,14 @@ def build_report(
     for key_index, runs_ in _first_per_group(flagged_runs, run_key[flagged_runs], EVIDENCE).items():
         flags[key_index].append("tokenmaxxing")
         evidence[key_index]["tokenmaxxing"] = [excess_why(r) for r in runs_]
+    unknown = np.flatnonzero(frames.actions.outcome_unknown)
+    unknown_count = np.bincount(run_key[frames.actions.run[unknown]], minlength=nkeys).tolist()
+    frames.prefetch(unknown.tolist())
+    for key_index, acts in _first_per_group(
+        unknown, run_key[frames.actions.run[unknown]], EVIDENCE
+    ).items():
+        flags[key_index].append("outcome_unknown")
+        evidence[key_index]["outcome_unknown"] = [_unknown_why(frames, a) for a in acts]
     run_count = np.bincount(run_key, minlength=nkeys)
 
     # plain Python numbers from here on: indexing numpy per row and column is slow at 100k
@@ -230,6 +249,7 @@ def build_report(
                 flags=tuple(row_flags),
                 evidence=evidence[k],
                 excess_tokens=int(excess_l[k]),
+                outcome_unknown=int(unknown_count[k]),
             )
         )
         order[key] = (-rate[k], -units_l[k], tokens_l[k], key)
