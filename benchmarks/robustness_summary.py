@@ -2,12 +2,13 @@
 
     python benchmarks/robustness_summary.py [--no-model] [PYTEST_ARGS...]
 
-Runs pytest on the suites of issue #7 that exist (fault injection, hostile text, agent
-confinement, CLI fuzzing, durability, determinism) with ``VERIFY_ROBUSTNESS_OUT`` naming a
-temporary file, into which every case appends its counts (``tests/robustness.py``). Prints,
-per suite: cases tried, faults injected, flips, escapes, crashes, lost, and the pytest
-outcome of its file. Exits 1 when pytest failed or any of flips, escapes, crashes or lost is
-above 0, else 0. ``--no-model`` skips tests that load a bundled model (``-m "not model"``).
+Runs pytest on the suites of issues #7 and #16 that exist (fault injection, hostile text,
+agent confinement, CLI fuzzing, durability with kill -9, determinism, stalled models and
+deadlines, the two-phase ledger) with ``VERIFY_ROBUSTNESS_OUT`` naming a temporary file, into
+which every case appends its counts (``tests/robustness.py``). Prints, per suite: cases tried,
+faults injected, flips, escapes, crashes, lost, late, and the pytest outcome of its file.
+Exits 1 when pytest failed or any of flips, escapes, crashes, lost or late is above 0, else
+0. ``--no-model`` skips tests that load a bundled model (``-m "not model"``).
 """
 
 from __future__ import annotations
@@ -34,9 +35,11 @@ FILES = (
     "tests/test_fuzz_cli.py",
     "tests/test_durability.py",
     "tests/test_determinism.py",
+    "tests/test_deadlines.py",
+    "tests/test_two_phase.py",
 )
 #: Counts that must be 0.
-BAD = ("flips", "escapes", "crashes", "lost")
+BAD = ("flips", "escapes", "crashes", "lost", "late")
 #: ``-rA`` summary lines: "PASSED tests/x.py::test", "SKIPPED [2] tests/x.py:10: why".
 _OUTCOME = re.compile(r"^(PASSED|FAILED|ERROR|XFAIL|XPASS|SKIPPED) (?:\[(\d+)\] )?(tests/\w+\.py)")
 
@@ -109,7 +112,7 @@ def main() -> int:
     if code != 0 or any(bad.values()) or not sums:
         print(f"\nFAIL: pytest exit {code}; " + ", ".join(f"{c} {n}" for c, n in bad.items()))
         return 1
-    print("\nOK: every suite passed; no flips, escapes, crashes or lost rows")
+    print("\nOK: every suite passed; no flips, escapes, crashes, lost rows or late calls")
     return 0
 
 

@@ -9,7 +9,8 @@ Without the variable ``tally`` does nothing, so ``make test`` is unaffected.
 Count names: ``cases`` (cases tried), ``faults`` (faults injected), ``flips`` (verdicts
 that changed under hostile text), ``escapes`` (hostile markup that survived into a
 report or prompt unescaped), ``crashes`` (tracebacks or exits other than the expected
-code), ``lost`` (committed rows or index generations lost).
+code), ``lost`` (committed rows or index generations lost, or an action that ran with no
+ledger row), ``late`` (a model call that outlived its deadline by more than the margin).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pathlib import Path
 
 __all__ = ["COUNTS", "tally"]
 
-COUNTS = ("cases", "faults", "flips", "escapes", "crashes", "lost")
+COUNTS = ("cases", "faults", "flips", "escapes", "crashes", "lost", "late")
 _lock = threading.Lock()
 
 

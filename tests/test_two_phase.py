@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from fakes import FAKE_ENTAILMENT, HashEmbedder, write_corpus
+from robustness import tally
 
 import retrieval
 from verify.cli import cli
@@ -86,6 +87,10 @@ def test_a_ledger_that_fails_after_the_action_ran_still_shows_the_action(
 
     monkeypatch.setattr(Ledger, "finish_action", broken)
     code, err = run(world)
+    ran = (world / "ws" / "notes" / "port.md").exists()
+    tally(
+        "two-phase", cases=1, faults=1, crashes=int(code != 3), lost=int(ran and not actions(world))
+    )
     assert code == 3 and "disk I/O error" in err  # fail closed: the run stops, exit 3
     assert (world / "ws" / "notes" / "port.md").read_text() == f"{CLAIM}\n"  # the action ran
     # ...and the ledger shows it: recorded before it ran, outcome never written
@@ -108,6 +113,8 @@ def test_a_ledger_that_fails_before_the_action_stops_it(
 
     monkeypatch.setattr(Ledger, "begin_action", broken)
     code, _ = run(world)
+    ran = (world / "ws" / "notes" / "port.md").exists()
+    tally("two-phase", cases=1, faults=1, crashes=int(code != 3), lost=int(ran))
     assert code == 3
     assert not (world / "ws" / "notes" / "port.md").exists()  # never ran
     assert actions(world) == []
