@@ -49,6 +49,9 @@ register_entailment(
 register_embedder("fake-slow", lambda: fakes.HashEmbedder(delay=0.3))
 """
 FAKES_TOML = 'embedder = "fake-hash"\nentailment = "fake-overlap"\n'
+#: Third-party plugins of this environment, left out of inner sessions: they cost about 2 s a
+#: session and the plugin under test needs none of them (`-p no:NAME` of one absent is a no-op).
+OTHERS = ("-p", "no:langsmith_plugin", "-p", "no:hypothesispytest", "-p", "no:anyio")
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +78,7 @@ def project(pytester: pytest.Pytester, toml: str = FAKES_TOML, **tests: str) -> 
 
 
 def run(pytester: pytest.Pytester, *args: str | Path) -> pytest.RunResult:
-    return pytester.runpytest("-p", "fakes_plugin", *(str(a) for a in args))
+    return pytester.runpytest(*OTHERS, "-p", "fakes_plugin", *(str(a) for a in args))
 
 
 def output(result: pytest.RunResult) -> str:
@@ -487,7 +490,9 @@ def test_the_ledger_records_the_session_for_verify_usage(
     ]
     assert actions[1][6] == "test_ledger.py::test_a_wrong_answer: The gateway listens on port 9443."
     assert run_row[:2] == ("pytest", "block")
-    assert run_row[2].startswith("pytest -p fakes_plugin")
+    assert (
+        run_row[2].startswith("pytest -p no:langsmith_plugin") and "--verify-ledger=" in run_row[2]
+    )
 
 
 def test_the_judge_decides_uncertain_claims_and_its_tokens_are_recorded(
@@ -600,7 +605,7 @@ def test_a_session_that_checks_nothing_loads_and_writes_nothing(pytester: pytest
                 assert [m for m in heavy if m in sys.modules] == []
         """
     )
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess(*OTHERS, "-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
     made = {p.name for p in pytester.path.iterdir() if not p.name.startswith("runpytest")}
     assert made == {"test_plain.py", "stdout", "stderr"}  # the rest is pytester's own
@@ -661,7 +666,7 @@ def test_models_load_once_per_session_and_only_when_a_test_uses_them(
         """,
     )
     pytester.syspathinsert()
-    result = pytester.runpytest("-p", "counted", f"--verify-index={tmp_path / 'index'}")
+    result = pytester.runpytest(*OTHERS, "-p", "counted", f"--verify-index={tmp_path / 'index'}")
     result.assert_outcomes(passed=5)
 
 
@@ -710,7 +715,7 @@ def test_the_example_with_the_bundled_entailment_model(
     example_project(pytester, 'embedder = "fake-hash"\nentailment = "bundled"\n')
     monkeypatch.setenv("PYTHONPATH", str(Path(__file__).parent))
     result = pytester.runpytest_subprocess(
-        "-p", "fakes_plugin", "-p", "no:cacheprovider", f"--verify-index={demo_index}"
+        *OTHERS, "-p", "fakes_plugin", "-p", "no:cacheprovider", f"--verify-index={demo_index}"
     )
     assert_the_example_ran(result)
 
