@@ -16,12 +16,13 @@ from ._assert import assert_grounded
 from ._context import Context, Passages
 from ._failure import GroundingError
 from ._ledger import ModelCall
-from ._report import REPORT_FORMATS
+from ._report import REPORT_FORMATS, Checked
 from ._session import Block, Verifier, current_verifier
 
 __all__ = [
     "REPORT_FORMATS",
     "Block",
+    "Checked",
     "Context",
     "GroundingError",
     "ModelCall",
