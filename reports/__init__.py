@@ -11,6 +11,8 @@ treated as hostile and escaped for the format at hand (see each ``_<format>`` mo
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from checks.types import Outcome
 from reports import _html, _json, _junit, _markdown, _sarif, _text
 from reports._io import write_atomic
@@ -19,16 +21,39 @@ from reports._tempfiles import is_temp_name, sweep_temp, temp_name
 __all__ = [
     "DEFAULT_VERSION",
     "FORMATS",
+    "Renderer",
+    "formats",
     "is_temp_name",
+    "register_format",
     "render",
     "sweep_temp",
     "temp_name",
     "write_atomic",
 ]
 
+#: The built-in formats; ``formats()`` adds the ones plugins registered.
 FORMATS: tuple[str, ...] = ("text", "json", "md", "html", "junit", "sarif")
 #: The tool version SARIF and HTML name unless the caller passes its own.
 DEFAULT_VERSION = "0.1.0"
+
+#: ``render(outcome, *, color, title, version) -> str``: a format a plugin adds.
+Renderer = Callable[..., str]
+_ADDED: dict[str, Renderer] = {}
+
+
+def register_format(name: str, renderer: Renderer) -> None:
+    """Make ``name`` a report format (``--format NAME``); a built-in name cannot be taken.
+    The renderer must escape every string of agent or corpus text for its format."""
+    if name in FORMATS:
+        raise ValueError(
+            f"report format {name!r} is built in; register the plugin's under another name"
+        )
+    _ADDED[name] = renderer
+
+
+def formats() -> tuple[str, ...]:
+    """Every format ``render`` takes: the built-in ones, then those plugins registered."""
+    return FORMATS + tuple(sorted(_ADDED))
 
 
 def render(
@@ -39,7 +64,7 @@ def render(
     title: str = "verify",
     version: str = DEFAULT_VERSION,
 ) -> str:
-    """``outcome`` as a report in format ``fmt`` (one of ``FORMATS``).
+    """``outcome`` as a report in format ``fmt`` (one of ``formats()``).
 
     ``color`` adds ANSI colours to ``text``; ``title`` heads text, md, html and junit;
     ``version`` is the tool version in sarif and html. An unknown ``fmt`` raises
@@ -57,4 +82,7 @@ def render(
         return _junit.render(outcome, title=title)
     if fmt == "sarif":
         return _sarif.render(outcome, version=version)
-    raise ValueError(f"unknown report format {fmt!r}; choose one of: {', '.join(FORMATS)}")
+    if fmt in _ADDED:
+        text = _ADDED[fmt](outcome, color=color, title=title, version=version)
+        return text if text.endswith("\n") else text + "\n"
+    raise ValueError(f"unknown report format {fmt!r}; choose one of: {', '.join(formats())}")

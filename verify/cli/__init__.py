@@ -23,6 +23,7 @@ COMMANDS = {
     "index": "index",
     "search": "search",
     "check": "check",
+    "batch": "batch",
     "bench": "bench",
     "run": "run",
     "demo": "demo",
@@ -89,7 +90,11 @@ def cli() -> None:
     """Check what an agent says against your own corpus before it may act.
 
     Exit codes: 0 pass, 1 blocked, 2 usage or input error, 3 internal error (fail closed).
+    Installed plugins (entry-point group `verify`) are loaded first: docs/plugins.md.
     """
+    from ..plugins import load_plugins
+
+    load_plugins()
 
 
 def main() -> None:

@@ -6,7 +6,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -17,6 +17,8 @@ from ..config import Config, load_config
 from ..errors import InputError, InternalError, VerifyError
 
 __all__ = [
+    "REPORT_FORMAT",
+    "REPORT_FORMATS_HELP",
     "config",
     "emit",
     "entailment_option",
@@ -68,8 +70,37 @@ def entailment_option(f: F) -> F:
     )(f)
 
 
-def output_options(formats: Sequence[str]) -> Callable[[F], F]:
-    """``--format`` (one of ``formats``), ``--json`` and ``--out FILE``, on any command."""
+if TYPE_CHECKING:  # generic (for type checkers) only from click 8.4 on
+    _ParamType = click.ParamType[str]
+else:
+    _ParamType = click.ParamType
+
+
+class ReportFormat(_ParamType):
+    """A report format: a built-in one or one a plugin registered (read when the flag is,
+    after the plugins have loaded, so the list is never frozen at import)."""
+
+    name = "format"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        from reports import formats
+
+        if value not in formats():
+            self.fail(f"{value!r} is not one of {', '.join(formats())}", param, ctx)
+        return str(value)
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
+        return "FORMAT"
+
+
+REPORT_FORMAT = ReportFormat()
+#: How the help names the report formats.
+REPORT_FORMATS_HELP = "text, json, md, html, junit, sarif, or one a plugin adds"
+
+
+def output_options(formats: Sequence[str] | None = None) -> Callable[[F], F]:
+    """``--format``, ``--json`` and ``--out FILE``, on any command. ``formats``: the command's
+    own fixed list; None: the report formats (``reports.formats()``, plugins' included)."""
 
     def decorate(f: F) -> F:
         f = click.option(
@@ -80,12 +111,13 @@ def output_options(formats: Sequence[str]) -> Callable[[F], F]:
             help="Write the result to FILE (atomically) instead of stdout.",
         )(f)
         f = click.option("--json", "as_json", is_flag=True, help="Same as --format json.")(f)
+        named = REPORT_FORMATS_HELP if formats is None else ", ".join(formats)
         return click.option(
             "--format",
             "fmt",
-            type=click.Choice(list(formats)),
+            type=REPORT_FORMAT if formats is None else click.Choice(list(formats)),
             default=None,
-            help=f"Output format [default: text]. One of: {', '.join(formats)}.",
+            help=f"Output format [default: text]. One of: {named}.",
         )(f)
 
     return decorate

@@ -11,9 +11,9 @@ import click
 
 from reports import render
 
-from ..batch import BadLine, BatchChecker, error_line, exit_code_of, read_line
+from ..batch import BadLine, BatchChecker, check_row, error_line, exit_code_of, read_line
 from ..checker import Checker, evidence_from, judge_from
-from ..errors import ExitCode, InputError, exit_code_for
+from ..errors import ExitCode, InputError
 from ..policy import GatePolicy, exit_code
 from ._options import (
     config,
@@ -80,7 +80,7 @@ def read_text_input(text: str | None, file: Path | None) -> str:
     help="Check against these passages instead of the index (repeatable): the RAG "
     "case, where the answer must be grounded in what the model was shown.",
 )
-@output_options(("text", "json", "md", "html", "junit", "sarif"))
+@output_options()
 @click.option(
     "--judge",
     default=None,
@@ -204,15 +204,7 @@ def run_batch(checker: BatchChecker, path: Path, quiet: bool) -> ExitCode:
             if isinstance(item, BadLine):
                 row, code = error_line(item), ExitCode.USAGE
             else:
-                try:
-                    outcome = checker.check(item)
-                except Exception as exc:  # this line could not be checked; the next may be
-                    why = " ".join(str(exc).split()) or type(exc).__name__
-                    row = error_line(BadLine(number, f"line {number}: {why}", item.id))
-                    code = exit_code_for(exc)
-                else:
-                    row = {"id": item.id, **outcome.to_json()}
-                    code = exit_code(outcome.verdicts, outcome.decision)
+                row, code = check_row(checker, item, number)
             if "error" in row:
                 failed.append(row["error"])
             codes.add(code)

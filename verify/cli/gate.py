@@ -8,13 +8,21 @@ from pathlib import Path
 
 import click
 
-from reports import FORMATS, render
+from reports import render
 
 from ..errors import InputError
 from ..gate import GateOptions, load_from_git, load_from_patch, run_gate
 from ..gate._budget import ledger_budget, ledger_usage, read_usage
 from ..policy import exit_code
-from ._options import config, emit, entailment_option, progress_bar, rendered
+from ._options import (
+    REPORT_FORMAT,
+    REPORT_FORMATS_HELP,
+    config,
+    emit,
+    entailment_option,
+    progress_bar,
+    rendered,
+)
 
 __all__ = ["command", "pair_outputs"]
 
@@ -91,9 +99,9 @@ def _read_lines(path: Path, what: str) -> tuple[str, ...]:
 @click.option(
     "--format",
     "formats",
-    type=click.Choice(list(FORMATS)),
+    type=REPORT_FORMAT,
     multiple=True,
-    help="Report format, repeatable: one of text, json, md, html, junit, sarif [default: text].",
+    help=f"Report format, repeatable: one of {REPORT_FORMATS_HELP} [default: text].",
 )
 @click.option(
     "--out",

@@ -85,7 +85,7 @@ def step_line(step: Step, prefix: str = "") -> str:
     help="Most actions the agent may propose [default: 6].",
 )
 @click.option("--judge", default=None, metavar="GGUF", help="LLM judge for uncertain claims.")
-@output_options(("text", "json", "md", "html", "junit", "sarif"))
+@output_options()
 @click.option("-q", "--quiet", is_flag=True, help="No progress lines on stderr.")
 @click.pass_context
 def command(

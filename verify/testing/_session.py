@@ -78,10 +78,13 @@ class Verifier:
 
     @property
     def config(self) -> Config:
-        """The ``[tool.verify]`` config of ``root``, read at first use."""
+        """The ``[tool.verify]`` config of ``root``, read at first use (installed plugins are
+        loaded then too, as the CLI loads them)."""
         if self._config is None:
             from ..config import load_config
+            from ..plugins import load_plugins
 
+            load_plugins()
             self._config = load_config(self.root)
         return self._config
 
