@@ -23,10 +23,20 @@ from retrieval import Embedder, get_embedder
 
 from .checker import Checker, context_evidence, make_cascade, open_index
 from .config import Config
-from .errors import ExitCode
-from .policy import GatePolicy
+from .errors import ExitCode, exit_code_for
+from .policy import GatePolicy, exit_code
 
-__all__ = ["BadLine", "BatchChecker", "BatchItem", "error_line", "exit_code_of", "read_line"]
+__all__ = [
+    "BadLine",
+    "BatchChecker",
+    "BatchItem",
+    "check_row",
+    "decode_line",
+    "error_line",
+    "exit_code_of",
+    "read_line",
+    "read_record",
+]
 
 #: The most bytes one line's ``text`` may hold, as for ``verify check``.
 MAX_TEXT_BYTES = 2 * 1024 * 1024
@@ -51,14 +61,24 @@ class BadLine:
 
 def read_line(raw: bytes, number: int) -> BatchItem | BadLine:
     """Line ``number`` (1-based) of the input as an item, or why it is not one."""
+    record = decode_line(raw, number)
+    return record if isinstance(record, BadLine) else read_record(record, number)
+
+
+def decode_line(raw: bytes, number: int) -> object:
+    """Line ``number`` decoded from JSON, or a ``BadLine`` saying why it is not JSON."""
     try:
-        record = json.loads(raw.decode("utf-8"))
+        return json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
         return BadLine(number, f"line {number}: not valid UTF-8 (byte {exc.start})")
     except ValueError as exc:  # JSONDecodeError is a ValueError
         return BadLine(number, f"line {number}: not JSON ({exc})")
     except RecursionError:
         return BadLine(number, f"line {number}: not JSON (nested too deeply)")
+
+
+def read_record(record: object, number: int) -> BatchItem | BadLine:
+    """A decoded line (line ``number``) as an item, or why it is not one."""
     if not isinstance(record, dict):
         return BadLine(number, f'line {number}: not a JSON object with "id" and "text"')
     ident = record.get("id")
@@ -129,6 +149,11 @@ class BatchChecker:
         cascade = make_cascade(evidence, self.config, judge=self.judge, started=time.monotonic())
         return Checker(cascade, self.gate).check_text(item.text, item.question)
 
+    def open_index(self) -> None:
+        """Open the index now rather than at the first item that needs it (a worker that
+        knows it will need it fails at its start, before any item is taken)."""
+        self._index_evidence()
+
     def _index_evidence(self) -> IndexEvidence:
         """The index, opened at the first item that needs it; a failure to open it is
         raised again for every such item, not retried."""
@@ -146,6 +171,22 @@ class BatchChecker:
     def close(self) -> None:
         if self._index is not None:
             self._index.index.close()
+
+
+def check_row(
+    checker: BatchChecker, item: BatchItem, number: int, where: str = ""
+) -> tuple[dict[str, Any], ExitCode]:
+    """One item's output line and exit code: the check JSON plus ``"id"``, or, where the
+    check raised, an error line (blocking, with the reason after ``where``, by default
+    ``line <number>``) and the code the exception means. The one per-item step of
+    ``verify check --batch`` and of every ``verify batch`` worker."""
+    try:
+        outcome = checker.check(item)
+    except Exception as exc:  # this item could not be checked; the next may be
+        why = " ".join(str(exc).split()) or type(exc).__name__
+        bad = BadLine(number, f"{where or f'line {number}'}: {why}", item.id)
+        return error_line(bad), exit_code_for(exc)
+    return {"id": item.id, **outcome.to_json()}, exit_code(outcome.verdicts, outcome.decision)
 
 
 def exit_code_of(codes: set[ExitCode]) -> ExitCode:
