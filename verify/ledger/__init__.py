@@ -2,9 +2,24 @@
 
 Writers call ``Ledger.open(path)`` then ``start_run``, ``record_call``, ``record_action`` and
 ``finish_run``; importers write whole batches with ``Ledger.add``; ``verify usage`` reads
-columns with ``Ledger.frames``. The schema and its migrations: docs/ledger.md.
+columns with ``Ledger.frames``, or keeps pre-aggregated sums up to date with
+``Ledger.refresh_usage`` and reads them with ``Ledger.usage_view``. The schema and its
+migrations: docs/ledger.md.
 """
 
+from ._aggregates import (
+    DAY,
+    DIMS,
+    EVIDENCE_CALLS,
+    REPORTED_SCALE,
+    SUMS,
+    WASTE,
+    RunSums,
+    RunTable,
+    Totals,
+    UsageView,
+    day_of,
+)
 from ._fingerprint import MINHASH_SIZE, Fingerprint, fingerprint, minhash
 from ._ledger import BUSY_TIMEOUT_MS, MAX_OUTPUT_CHARS, PURPOSES, Ledger
 from ._read import PURPOSE_CODES, ActionFrame, CallFrame, Frames, RunFrame
@@ -14,12 +29,18 @@ from ._schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
 __all__ = [
     "APPLICATION_ID",
     "BUSY_TIMEOUT_MS",
+    "DAY",
+    "DIMS",
+    "EVIDENCE_CALLS",
     "MAX_OUTPUT_CHARS",
     "MIGRATIONS",
     "MINHASH_SIZE",
     "PURPOSES",
     "PURPOSE_CODES",
+    "REPORTED_SCALE",
     "SCHEMA_VERSION",
+    "SUMS",
+    "WASTE",
     "ActionFrame",
     "ActionRow",
     "CallFrame",
@@ -29,6 +50,11 @@ __all__ = [
     "Ledger",
     "RunFrame",
     "RunRow",
+    "RunSums",
+    "RunTable",
+    "Totals",
+    "UsageView",
+    "day_of",
     "fingerprint",
     "minhash",
 ]

@@ -16,14 +16,17 @@ import contextlib
 import hashlib
 import sqlite3
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
+import numpy as np
+
 from ..errors import InputError, InternalError, VerifyError
+from ._aggregates import SUMS, RunSums, UsageView, select_stale, store
 from ._fingerprint import Fingerprint, fingerprint
-from ._read import Frames, load_frames
+from ._read import SELECTION, Frames, load_frames, read_frames
 from ._records import ActionRow, CallRow, RunRow
 from ._schema import migrate
 
@@ -362,6 +365,52 @@ class Ledger:
         except Exception as exc:
             raise _failure(self.path, "reading it", exc) from exc
 
+    # ------------------------------------------------------------------ usage aggregates
+
+    def refresh_usage(
+        self,
+        compute: Callable[[Frames], RunSums],
+        *,
+        chunk_runs: int = 20_000,
+        progress: Callable[[int], None] | None = None,
+    ) -> int:
+        """Bring the usage aggregates up to date; return how many runs were recomputed.
+
+        While runs are marked stale, take the task groups of the first of them (about
+        ``chunk_runs`` runs), read their frames, ``compute`` their sums and store them: each
+        chunk one write transaction, so writers wait for one chunk at most, and a process
+        killed mid-way leaves what it did not finish still marked. ``progress`` is told the
+        runs done so far after each chunk.
+        """
+        done = 0
+        while True:
+            with self._transaction() as conn:
+                selected, gone = select_stale(conn, chunk_runs)
+                if not selected and not gone:
+                    return done
+                frames = read_frames(conn, SELECTION)
+                store(conn, frames, compute(frames) if selected else _no_sums(frames), gone)
+            done += selected
+            if progress is not None:
+                progress(done)
+
+    @contextlib.contextmanager
+    def usage_view(self) -> Iterator[UsageView]:
+        """The usage aggregates, read in one snapshot (writers go on meanwhile)."""
+        try:
+            self._conn.execute("BEGIN")
+        except Exception as exc:
+            raise _failure(self.path, "reading it", exc) from exc
+        try:
+            yield UsageView(self._conn)
+        except VerifyError:
+            raise
+        except sqlite3.Error as exc:
+            raise _failure(self.path, "reading it", exc) from exc
+        finally:
+            with contextlib.suppress(Exception):
+                self._conn.execute("COMMIT")
+
     def execute(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         """A read-only query (tests and tools); writes go through the methods above."""
         try:
@@ -451,6 +500,10 @@ class Ledger:
             ),
         )
         return int(cur.lastrowid or 0)
+
+
+def _no_sums(frames: Frames) -> RunSums:
+    return RunSums(np.zeros((len(frames.runs), len(SUMS)), dtype=np.int64), [])
 
 
 def _run_ref(conn: sqlite3.Connection, run_id: str, now: float) -> int:

@@ -1,8 +1,10 @@
 """Read the ledger into columns (numpy arrays) for the usage report.
 
-Three queries, one per table, each a plain scan in id order; in the frames calls and actions
-refer to their run by its position in ``RunFrame`` (the ``run`` arrays), so everything after
-this is array arithmetic. On a 100k-call ledger this takes a few hundred milliseconds.
+Three queries, one per table, each in id order; in the frames calls and actions refer to
+their run by its position in ``RunFrame`` (the ``run`` arrays), so everything after this is
+array arithmetic. On a 100k-call ledger this takes a few hundred milliseconds. The rows read
+are every run (started at or after ``since``), or the runs of a selection (the usage
+aggregates recompute a few task groups at a time: ``SELECTION``).
 """
 
 from __future__ import annotations
@@ -16,7 +18,16 @@ import numpy.typing as npt
 
 from ._fingerprint import MINHASH_SIZE
 
-__all__ = ["PURPOSE_CODES", "ActionFrame", "CallFrame", "Frames", "RunFrame", "load_frames"]
+__all__ = [
+    "PURPOSE_CODES",
+    "SELECTION",
+    "ActionFrame",
+    "CallFrame",
+    "Frames",
+    "RunFrame",
+    "load_frames",
+    "read_frames",
+]
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
@@ -28,6 +39,7 @@ PURPOSE_CODES = {"agent": 0, "sample": 1, "judge": 2, "imported": 3}
 
 @dataclass(frozen=True)
 class RunFrame:
+    id: I64  # row ids, in increasing order
     run_id: list[str]
     task: list[str]
     agent: list[str]
@@ -43,6 +55,7 @@ class RunFrame:
 
 @dataclass(frozen=True)
 class CallFrame:
+    id: I64  # row ids, in increasing order
     run: I64  # index into RunFrame
     step: I64  # -1 where the call has no step
     purpose: I64  # PURPOSE_CODES
@@ -115,25 +128,54 @@ class Frames:
         return self._summaries[action_id]
 
 
-def _runs(conn: sqlite3.Connection, since: float | None) -> tuple[RunFrame, I64]:
-    where, params = ("WHERE started_at >= ?", (since,)) if since is not None else ("", ())
+@dataclass(frozen=True)
+class _Filter:
+    """Which runs to read, and the same choice as a join for calls and actions."""
+
+    runs: str  # a WHERE clause on runs
+    children: str  # FROM clause of calls or actions (``{table}``), limited to those runs
+    params: tuple[float, ...] = ()
+
+
+_ALL = _Filter("", "{table}")
+#: The runs whose ids the temporary table ``usage_sel`` holds (filled by the aggregates'
+#: refresh). CROSS JOIN keeps SQLite from scanning a whole table: each run's rows come by index.
+SELECTION = _Filter(
+    " WHERE id IN (SELECT id FROM temp.usage_sel)",
+    "temp.usage_sel AS s CROSS JOIN {table} ON {table}.run = s.id",
+)
+
+
+def _since(since: float | None) -> _Filter:
+    if since is None:
+        return _ALL
+    return _Filter(
+        " WHERE started_at >= ?",
+        "{table} WHERE run IN (SELECT id FROM runs WHERE started_at >= ?)",
+        (since,),
+    )
+
+
+def _runs(conn: sqlite3.Connection, which: _Filter) -> tuple[RunFrame, I64]:
     rows = conn.execute(
         "SELECT id, run_id, task, agent, user, team, started_at, decision, verified_units"
-        f" FROM runs {where} ORDER BY id",
-        params,
+        f" FROM runs{which.runs} ORDER BY id",
+        which.params,
     ).fetchall()
     cols = list(zip(*rows, strict=True)) if rows else [()] * 9
+    ids = np.array(cols[0], dtype=np.int64)
     frame = RunFrame(
-        list(cols[1]),
-        list(cols[2]),
-        list(cols[3]),
-        list(cols[4]),
-        list(cols[5]),
-        np.array(cols[6], dtype=np.float64),
-        list(cols[7]),
-        np.array(cols[8], dtype=np.float64),
+        id=ids,
+        run_id=list(cols[1]),
+        task=list(cols[2]),
+        agent=list(cols[3]),
+        user=list(cols[4]),
+        team=list(cols[5]),
+        started_at=np.array(cols[6], dtype=np.float64),
+        decision=list(cols[7]),
+        verified_units=np.array(cols[8], dtype=np.float64),
     )
-    return frame, np.array(cols[0], dtype=np.int64)
+    return frame, ids
 
 
 def _positions(ids: I64, refs: I64) -> tuple[I64, B]:
@@ -144,17 +186,11 @@ def _positions(ids: I64, refs: I64) -> tuple[I64, B]:
     return pos, keep
 
 
-def _since(since: float | None) -> tuple[str, tuple[float, ...]]:
-    if since is None:
-        return "", ()
-    return " WHERE run IN (SELECT id FROM runs WHERE started_at >= ?)", (since,)
-
-
 # Several small integers travel packed in one int64 per row: nine columns cost what three do
 # when 100k rows become Python objects. Steps are capped at 2**24 - 2 (none, -1, travels as
 # 0), run ids stay below 2**36, token counts below 2**31, counts are capped at 2**20 - 1.
 _CALLS = (
-    "SELECT min(coalesce(step, -1) + 1, 16777215) | ((CASE purpose WHEN 'agent' THEN 0"
+    "SELECT calls.id, min(coalesce(step, -1) + 1, 16777215) | ((CASE purpose WHEN 'agent' THEN 0"
     " WHEN 'sample' THEN 1 WHEN 'judge' THEN 2 ELSE 3 END) << 24) | ((verdict = 'block') << 26)"
     " | (run << 27),"
     " prompt_tokens | (completion_tokens << 32),"
@@ -162,26 +198,27 @@ _CALLS = (
     " | (min(checkable, 1048575) << 40),"
     # only free generations are compared for near-duplicates: leave the others' behind
     " CASE WHEN purpose IN ('agent', 'imported') THEN minhash END"
-    " FROM calls{where} ORDER BY id"
+    " FROM {source} ORDER BY calls.id"
 )
 
 
-def _calls(conn: sqlite3.Connection, run_ids: I64, since: float | None) -> CallFrame:
-    where, params = _since(since)
-    rows = conn.execute(_CALLS.format(where=where), params).fetchall()
-    cols = list(zip(*rows, strict=True)) if rows else [()] * 4
-    a = np.array(cols[0], dtype=np.int64)
+def _calls(conn: sqlite3.Connection, run_ids: I64, which: _Filter) -> CallFrame:
+    source = which.children.format(table="calls")
+    rows = conn.execute(_CALLS.format(source=source), which.params).fetchall()
+    cols = list(zip(*rows, strict=True)) if rows else [()] * 5
+    a = np.array(cols[1], dtype=np.int64)
     run, keep = _positions(run_ids, a >> 27)
     a = a[keep]
-    tokens = np.array(cols[1], dtype=np.int64)[keep]
-    feats = np.array(cols[2], dtype=np.int64)[keep]
-    sigs = [s for s, k in zip(cols[3], keep, strict=True) if k]
+    tokens = np.array(cols[2], dtype=np.int64)[keep]
+    feats = np.array(cols[3], dtype=np.int64)[keep]
+    sigs = [s for s, k in zip(cols[4], keep, strict=True) if k]
     has_sig = np.fromiter((s is not None for s in sigs), dtype=bool, count=len(sigs))
     blank = bytes(4 * MINHASH_SIZE)
     packed = b"".join(s if s is not None else blank for s in sigs)
     minhash = np.frombuffer(packed, dtype="<u4").reshape(len(sigs), MINHASH_SIZE)
     low20 = (1 << 20) - 1
     return CallFrame(
+        id=np.array(cols[0], dtype=np.int64)[keep],
         run=run[keep],
         step=(a & 0xFFFFFF) - 1,
         purpose=(a >> 24) & 3,
@@ -198,16 +235,17 @@ def _calls(conn: sqlite3.Connection, run_ids: I64, since: float | None) -> CallF
 
 _DECISIONS = ["", "pass", "block"]
 _ACTIONS = (
-    "SELECT id, min(max(step, 0), 16777215) | (executed << 24) | ((CASE decision WHEN 'pass' THEN 1"
-    " WHEN 'block' THEN 2 ELSE 0 END) << 25) | (run << 27), kind, min(claims_supported, 2097151)"
+    "SELECT actions.id, min(max(step, 0), 16777215) | (executed << 24)"
+    " | ((CASE decision WHEN 'pass' THEN 1 WHEN 'block' THEN 2 ELSE 0 END) << 25) | (run << 27),"
+    " kind, min(claims_supported, 2097151)"
     " | (min(claims_total, 2097151) << 21) | (min(lines, 2097151) << 42), summary_hash"
-    " FROM actions{where} ORDER BY id"
+    " FROM {source} ORDER BY actions.id"
 )
 
 
-def _actions(conn: sqlite3.Connection, run_ids: I64, since: float | None) -> ActionFrame:
-    where, params = _since(since)
-    rows = conn.execute(_ACTIONS.format(where=where), params).fetchall()
+def _actions(conn: sqlite3.Connection, run_ids: I64, which: _Filter) -> ActionFrame:
+    source = which.children.format(table="actions")
+    rows = conn.execute(_ACTIONS.format(source=source), which.params).fetchall()
     cols = list(zip(*rows, strict=True)) if rows else [()] * 5
     a = np.array(cols[1], dtype=np.int64)
     run, keep = _positions(run_ids, a >> 27)
@@ -236,10 +274,15 @@ def load_frames(conn: sqlite3.Connection, since: float | None) -> Frames:
     """The ledger's rows as columns; calls and actions of runs before ``since`` left out."""
     conn.execute("BEGIN")  # one snapshot for all three reads, even while writers commit
     try:
-        runs, run_ids = _runs(conn, since)
-        calls, actions = _calls(conn, run_ids, since), _actions(conn, run_ids, since)
+        return read_frames(conn, _since(since))
     finally:
         conn.execute("COMMIT")
+
+
+def read_frames(conn: sqlite3.Connection, which: _Filter = _ALL) -> Frames:
+    """The rows ``which`` chooses as columns, read inside the caller's transaction."""
+    runs, run_ids = _runs(conn, which)
+    calls, actions = _calls(conn, run_ids, which), _actions(conn, run_ids, which)
 
     def fetch_summaries(action_ids: list[int]) -> dict[int, str]:
         marks = ",".join("?" * len(action_ids))

@@ -92,7 +92,103 @@ def _v2(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX actions_outcome_unknown ON actions(id) WHERE outcome_recorded = 0")
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2]
+_V3 = (
+    # the rows whose usage aggregates are stale: every write to runs, calls or actions marks its
+    # run here, in the writer's own transaction (triggers below); ``verify usage`` recomputes
+    # the task groups of the runs marked and clears them (verify/usage/_refresh.py)
+    "CREATE TABLE usage_dirty (run INTEGER PRIMARY KEY)",
+    """CREATE TABLE usage_runs (
+        run            INTEGER PRIMARY KEY REFERENCES runs(id),
+        task           TEXT NOT NULL,
+        agent          TEXT NOT NULL,
+        user           TEXT NOT NULL,
+        team           TEXT NOT NULL,
+        day            INTEGER NOT NULL,
+        started_at     REAL NOT NULL,
+        first_call     INTEGER,
+        prompt         INTEGER NOT NULL,
+        completion     INTEGER NOT NULL,
+        claims         INTEGER NOT NULL,
+        acts           INTEGER NOT NULL,
+        lines          INTEGER NOT NULL,
+        reported       INTEGER NOT NULL,
+        excess         INTEGER NOT NULL,
+        tokenmaxxing   INTEGER NOT NULL,
+        blocked        INTEGER NOT NULL,
+        loop           INTEGER NOT NULL,
+        near_duplicate INTEGER NOT NULL,
+        unused         INTEGER NOT NULL,
+        oversampling   INTEGER NOT NULL,
+        padding        INTEGER NOT NULL,
+        context        INTEGER NOT NULL
+    )""",
+    "CREATE INDEX usage_runs_started_at ON usage_runs(started_at)",
+    """CREATE TABLE usage_cells (
+        dim            TEXT NOT NULL CHECK (dim IN ('agent', 'user', 'team')),
+        key            TEXT NOT NULL,
+        day            INTEGER NOT NULL,
+        runs           INTEGER NOT NULL,
+        first_call     INTEGER,
+        prompt         INTEGER NOT NULL,
+        completion     INTEGER NOT NULL,
+        claims         INTEGER NOT NULL,
+        acts           INTEGER NOT NULL,
+        lines          INTEGER NOT NULL,
+        reported       INTEGER NOT NULL,
+        excess         INTEGER NOT NULL,
+        tokenmaxxing   INTEGER NOT NULL,
+        blocked        INTEGER NOT NULL,
+        loop           INTEGER NOT NULL,
+        near_duplicate INTEGER NOT NULL,
+        unused         INTEGER NOT NULL,
+        oversampling   INTEGER NOT NULL,
+        padding        INTEGER NOT NULL,
+        context        INTEGER NOT NULL,
+        PRIMARY KEY (dim, key, day)
+    ) WITHOUT ROWID""",
+    """CREATE TABLE usage_evidence (
+        run        INTEGER NOT NULL REFERENCES runs(id),
+        category   TEXT NOT NULL,
+        call       INTEGER NOT NULL,
+        agent      TEXT NOT NULL,
+        user       TEXT NOT NULL,
+        team       TEXT NOT NULL,
+        started_at REAL NOT NULL,
+        why        TEXT NOT NULL,
+        PRIMARY KEY (run, category, call)
+    ) WITHOUT ROWID""",
+    "CREATE INDEX usage_evidence_agent ON usage_evidence(category, agent, call)",
+    "CREATE INDEX usage_evidence_user ON usage_evidence(category, user, call)",
+    "CREATE INDEX usage_evidence_team ON usage_evidence(category, team, call)",
+    # a report's dirty task groups are found by task
+    "CREATE INDEX runs_task ON runs(task)",
+    # (NOT EXISTS, not INSERT OR IGNORE: a trigger takes the conflict policy of the statement
+    # that fired it, and an upsert's is to fail)
+    *(
+        f"CREATE TRIGGER usage_{table}_{event.lower()} AFTER {event} ON {table} BEGIN"
+        + "".join(
+            f" INSERT INTO usage_dirty (run) SELECT {row}.{ref}"
+            f" WHERE NOT EXISTS (SELECT 1 FROM usage_dirty WHERE run = {row}.{ref});"
+            for row in rows
+        )
+        + " END"
+        for table, ref in (("runs", "id"), ("calls", "run"), ("actions", "run"))
+        for event, rows in (("INSERT", ("new",)), ("UPDATE", ("old", "new")), ("DELETE", ("old",)))
+    ),
+    # every run of an older ledger is stale: the next report backfills its aggregates
+    "INSERT INTO usage_dirty (run) SELECT id FROM runs",
+)
+
+
+def _v3(conn: sqlite3.Connection) -> None:
+    """Pre-aggregated usage: per-run sums, per (agent|user|team, day) cells, the evidence
+    lines behind each waste flag, and triggers that mark a run stale whenever a write touches
+    it (docs/ledger.md, "Usage aggregates")."""
+    for statement in _V3:
+        conn.execute(statement)
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
