@@ -233,7 +233,7 @@ def test_an_internal_failure_is_exit_3_never_0(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("the report broke")
 
-    monkeypatch.setattr(usage_cli, "build_report", broken)
+    monkeypatch.setattr(usage_cli, "ledger_report", broken)
     result = invoke("usage", "--ledger", ledger)
     assert result.exit_code == 3
     assert result.stderr.strip() == "verify: error: the report broke"

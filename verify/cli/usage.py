@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import re
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -23,8 +24,8 @@ from ..usage import (
     SOURCES,
     Defaults,
     UnitWeights,
-    build_report,
     import_file,
+    ledger_report,
     render,
 )
 from ._options import config, emit, output_options, rendered, resolve_format
@@ -54,6 +55,18 @@ def parse_since(value: str, now: float | None = None) -> float:
     if when.tzinfo is None:
         when = when.replace(tzinfo=dt.UTC)
     return when.timestamp()
+
+
+def _progress(after: float = 2.0) -> Callable[[int], None]:
+    """Says on stderr how far bringing the usage aggregates up to date has come, once it has
+    taken ``after`` seconds (a ledger just migrated, or a large import, recomputes them all)."""
+    start = time.monotonic()
+
+    def tell(runs: int) -> None:
+        if time.monotonic() - start >= after:
+            click.echo(f"verify: usage aggregates: {runs:,} runs recomputed", err=True)
+
+    return tell
 
 
 def _ledger_path(ctx: click.Context, given: Path | None) -> Path:
@@ -134,11 +147,13 @@ def command(
     unit_weights = UnitWeights.parse(weights)
     start = parse_since(since) if since is not None else None
     with Ledger.open(_ledger_path(ctx, ledger_path), create=False) as ledger:
-        report = build_report(
-            ledger.frames(since=start),
+        report = ledger_report(
+            ledger,
             by,
             weights=unit_weights,
             max_tokens_per_unit=max_tokens_per_unit,
+            since=start,
+            progress=_progress(),
         )
     emit(rendered(fmt, lambda: render(report, fmt)), out)
     over = report.over_budget()
@@ -227,7 +242,7 @@ def import_command(
         model=model,
     )
     with Ledger.open(path) as ledger:
-        result = import_file(ledger, file, source, defaults)
+        result = import_file(ledger, file, source, defaults, progress=_progress())
     for line, message in result.errors[:MAX_ERRORS_SHOWN]:
         click.echo(f"verify: {file}:{line}: skipped: {message}", err=True)
     if len(result.errors) > MAX_ERRORS_SHOWN:

@@ -14,7 +14,7 @@ import numpy.typing as npt
 from ..ledger import PURPOSE_CODES, Frames
 from ._units import repeated_later
 
-__all__ = ["Context", "build_context"]
+__all__ = ["Context", "build_context", "task_groups"]
 
 I64 = npt.NDArray[np.int64]
 B = npt.NDArray[np.bool_]
@@ -73,6 +73,11 @@ def _groups(labels: list[str]) -> I64:
     )
 
 
+def task_groups(run_id: list[str], task: list[str]) -> I64:
+    """Per run: a number shared by the runs of its task (a run without a task alone)."""
+    return _groups([f"t\0{t}" if t else f"r\0{r}" for r, t in zip(run_id, task, strict=True)])
+
+
 def build_context(frames: Frames) -> Context:
     runs, calls, actions = frames.runs, frames.calls, frames.actions
     scope = _groups(
@@ -81,9 +86,7 @@ def build_context(frames: Frames) -> Context:
             for r, t, a, u in zip(runs.run_id, runs.task, runs.agent, runs.user, strict=True)
         ]
     )
-    task_group = _groups(
-        [f"t\0{t}" if t else f"r\0{r}" for r, t in zip(runs.run_id, runs.task, strict=True)]
-    )
+    task_group = task_groups(runs.run_id, runs.task)
     generated = (calls.purpose == PURPOSE_CODES["agent"]) | (
         calls.purpose == PURPOSE_CODES["imported"]
     )

@@ -1,31 +1,37 @@
 """The usage report: tokens against verified units, per run, agent, user or team.
 
-``build_report`` turns the ledger's columns into ranked ``Row``s: token totals, verified units
-(``_units``), wasted tokens by category (``_waste``, each call's waste counted under one
+``assemble`` turns a ``Source`` (``_source``) into ranked ``Row``s: token totals, verified
+units (``_units``), wasted tokens by category (``_waste``, each call's waste counted under one
 category so the numbers add up), flags, and a few lines of evidence per flag.
+``build_report`` does it from frames (every row read and judged); ``ledger_report``
+(``_stored``) from the sums the ledger keeps, with the same result.
+
+``since`` leaves runs started before it out of the rows, not out of the judging: a
+near-duplicate of an older run's output is still one, and a task's medians are over all its
+runs.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from ..ledger import Frames
-from ._context import build_context
-from ._units import UnitWeights, run_units
-from ._waste import CATEGORIES, FULL_CALL, PARTIAL, Thresholds, tokenmaxxing
+from ..ledger import SUMS, Frames, Totals
+from ._attribute import run_stats
+from ._source import FrameSource, Source, label, raw_keys
+from ._units import UnitParts, UnitWeights
+from ._waste import CATEGORIES, Thresholds
 
-__all__ = ["BY_CHOICES", "Report", "Row", "Series", "build_report"]
+__all__ = ["BY_CHOICES", "Report", "Row", "Series", "assemble", "build_report"]
 
 BY_CHOICES = ("run", "agent", "user", "team")
 EVIDENCE = 3  # lines of evidence per flag
 TREND_SERIES = 6
-_DAY = 86400.0
 
 
 @dataclass(frozen=True)
@@ -110,39 +116,13 @@ class Report:
         }
 
 
-def _key_labels(frames: Frames, by: str) -> list[str]:
-    runs = frames.runs
-    if by == "run":
-        return list(runs.run_id)
-    values: list[str] = {"agent": runs.agent, "user": runs.user, "team": runs.team}[by]
-    return [v or f"(no {by})" for v in values]
-
-
 def _distinct(lines: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(lines))[:EVIDENCE]
 
 
-def _unknown_why(frames: Frames, action: int) -> str:
-    run = frames.runs.run_id[int(frames.actions.run[action])]
-    return (
-        f"run {run} step {int(frames.actions.step[action])} {frames.actions.kind[action]} "
-        f"{frames.summary(action)!r}: outcome unknown (recorded before it ran; it may have "
-        "taken effect, its outcome was never written)"
-    )
-
-
-def _first_per_group(
-    idx: npt.NDArray[np.int64], group: npt.NDArray[np.int64], limit: int
-) -> dict[int, list[int]]:
-    order = np.lexsort((idx, group))
-    g = group[order]
-    start = np.ones(len(g), dtype=bool)
-    start[1:] = g[1:] != g[:-1]
-    rank = np.arange(len(g)) - np.maximum.accumulate(np.where(start, np.arange(len(g)), 0))
-    picked: dict[int, list[int]] = {}
-    for i in order[rank < limit]:
-        picked.setdefault(int(group[i]), []).append(int(idx[i]))
-    return picked
+def check_by(by: str) -> None:
+    if by not in BY_CHOICES:
+        raise ValueError(f"by must be one of {BY_CHOICES}, not {by!r}")
 
 
 def build_report(
@@ -152,80 +132,96 @@ def build_report(
     weights: UnitWeights | None = None,
     thresholds: Thresholds | None = None,
     max_tokens_per_unit: float | None = None,
+    since: float | None = None,
 ) -> Report:
-    """Rows ranked by verified units per 1k tokens (best first); ties by units, then tokens."""
-    if by not in BY_CHOICES:
-        raise ValueError(f"by must be one of {BY_CHOICES}, not {by!r}")
+    """Rows ranked by verified units per 1k tokens (best first); ties by units, then tokens.
+
+    Every call of ``frames`` is judged; runs started before ``since`` are left out of the rows.
+    """
+    check_by(by)
     weights, th = weights or UnitWeights(), thresholds or Thresholds()
-    runs, calls = frames.runs, frames.calls
-    labels = _key_labels(frames, by)
+    source = FrameSource(run_stats(frames, weights, th), by, since)
+    return assemble(
+        source, by, weights=weights, thresholds=th, max_tokens_per_unit=max_tokens_per_unit
+    )
+
+
+def _sum_rows(
+    codes: npt.NDArray[np.int64], sums: npt.NDArray[np.int64], n: int
+) -> npt.NDArray[np.float64]:
+    """``sums`` rows added up per code (0 to n - 1): integers, exact in float64."""
+    columns = [np.bincount(codes, weights=sums[:, j], minlength=n) for j in range(len(SUMS))]
+    return np.asarray(np.column_stack(columns), dtype=np.float64).reshape(n, len(SUMS))
+
+
+def _parts(sums: npt.NDArray[np.float64]) -> UnitParts:
+    """The unit parts of rows of summed ``SUMS`` columns (exact integers in float64)."""
+    col = {
+        c: sums[..., SUMS.index(c)].astype(np.int64)
+        for c in ("claims", "acts", "lines", "reported")
+    }
+    return UnitParts(col["claims"], col["acts"], col["lines"], col["reported"])
+
+
+def assemble(
+    source: Source,
+    by: str,
+    *,
+    weights: UnitWeights,
+    thresholds: Thresholds,
+    max_tokens_per_unit: float | None = None,
+) -> Report:
+    """Add ``source``'s totals up per row of ``by``, flag, explain and rank them."""
+    th = thresholds
+    totals = source.totals()
     names: dict[str, int] = {}
-    run_key = np.fromiter(
-        (names.setdefault(k, len(names)) for k in labels), dtype=np.int64, count=len(labels)
+    row_key = np.fromiter(
+        (names.setdefault(label(by, k), len(names)) for k in totals.keys),
+        dtype=np.int64,
+        count=len(totals),
     )
     nkeys = len(names)
-    call_key = run_key[calls.run]
-    ctx = build_context(frames)
-
-    # every call's waste counted once: the first full-call rule that fired, else the partials
-    attributed: dict[str, npt.NDArray[np.int64]] = {}
-    taken = np.zeros(len(calls), dtype=bool)
-    whys: dict[str, Callable[[int], str]] = {}
-    for rule in FULL_CALL:
-        signal = rule(ctx, th)
-        take = ~taken & (signal.waste > 0)
-        attributed[signal.category] = np.where(take, signal.waste, 0)
-        taken |= take
-        whys[signal.category] = signal.why
-    for rule in PARTIAL:
-        signal = rule(ctx, th)
-        attributed[signal.category] = np.where(~taken, signal.waste, 0)
-        whys[signal.category] = signal.why
-
-    def per_key(values: npt.NDArray[Any]) -> npt.NDArray[np.float64]:
-        return np.bincount(call_key, weights=values, minlength=nkeys).astype(np.float64)
-
-    prompt, completion = per_key(calls.prompt), per_key(calls.completion)
-    units_run = run_units(runs, frames.actions, weights)
-    units = np.bincount(run_key, weights=units_run, minlength=nkeys)
-    waste = {c: per_key(attributed[c]) for c in CATEGORIES}
-    run_tokens = np.bincount(calls.run, weights=calls.tokens, minlength=len(runs)).astype(np.int64)
-    excess_run, excess_why = tokenmaxxing(runs, ctx.task_group, run_tokens, units_run, th)
-    excess = np.bincount(run_key, weights=excess_run, minlength=nkeys)
-    tokens = prompt + completion
+    sums = _sum_rows(row_key, totals.sums, nkeys)
+    column = {c: sums[:, j] for j, c in enumerate(SUMS)}
+    tokens = column["prompt"] + column["completion"]
+    units = _parts(sums).units(weights)
+    run_count = np.bincount(row_key, weights=totals.runs, minlength=nkeys).astype(np.int64)
+    keys = list(names)
 
     flags: list[list[str]] = [[] for _ in range(nkeys)]
     evidence: list[dict[str, list[str]]] = [{} for _ in range(nkeys)]
-    examples: list[tuple[str, int, list[int]]] = []
     for c in CATEGORIES:
-        hit = (waste[c] > 0) & (waste[c] >= th.flag_share * tokens)
-        for hit_key in np.flatnonzero(hit).tolist():
-            flags[hit_key].append(c)
-        idx = np.flatnonzero((attributed[c] > 0) & hit[call_key])
-        picked = _first_per_group(idx, call_key[idx], 3 * EVIDENCE)
-        examples += [(c, key_index, calls_) for key_index, calls_ in picked.items()]
-    frames.prefetch(int(ctx.action[i]) for _, _, calls_ in examples for i in calls_)
-    for c, key_index, calls_ in examples:
-        evidence[key_index][c] = _distinct(whys[c](i) for i in calls_)
-    flagged_runs = np.flatnonzero(excess_run > 0)
-    for key_index, runs_ in _first_per_group(flagged_runs, run_key[flagged_runs], EVIDENCE).items():
-        flags[key_index].append("tokenmaxxing")
-        evidence[key_index]["tokenmaxxing"] = [excess_why(r) for r in runs_]
-    unknown = np.flatnonzero(frames.actions.outcome_unknown)
-    unknown_count = np.bincount(run_key[frames.actions.run[unknown]], minlength=nkeys).tolist()
-    frames.prefetch(unknown.tolist())
-    for key_index, acts in _first_per_group(
-        unknown, run_key[frames.actions.run[unknown]], EVIDENCE
-    ).items():
-        flags[key_index].append("outcome_unknown")
-        evidence[key_index]["outcome_unknown"] = [_unknown_why(frames, a) for a in acts]
-    run_count = np.bincount(run_key, minlength=nkeys)
+        hit = np.flatnonzero((column[c] > 0) & (column[c] >= th.flag_share * tokens)).tolist()
+        wanted = {keys[k]: raw_keys(by, keys[k]) for k in hit}
+        found = source.examples(c, wanted, 3 * EVIDENCE) if wanted else {}
+        for k in hit:
+            flags[k].append(c)
+            if found.get(keys[k]):
+                evidence[k][c] = _distinct(found[keys[k]])
+    maxxing = np.flatnonzero(column["tokenmaxxing"] > 0).tolist()
+    wanted = {keys[k]: raw_keys(by, keys[k]) for k in maxxing}
+    found = source.examples("tokenmaxxing", wanted, EVIDENCE) if wanted else {}
+    for k in maxxing:
+        flags[k].append("tokenmaxxing")
+        evidence[k]["tokenmaxxing"] = found.get(keys[k], [])
+    unknown_count = [0] * nkeys
+    for key, why in source.unknown():
+        at = names.get(label(by, key))
+        if at is None:  # a run the totals do not hold (written after they were read)
+            continue
+        unknown_count[at] += 1
+        lines = evidence[at].setdefault("outcome_unknown", [])
+        if len(lines) < EVIDENCE:
+            lines.append(why)
+        if "outcome_unknown" not in flags[at]:
+            flags[at].append("outcome_unknown")
 
     # plain Python numbers from here on: indexing numpy per row and column is slow at 100k
     rate = (1000.0 * units / np.maximum(tokens, 1)).tolist()  # Row.units_per_1k_tokens
-    prompt_l, completion_l, units_l = prompt.tolist(), completion.tolist(), units.tolist()
-    tokens_l, runs_l, excess_l = tokens.tolist(), run_count.tolist(), excess.tolist()
-    waste_l = {c: waste[c].astype(np.int64).tolist() for c in CATEGORIES}
+    prompt_l, completion_l = column["prompt"].tolist(), column["completion"].tolist()
+    units_l, tokens_l, runs_l = units.tolist(), tokens.tolist(), run_count.tolist()
+    excess_l = column["excess"].tolist()
+    waste_l = {c: column[c].astype(np.int64).tolist() for c in CATEGORIES}
     order: dict[str, tuple[float, float, float, str]] = {}
     rows = []
     for key, k in names.items():
@@ -249,39 +245,38 @@ def build_report(
                 flags=tuple(row_flags),
                 evidence=evidence[k],
                 excess_tokens=int(excess_l[k]),
-                outcome_unknown=int(unknown_count[k]),
+                outcome_unknown=unknown_count[k],
             )
         )
         order[key] = (-rate[k], -units_l[k], tokens_l[k], key)
     rows.sort(key=lambda r: order[r.key])
-    trend = _trend(frames, by, rows, run_key, names, run_tokens, units_run)
+    trend = _trend(totals, by, rows, row_key, names, weights)
     return Report(by, rows, trend, max_tokens_per_unit)
 
 
 def _trend(
-    frames: Frames,
+    totals: Totals,
     by: str,
     rows: list[Row],
-    run_key: npt.NDArray[np.int64],
+    row_key: npt.NDArray[np.int64],
     names: dict[str, int],
-    run_tokens: npt.NDArray[np.int64],
-    units_run: npt.NDArray[np.float64],
+    weights: UnitWeights,
 ) -> list[Series]:
     """Per-day totals for everything, and for the keys that spent most (not for --by run)."""
-    if len(run_key) == 0:
+    if len(totals) == 0:
         return []
-    day = np.floor(frames.runs.started_at / _DAY).astype(np.int64)
 
     def series(key: str, mask: npt.NDArray[np.bool_]) -> Series:
-        days, inverse = np.unique(day[mask], return_inverse=True)
-        tok = np.bincount(inverse, weights=run_tokens[mask], minlength=len(days))
-        uni = np.bincount(inverse, weights=units_run[mask], minlength=len(days))
+        days, inverse = np.unique(totals.day[mask], return_inverse=True)
+        per_day = _sum_rows(inverse, totals.sums[mask], len(days))
+        tok = per_day[:, SUMS.index("prompt")] + per_day[:, SUMS.index("completion")]
+        uni = _parts(per_day).units(weights)
         return Series(
             key, [int(d) for d in days], [int(t) for t in tok], [round(float(u), 4) for u in uni]
         )
 
-    out = [series("all", np.ones(len(run_key), dtype=bool))]
+    out = [series("all", np.ones(len(totals), dtype=bool))]
     if by != "run":
         top = sorted(rows, key=lambda r: (-r.tokens, r.key))[:TREND_SERIES]
-        out += [series(r.key, run_key == names[r.key]) for r in top]
+        out += [series(r.key, row_key == names[r.key]) for r in top]
     return out

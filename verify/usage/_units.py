@@ -20,7 +20,12 @@ a loop earns nothing and the same action recorded twice (by the runner and by an
 the run's JSON) is not counted twice.
 
 A run with no recorded actions (an import that carried only token counts) is worth the
-``verified_units`` its ``finish_run`` reported, or zero.
+``verified_units`` its ``finish_run`` reported (to a millionth), or zero.
+
+Units are counted as their parts (``UnitParts``: supported claims, executed actions, changed
+lines, reported millionths), integers that add up exactly over any grouping of runs; the
+weights apply to the sums (``UnitParts.units``), so a report over the pre-aggregated sums of
+the ledger and one over every row give the same numbers.
 
 The weights are configurable: ``verify usage --weight claim=1 --weight line=0.25``.
 """
@@ -33,9 +38,21 @@ import numpy as np
 import numpy.typing as npt
 
 from ..errors import InputError
-from ..ledger import ActionFrame, RunFrame
+from ..ledger import REPORTED_SCALE, ActionFrame, RunFrame
 
-__all__ = ["UnitWeights", "action_units", "first_occurrence", "repeated_later", "run_units"]
+__all__ = [
+    "UnitParts",
+    "UnitWeights",
+    "action_units",
+    "first_occurrence",
+    "repeated_later",
+    "run_units",
+    "unit_parts",
+]
+
+I64 = npt.NDArray[np.int64]
+F64 = npt.NDArray[np.float64]
+B = npt.NDArray[np.bool_]
 
 
 @dataclass(frozen=True)
@@ -107,8 +124,8 @@ def repeated_later(actions: ActionFrame) -> npt.NDArray[np.bool_]:
     return later
 
 
-def action_units(actions: ActionFrame, weights: UnitWeights) -> npt.NDArray[np.float64]:
-    """The verified units each action is worth (the table in the module docstring)."""
+def _counted(actions: ActionFrame) -> tuple[B, B, B]:
+    """Per action: it counts (the table above), it is an answer, it is a gate result."""
     n = len(actions)
     kind = np.array(actions.kind, dtype=object) if n else np.zeros(0, dtype=object)
     passed = np.array([d == "pass" for d in actions.decision], dtype=bool)
@@ -116,20 +133,58 @@ def action_units(actions: ActionFrame, weights: UnitWeights) -> npt.NDArray[np.f
     is_gate = kind == "gate"
     # a gate result takes effect by passing; anything else must also have been executed
     counts = first_occurrence(actions, passed & (actions.executed | is_gate))
-    units = np.zeros(n, dtype=np.float64)
+    return counts, is_answer, is_gate
+
+
+def action_units(actions: ActionFrame, weights: UnitWeights) -> F64:
+    """The verified units each action is worth (the table in the module docstring)."""
+    counts, is_answer, is_gate = _counted(actions)
+    units = np.zeros(len(actions), dtype=np.float64)
     units += np.where(counts & is_answer, weights.claim * actions.claims_supported, 0.0)
     units += np.where(counts & ~is_answer & ~is_gate, weights.action, 0.0)
     units += np.where(counts & is_gate, weights.line * actions.lines, 0.0)
     return units
 
 
-def run_units(
-    runs: RunFrame, actions: ActionFrame, weights: UnitWeights
-) -> npt.NDArray[np.float64]:
+@dataclass(frozen=True)
+class UnitParts:
+    """Per run, or summed over any rows of runs: what the units are made of."""
+
+    claims: I64  # supported claims of counted answers
+    acts: I64  # counted actions other than answers and gate results
+    lines: I64  # changed lines of counted gate results
+    reported: I64  # millionths of the units reported for runs without actions
+
+    def units(self, weights: UnitWeights) -> F64:
+        """The verified units these parts are worth under ``weights``."""
+        units = (
+            weights.claim * self.claims
+            + weights.action * self.acts
+            + weights.line * self.lines
+            + self.reported / REPORTED_SCALE
+        )
+        return np.asarray(units, dtype=np.float64)
+
+
+def unit_parts(runs: RunFrame, actions: ActionFrame) -> UnitParts:
+    """Per run: its counted claims, actions and lines, or its reported units if it has no
+    actions."""
+    counts, is_answer, is_gate = _counted(actions)
+    n = len(runs)
+
+    def per_run(values: npt.NDArray[np.int64] | B) -> I64:
+        return np.bincount(actions.run, weights=values, minlength=n).astype(np.int64)
+
+    has_actions = np.bincount(actions.run, minlength=n) > 0
+    reported = np.round(np.nan_to_num(runs.verified_units, nan=0.0) * REPORTED_SCALE)
+    return UnitParts(
+        claims=per_run(np.where(counts & is_answer, actions.claims_supported, 0)),
+        acts=per_run(counts & ~is_answer & ~is_gate),
+        lines=per_run(np.where(counts & is_gate, actions.lines, 0)),
+        reported=np.where(has_actions, 0, np.clip(reported, -(2**62), 2**62)).astype(np.int64),
+    )
+
+
+def run_units(runs: RunFrame, actions: ActionFrame, weights: UnitWeights) -> F64:
     """Verified units per run: its actions' units, or its reported units if it has none."""
-    per_run = np.bincount(
-        actions.run, weights=action_units(actions, weights), minlength=len(runs)
-    ).astype(np.float64)
-    has_actions = np.bincount(actions.run, minlength=len(runs)) > 0
-    reported = np.nan_to_num(runs.verified_units, nan=0.0)
-    return np.where(has_actions, per_run, reported)
+    return unit_parts(runs, actions).units(weights)

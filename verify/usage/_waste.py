@@ -46,7 +46,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from ..ledger import PURPOSE_CODES, RunFrame
+from ..ledger import PURPOSE_CODES, WASTE
 from ._context import Context
 
 __all__ = [
@@ -137,19 +137,18 @@ def _duplicate_of(ctx: Context, threshold: float) -> I64:
         return dup_of
     sig = calls.minhash[cand].astype(np.uint64)
     scope = ctx.scope[calls.run[cand]]
-    mixed_scope = scope.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
     positions = np.arange(len(cand))
     for b in range(sig.shape[1] // 2):
-        # one 64-bit bucket per (scope, band); a rare collision is caught by the checks below
-        bucket = ((sig[:, 2 * b] << np.uint64(32)) | sig[:, 2 * b + 1]) ^ mixed_scope
-        order = np.argsort(bucket, kind="stable")  # stable: earlier calls first in a bucket
-        k = bucket[order]
+        # a bucket is one (scope, band value); its first call (in call order) is its head.
+        # Exact, whatever the numbering of scopes: a task group alone finds what the whole
+        # ledger finds (the usage aggregates recompute one group at a time)
+        band = (sig[:, 2 * b] << np.uint64(32)) | sig[:, 2 * b + 1]
+        order = np.lexsort((positions, band, scope))
+        k, g = band[order], scope[order]
         start = np.ones(len(order), dtype=bool)
-        start[1:] = k[1:] != k[:-1]
+        start[1:] = (k[1:] != k[:-1]) | (g[1:] != g[:-1])
         head = order[np.maximum.accumulate(np.where(start, positions, 0))]
         member, rep = order[~start], head[~start]
-        ok = scope[member] == scope[rep]
-        member, rep = member[ok], rep[ok]
         similar = (sig[member] == sig[rep]).mean(axis=1) >= threshold
         member, rep = member[similar], rep[similar]
         fresh = dup_of[cand[member]] < 0
@@ -282,25 +281,23 @@ FULL_CALL: tuple[Rule, ...] = (blocked, loop, near_duplicate, unused, oversampli
 #: Rules that claim part of a call (completion, prompt), when no full-call rule fired.
 PARTIAL: tuple[Rule, ...] = (padding, context)
 CALL_RULES: tuple[Rule, ...] = FULL_CALL + PARTIAL
-CATEGORIES: tuple[str, ...] = (
-    "blocked",
-    "loop",
-    "near_duplicate",
-    "unused",
-    "oversampling",
-    "padding",
-    "context",
-)
+#: The categories, in the order above (the ledger keeps a column of sums for each).
+CATEGORIES: tuple[str, ...] = WASTE
 
 
 # ---------------------------------------------------------------------- run-level rule
 
 
 def tokenmaxxing(
-    runs: RunFrame, task_group: I64, run_tokens: I64, run_units: F64, th: Thresholds
+    run_id: list[str],
+    task: list[str],
+    task_group: I64,
+    run_tokens: I64,
+    run_units: F64,
+    th: Thresholds,
 ) -> tuple[I64, Callable[[int], str]]:
     """Per run, the tokens above what comparable runs spent (0 where not flagged), and why."""
-    has_task = np.array([bool(t) for t in runs.task], dtype=bool)
+    has_task = np.array([bool(t) for t in task], dtype=bool)
     median_tokens, size = _group_median(run_tokens, task_group)
     median_units, _ = _group_median(run_units.astype(np.float64), task_group)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -320,9 +317,9 @@ def tokenmaxxing(
 
     def why(r: int) -> str:
         return (
-            f"run {runs.run_id[r]}: {run_tokens[r]} tokens, "
+            f"run {run_id[r]}: {run_tokens[r]} tokens, "
             f"{run_tokens[r] / max(median_tokens[r], 1):.0f}x the median "
-            f"{median_tokens[r]:.0f} of {size[r]} runs of task {runs.task[r]!r}, for "
+            f"{median_tokens[r]:.0f} of {size[r]} runs of task {task[r]!r}, for "
             f"{run_units[r]:g} verified units (median {median_units[r]:g})"
         )
 

@@ -3,8 +3,10 @@
 ``import_file(ledger, path, source, defaults)`` parses ``path`` with the parser for
 ``source`` (one module each: ``_openai``, ``_llama``, ``_verify_json``), then writes every
 accepted record in one transaction: all or nothing, and nothing twice (content keys, see
-``_common``). Malformed records come back in ``ImportResult.errors`` with their line numbers;
-the caller reports them and the rest is imported.
+``_common``); that transaction also marks the runs it touched stale, and the usage
+aggregates are brought up to date right after (``_stored.refresh``). Malformed records come
+back in ``ImportResult.errors`` with their line numbers; the caller reports them and the rest
+is imported.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 
 from ...errors import InputError
 from ...ledger import Ledger
+from .._stored import refresh
 from . import _llama, _openai, _verify_json
 from ._common import Batch, Defaults, read_lines
 
@@ -45,7 +48,12 @@ def parse(path: Path, source: str, defaults: Defaults, now: float | None = None)
 
 
 def import_file(
-    ledger: Ledger, path: Path, source: str, defaults: Defaults, now: float | None = None
+    ledger: Ledger,
+    path: Path,
+    source: str,
+    defaults: Defaults,
+    now: float | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> ImportResult:
     """Parse ``path`` and add what it holds to ``ledger`` (see the module docstring).
 
@@ -61,4 +69,6 @@ def import_file(
     skipped = len(batch.calls) + len(batch.actions) - len(calls) - len(actions)
     runs = [r for r in batch.runs.values() if r.run_id not in recorded]
     added, present = ledger.add(runs, calls, actions)
+    if added:
+        refresh(ledger, progress)
     return ImportResult(batch.records, added, present + skipped, sorted(batch.errors))
