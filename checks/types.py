@@ -2,7 +2,7 @@
 
 ``Claim`` is a checkable statement cut from a text (with its span there), ``Evidence`` a
 pointer into the corpus, ``Verdict`` what the cascade decided about one claim, and
-``Outcome`` the whole answer of ``verify check``/``run``/``gate`` as DESIGN.md fixes it.
+``Outcome`` the whole answer of ``verify check``/``run``/``gate`` as docs/architecture.md fixes it.
 ``DiffHunk``/``DiffLine`` carry the gate's diff to the reviewer's HTML page; they are no part
 of the JSON.
 """
@@ -168,6 +168,9 @@ class Outcome:
     text: str = ""  # the checked text, so renderers can highlight claims in place
     extra: dict[str, Any] = field(default_factory=dict)  # command-specific keys (steps, ...)
     hunks: tuple[DiffHunk, ...] = ()  # gate: the change itself, for HTML only (not in JSON)
+    #: the verdicts that blocked under the policy that decided (``--block``): reports mark
+    #: those, not the default set
+    blocking: frozenset[Label] = BLOCKING_DEFAULT
 
     def summary(self) -> dict[str, int]:
         counts: dict[str, int] = dict.fromkeys(LABELS, 0)

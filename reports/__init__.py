@@ -12,6 +12,7 @@ treated as hostile and escaped for the format at hand (see each ``_<format>`` mo
 from __future__ import annotations
 
 from collections.abc import Callable
+from importlib import metadata
 
 from checks.types import Outcome
 from reports import _html, _json, _junit, _markdown, _sarif, _text
@@ -33,8 +34,12 @@ __all__ = [
 
 #: The built-in formats; ``formats()`` adds the ones plugins registered.
 FORMATS: tuple[str, ...] = ("text", "json", "md", "html", "junit", "sarif")
-#: The tool version SARIF and HTML name unless the caller passes its own.
-DEFAULT_VERSION = "0.1.0"
+#: The tool version SARIF and HTML name unless the caller passes its own: the installed
+#: distribution's (pyproject.toml is the one place it is written), ``verify.__version__`` too.
+try:
+    DEFAULT_VERSION = metadata.version("verify")
+except metadata.PackageNotFoundError:  # run from a source tree that was never installed
+    DEFAULT_VERSION = "0+unknown"
 
 #: ``render(outcome, *, color, title, version) -> str``: a format a plugin adds.
 Renderer = Callable[..., str]

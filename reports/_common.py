@@ -17,12 +17,11 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from checks.types import BLOCKING_DEFAULT, Evidence, Label, Outcome
+from checks.types import Evidence, Label, Outcome
 
 _HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 
 #: Labels a renderer marks as failing: contradicted, unverifiable, error.
-BLOCKING: frozenset[str] = frozenset(BLOCKING_DEFAULT)
 VERDICT_ORDER: tuple[Label, ...] = ("supported", "contradicted", "unverifiable", "error")
 
 

@@ -1,4 +1,4 @@
-"""JSON exactly as DESIGN.md fixes it: ``outcome.to_json()``, indented, UTF-8 kept.
+"""JSON exactly as docs/architecture.md fixes it: ``outcome.to_json()``, indented, UTF-8 kept.
 
 One liberty with the bytes, none with the data: hidden characters (bidi overrides,
 zero-width spaces, C1 controls, lone surrogates) are written as ``\\uXXXX`` escapes, so

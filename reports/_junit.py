@@ -13,13 +13,13 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from checks.types import Finding, Outcome, Verdict
-from reports._common import BLOCKING, reveal, shorten, where
+from reports._common import reveal, shorten, where
 
 _NAME_CHARS = 60
 
 
 def render(outcome: Outcome, *, title: str) -> str:
-    cases = [_claim_case(v) for v in outcome.verdicts]
+    cases = [_claim_case(v, outcome.blocking) for v in outcome.verdicts]
     groups: dict[tuple[str, str], list[Finding]] = {}
     for f in outcome.findings:
         groups.setdefault((f.rule, f.path), []).append(f)
@@ -42,7 +42,7 @@ def render(outcome: Outcome, *, title: str) -> str:
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, "unicode") + "\n"
 
 
-def _claim_case(v: Verdict) -> ET.Element:
+def _claim_case(v: Verdict, blocking: frozenset[str]) -> ET.Element:
     name = f"{v.claim.id} {shorten(v.claim.text, _NAME_CHARS)}".strip()
     case = ET.Element("testcase", classname="claims", name=_x(name))
     lines = [f"verdict: {v.label} (score {v.score:.2f})", f"claim: {v.claim.text}"]
@@ -53,7 +53,7 @@ def _claim_case(v: Verdict) -> ET.Element:
     for ev in v.evidence:
         lines.append(f"evidence {where(ev)}: {ev.quote}")
     detail = _x("\n".join(lines))
-    if v.label in BLOCKING:
+    if v.label in blocking:
         message = f"{v.label}: {v.reason}" if v.reason else v.label
         failure = ET.SubElement(case, "failure", message=_x(message), type=_x(v.label))
         failure.text = detail

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import quote
 
 from checks.types import Evidence, Finding, Outcome, Verdict
-from reports._common import BLOCKING, json_escape, reveal, shorten, where
+from reports._common import json_escape, reveal, shorten, where
 
 SCHEMA_URI = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -51,9 +51,7 @@ def render(outcome: Outcome, *, version: str, information_uri: str | None = None
     rules: dict[str, dict[str, Any]] = {}
     results = [_finding_result(f, rules) for f in outcome.findings]
     results += [
-        _claim_result(v, outcome.decision, rules)
-        for v in outcome.verdicts
-        if v.label != "supported"
+        _claim_result(v, outcome, rules) for v in outcome.verdicts if v.label != "supported"
     ]
     driver: dict[str, Any] = {"name": "verify", "version": version}
     if information_uri:
@@ -122,9 +120,9 @@ def _finding_result(f: Finding, rules: dict[str, dict[str, Any]]) -> dict[str, A
     return result
 
 
-def _claim_result(v: Verdict, decision: str, rules: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    # A verdict that blocks by default is an error only where it did block the outcome.
-    level = "error" if v.label in BLOCKING and decision == "block" else "warning"
+def _claim_result(v: Verdict, outcome: Outcome, rules: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    # A verdict the deciding policy blocks on is an error only where it did block the outcome.
+    level = "error" if v.label in outcome.blocking and outcome.decision == "block" else "warning"
     rule_id = f"claim/{v.label}"
     text = f"{v.label} claim: {v.claim.text}" + (f" — {v.reason}" if v.reason else "")
     result: dict[str, Any] = {

@@ -1,6 +1,6 @@
 """`verify index` and `verify search` through click's CliRunner: output shapes and exit codes.
 
-Exit codes (DESIGN.md): 0 pass, 2 usage or input error with one clear line on stderr.
+Exit codes (docs/architecture.md): 0 pass, 2 usage or input error with one clear line on stderr.
 The fake embedder (``--embedder fake-hash``) keeps these fast; it is registered by conftest.
 """
 

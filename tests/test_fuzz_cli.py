@@ -2,8 +2,8 @@
 
 Random bytes, huge lines, deep nesting, numbers too long to convert, invalid UTF-8, lone
 surrogates, malformed JSONL, config files of the wrong shape, patches that do not parse or do
-not apply. The contract (DESIGN.md "Exit codes"): no traceback ever; an input the command
-cannot use is exit 2 with one clear ``verify: error:`` line on stderr (warnings about
+not apply. The contract (docs/architecture.md, "Exit codes"): no traceback ever; an input the
+command cannot use is exit 2 with one clear ``verify: error:`` line on stderr (warnings about
 skipped records may come before it, each on its own ``verify:`` line); nothing is half
 written. Exit 3 is for internal faults, and junk input is not one.
 

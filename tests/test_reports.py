@@ -7,6 +7,7 @@ fill, and hypothesis fills them with arbitrary Unicode (lone surrogates included
 from __future__ import annotations
 
 import ast
+import dataclasses
 import html
 import importlib.resources
 import json
@@ -237,7 +238,10 @@ def test_public_api() -> None:
     assert reports.__all__ == [
         "DEFAULT_VERSION",
         "FORMATS",
+        "Renderer",
+        "formats",
         "is_temp_name",
+        "register_format",
         "render",
         "sweep_temp",
         "temp_name",
@@ -572,6 +576,35 @@ def test_sarif_warns_for_claims_a_passing_policy_allowed() -> None:
     (run,) = log["runs"]
     assert run["tool"]["driver"]["version"] == reports.DEFAULT_VERSION
     assert {r["level"] for r in run["results"]} == {"warning"}
+
+
+def test_sarif_and_junit_mark_what_the_deciding_policy_blocks_not_the_default() -> None:
+    """Under ``--block contradicted`` an unverifiable claim did not block: a warning, no
+    failure; the contradicted one still is an error and a failure."""
+    outcome = dataclasses.replace(
+        make_outcome(findings=()), blocking=frozenset({"contradicted", "error"})
+    )
+    levels = {
+        r["properties"]["claimId"]: r["level"]
+        for r in json.loads(reports.render(outcome, "sarif"))["runs"][0]["results"]
+    }
+    labels = {v.claim.id: v.label for v in outcome.verdicts}
+    assert {labels[c]: level for c, level in levels.items()} == {
+        "contradicted": "error",
+        "unverifiable": "warning",
+        "error": "error",
+    }
+    failed = {
+        case.name
+        for case in junit_suite(reports.render(outcome, "junit"))
+        if any(isinstance(r, junitparser.Failure) for r in case.result)
+    }
+    default = {
+        case.name
+        for case in junit_suite(reports.render(make_outcome(findings=()), "junit"))
+        if any(isinstance(r, junitparser.Failure) for r in case.result)
+    }
+    assert failed < default  # the unverifiable claim fails only under the default policy
 
 
 def test_sarif_lists_repeated_evidence_once() -> None:

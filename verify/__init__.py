@@ -1,4 +1,5 @@
 """verify: check what an agent says against your own corpus before it may act."""
 
-__version__ = "0.1.0"
+from reports import DEFAULT_VERSION as __version__  # the installed distribution's version
+
 __all__ = ["__version__"]

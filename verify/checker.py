@@ -186,4 +186,5 @@ class Checker:
             decide(result.verdicts, self.gate),
             usage=result.usage,
             text=text,
+            blocking=self.gate.block,
         )

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from checks.alignment import check_families
+from checks.types import BLOCKING_DEFAULT
 
 from .errors import InputError
 
@@ -25,7 +26,7 @@ DEFAULTS: dict[str, Any] = {
     "ledger": ".verify/ledger.db",
     "embedder": "minilm",
     "user": "",  # empty: $USER
-    "block": ["contradicted", "unverifiable", "error"],  # verdicts that block
+    "block": sorted(BLOCKING_DEFAULT),  # verdicts that block
     "max_blocking": 0,  # how many blocking verdicts are tolerated before the decision blocks
     "support_threshold": 0.4,  # P(supported) at or above which a claim is supported (tuned)
     "contradict_threshold": 0.5,

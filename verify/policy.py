@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from checks.types import LABELS, Decision, Finding, Label, Verdict
+from checks.types import BLOCKING_DEFAULT, LABELS, Decision, Finding, Label, Verdict
 
 from .config import Config
 from .errors import ExitCode, InputError
@@ -15,7 +15,7 @@ __all__ = ["GatePolicy", "decide", "exit_code"]
 
 @dataclass(frozen=True)
 class GatePolicy:
-    block: frozenset[Label] = frozenset({"contradicted", "unverifiable", "error"})
+    block: frozenset[Label] = BLOCKING_DEFAULT
     max_blocking: int = 0
 
     @classmethod

@@ -156,7 +156,8 @@ class LlamaBackend(Backend):
 
 @dataclass
 class ReplayBackend(Backend):
-    """Recorded agent outputs, one JSON action per line (DESIGN.md "replay transcript")."""
+    """Recorded agent outputs, one JSON action per line (docs/architecture.md, "Replay
+    transcript")."""
 
     path: Path
     name: str = "replay"

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from checks import CheckTimeout
-from checks.types import Claim, Outcome, Usage, Verdict
+from checks.types import BLOCKING_DEFAULT, Claim, Label, Outcome, Usage, Verdict
 from retrieval import Index, RetrievalError
 
 from ..errors import InternalError, VerifyError
@@ -118,6 +118,7 @@ class RunResult:
     usage_by_purpose: dict[str, Usage] = field(default_factory=dict)
     answer: str = ""
     error: str = ""  # why the run stopped short (its deadline); such a run never passes
+    blocking: frozenset[Label] = BLOCKING_DEFAULT  # the verdicts the gate blocks on
 
     @property
     def verified_actions(self) -> int:
@@ -147,6 +148,7 @@ class RunResult:
             "block" if self.decision == "block" else "pass",
             findings=tuple(f for s in self.steps for f in s.check.findings),
             usage=total,  # no text: claims come from several texts, spans differ
+            blocking=self.blocking,
             extra={
                 "run_id": self.run_id,
                 "task": self.task,
@@ -193,7 +195,9 @@ class AgentRunner:
         self.on_step = on_step
 
     def run(self, task: str) -> RunResult:
-        result = RunResult(uuid.uuid4().hex[:12], task, self.agent)
+        result = RunResult(
+            uuid.uuid4().hex[:12], task, self.agent, blocking=self.gate.checker.gate.block
+        )
         if self.ledger:
             self.ledger.start_run(run_id=result.run_id, task=task, agent=self.agent, user=self.user)
         deadline = time.monotonic() + self.run_timeout

@@ -77,7 +77,7 @@ class VerifyGroup(click.Group):
 
 
 def _usage_line(exc: click.UsageError) -> int:
-    """Say a usage error on one line of stderr, as every other error (DESIGN.md: exit 2,
+    """Say a usage error on one line of stderr, as every other error (docs/architecture.md: exit 2,
     one clear line), with where to read more; return its exit code."""
     where = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx is not None else ""
     click.echo(f"verify: error: {' '.join(exc.format_message().split())}{where}", err=True)

@@ -88,7 +88,7 @@ def run_gate(change: Change, config: Config, options: GateOptions) -> Outcome:
     findings.sort(key=lambda f: (f.severity != "block", f.path, f.line, f.rule))
     decision = decide(prose.verdicts, GATE_POLICY, findings)
     if not findings:
-        extra["findings"] = []  # DESIGN.md: gate output always carries the key
+        extra["findings"] = []  # docs/architecture.md: gate output always carries the key
     return Outcome(
         tuple(prose.verdicts),
         decision,
@@ -97,6 +97,7 @@ def run_gate(change: Change, config: Config, options: GateOptions) -> Outcome:
         prose.text,
         extra,
         hunks=review_hunks(change, findings),  # for the reviewer's HTML page
+        blocking=GATE_POLICY.block,
     )
 
 
