@@ -17,7 +17,6 @@ from ._aggregates import (
     RunSums,
     RunTable,
     Totals,
-    UsageView,
     day_of,
 )
 from ._fingerprint import MINHASH_SIZE, Fingerprint, fingerprint, minhash
@@ -25,6 +24,7 @@ from ._ledger import BUSY_TIMEOUT_MS, MAX_OUTPUT_CHARS, PURPOSES, Ledger
 from ._read import PURPOSE_CODES, ActionFrame, CallFrame, Frames, RunFrame
 from ._records import ActionRow, CallRow, RunRow
 from ._schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
+from ._view import UsageView
 
 __all__ = [
     "APPLICATION_ID",

@@ -24,11 +24,12 @@ from typing import Any, Self
 import numpy as np
 
 from ..errors import InputError, InternalError, VerifyError
-from ._aggregates import SUMS, RunSums, UsageView, select_stale, store
+from ._aggregates import SUMS, RunSums, select_stale, store
 from ._fingerprint import Fingerprint, fingerprint
 from ._read import SELECTION, Frames, load_frames, read_frames
 from ._records import ActionRow, CallRow, RunRow
 from ._schema import migrate
+from ._view import UsageView
 
 __all__ = ["BUSY_TIMEOUT_MS", "MAX_OUTPUT_CHARS", "PURPOSES", "Ledger"]
 
