@@ -282,6 +282,23 @@ def test_kept_evidence_covers_what_a_report_shows() -> None:
     assert EVIDENCE_CALLS >= 3 * EVIDENCE
 
 
+def test_a_run_that_changes_task_changes_the_sums_of_the_task_it_left(tmp_path: Path) -> None:
+    path = tmp_path / "l.db"
+    with Ledger.open(path) as ledger:
+        for name, tokens in (("a", 100), ("b", 120), ("greedy", 5000)):
+            ledger.start_run(run_id=name, task="t", agent="x", user="u", started_at=T0)
+            ledger.record_call(
+                run_id=name, purpose="agent", model="m", prompt_tokens=tokens,
+                completion_tokens=1, seconds=0, step=0,
+            )  # fmt: skip
+        report = ledger_report(ledger, "run")
+        assert "tokenmaxxing" in next(r for r in report.rows if r.key == "greedy").flags
+        ledger.start_run(run_id="b", task="elsewhere", agent="x", user="u")  # two runs left
+        report = ledger_report(ledger, "run")
+        assert "tokenmaxxing" not in next(r for r in report.rows if r.key == "greedy").flags
+        assert report == build_report(ledger.frames(), "run")
+
+
 # --------------------------------------------------------------------------- crashes
 
 
