@@ -92,12 +92,21 @@ def _v2(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX actions_outcome_unknown ON actions(id) WHERE outcome_recorded = 0")
 
 
+# the columns usage_runs and usage_cells both sum (verify/ledger/_aggregates.py: SUMS), as
+# schema v3 made them: written out here, so that a later change to SUMS cannot change v3
+_V3_SUMS = ",\n        ".join(
+    f"{name:14} INTEGER NOT NULL"
+    for name in (
+        "prompt", "completion", "claims", "acts", "lines", "reported", "excess", "tokenmaxxing",
+        "blocked", "loop", "near_duplicate", "unused", "oversampling", "padding", "context",
+    )
+)  # fmt: skip
 _V3 = (
     # the rows whose usage aggregates are stale: every write to runs, calls or actions marks its
     # run here, in the writer's own transaction (triggers below); ``verify usage`` recomputes
     # the task groups of the runs marked and clears them (verify/usage/_refresh.py)
     "CREATE TABLE usage_dirty (run INTEGER PRIMARY KEY)",
-    """CREATE TABLE usage_runs (
+    f"""CREATE TABLE usage_runs (
         run            INTEGER PRIMARY KEY REFERENCES runs(id),
         task           TEXT NOT NULL,
         agent          TEXT NOT NULL,
@@ -106,44 +115,16 @@ _V3 = (
         day            INTEGER NOT NULL,
         started_at     REAL NOT NULL,
         first_call     INTEGER,
-        prompt         INTEGER NOT NULL,
-        completion     INTEGER NOT NULL,
-        claims         INTEGER NOT NULL,
-        acts           INTEGER NOT NULL,
-        lines          INTEGER NOT NULL,
-        reported       INTEGER NOT NULL,
-        excess         INTEGER NOT NULL,
-        tokenmaxxing   INTEGER NOT NULL,
-        blocked        INTEGER NOT NULL,
-        loop           INTEGER NOT NULL,
-        near_duplicate INTEGER NOT NULL,
-        unused         INTEGER NOT NULL,
-        oversampling   INTEGER NOT NULL,
-        padding        INTEGER NOT NULL,
-        context        INTEGER NOT NULL
+        {_V3_SUMS}
     )""",
     "CREATE INDEX usage_runs_started_at ON usage_runs(started_at)",
-    """CREATE TABLE usage_cells (
+    f"""CREATE TABLE usage_cells (
         dim            TEXT NOT NULL CHECK (dim IN ('agent', 'user', 'team')),
         key            TEXT NOT NULL,
         day            INTEGER NOT NULL,
         runs           INTEGER NOT NULL,
         first_call     INTEGER,
-        prompt         INTEGER NOT NULL,
-        completion     INTEGER NOT NULL,
-        claims         INTEGER NOT NULL,
-        acts           INTEGER NOT NULL,
-        lines          INTEGER NOT NULL,
-        reported       INTEGER NOT NULL,
-        excess         INTEGER NOT NULL,
-        tokenmaxxing   INTEGER NOT NULL,
-        blocked        INTEGER NOT NULL,
-        loop           INTEGER NOT NULL,
-        near_duplicate INTEGER NOT NULL,
-        unused         INTEGER NOT NULL,
-        oversampling   INTEGER NOT NULL,
-        padding        INTEGER NOT NULL,
-        context        INTEGER NOT NULL,
+        {_V3_SUMS},
         PRIMARY KEY (dim, key, day)
     ) WITHOUT ROWID""",
     """CREATE TABLE usage_evidence (
