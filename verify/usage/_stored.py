@@ -55,8 +55,8 @@ def ledger_report(
 ) -> Report:
     """``build_report`` for the whole ledger, from its aggregates (the module docstring).
 
-    It counts every row committed before it began; rows committed while it runs are counted
-    by the next report.
+    It counts every row committed before it began; rows committed while it runs may wait for
+    the next report.
     """
     check_by(by)
     weights = weights or UnitWeights()
