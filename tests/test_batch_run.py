@@ -43,6 +43,7 @@ TEXTS = (
     "Bananas ripen faster next to apples.",
 )
 VERIFY = "from verify.cli import main; main()"
+Popen = subprocess.Popen[str]
 
 
 # -- inputs, runs and what they wrote ----------------------------------------------------------
@@ -102,13 +103,13 @@ def env() -> dict[str, str]:
     }
 
 
-def start(cwd: Path, *args: str | Path) -> subprocess.Popen[str]:
+def start(cwd: Path, *args: str | Path, extra_env: dict[str, str] | None = None) -> Popen:
     """``verify batch`` as a process of its own, to be killed."""
     argv = [sys.executable, "-c", VERIFY, "batch", "--embedder", FAKE_EMBEDDER, "-q"]
     return subprocess.Popen(
         [*argv, *map(str, args)],
         cwd=cwd,
-        env=env(),
+        env={**env(), **(extra_env or {})},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -164,10 +165,12 @@ def wait_for_lines(path: Path, n: int, proc: subprocess.Popen[str], timeout: flo
         if path.exists() and path.read_bytes().count(b"\n") >= n:
             return
         if proc.poll() is not None:
-            pytest.fail(f"verify batch ended (exit {proc.returncode}) before {n} lines")
+            _, err = proc.communicate()
+            pytest.fail(f"verify batch ended (exit {proc.returncode}) before {n} lines: {err}")
         time.sleep(0.05)
     proc.kill()
-    pytest.fail(f"no {n} lines in {path} within {timeout} s")
+    _, err = proc.communicate()
+    pytest.fail(f"no {n} lines in {path} within {timeout} s: {err}")
 
 
 # -- the same lines as verify check --batch, keyed by id ------------------------------------

@@ -5,8 +5,9 @@ column: the JSON of each payload), then ``map_batches`` runs them through ``RayC
 callable class: Ray Data starts ``concurrency`` actors, each builds one ``Worker`` (models
 loaded once per actor; the index opened read-only at the path in the spec) and checks batch
 after batch. The driver iterates the output as blocks finish and writes each line by id.
-An actor that dies is restarted by Ray and its task retried (up to ``TASK_RETRIES`` times);
-a line that comes back twice is written once.
+An actor that dies is restarted by Ray and its task retried (Ray Data's defaults: no limit,
+so an item that kills its process every time holds the run up; the local engine gives such an
+item an error line instead); a line that comes back twice is written once.
 
 Ray is an optional extra (``pip install 'verify[ray]'``); it is imported only here.
 """
@@ -27,8 +28,6 @@ if TYPE_CHECKING:
 
 __all__ = ["RayChecker", "run_ray"]
 
-#: Tries of a task whose actor died, before the run stops (exit 3; --resume goes on).
-TASK_RETRIES = 3
 #: Items per block put into the object store: the unit Ray retries and the driver receives.
 BLOCK_BATCHES = 8
 
@@ -71,9 +70,7 @@ def run_ray(
         _connect(ray, address)
     try:
         _probe(ray, spec)
-        context = ray.data.DataContext.get_current()
-        context.enable_progress_bars = False  # ours is on stderr already
-        context.print_on_execution_start = False
+        _quiet_ray_data(ray)
         refs: list[Any] = []
         for chunk in _chunks(batches, batch_size * BLOCK_BATCHES):
             table = pa.table({"payload": [json.dumps(p) for p in chunk]})
@@ -87,9 +84,8 @@ def run_ray(
             fn_constructor_kwargs={"spec": spec},
             batch_size=batch_size,
             batch_format="pyarrow",
-            concurrency=concurrency,
+            compute=ray.data.ActorPoolStrategy(size=concurrency),
             num_cpus=spec.threads,
-            max_task_retries=TASK_RETRIES,
         )
         try:
             block: Any
@@ -106,6 +102,16 @@ def run_ray(
             ray.shutdown()
 
 
+def _quiet_ray_data(ray: Any) -> None:
+    """No progress bars or execution logs of Ray Data's own: ours are on stderr already."""
+    context = ray.data.DataContext.get_current()
+    context.enable_progress_bars = False
+    context.print_on_execution_start = False
+    logging.getLogger("ray.data").setLevel(logging.WARNING)
+    # it says once that the bars are off, as a warning: we turned them off
+    logging.getLogger("ray.data._internal.progress").setLevel(logging.ERROR)
+
+
 def _connect(ray: Any, address: str | None) -> None:
     try:
         if address is None:
@@ -114,7 +120,8 @@ def _connect(ray: Any, address: str | None) -> None:
             ray.init(address=address, logging_level=logging.WARNING)
     except (ConnectionError, ValueError, RuntimeError) as exc:
         where = f" at {address!r}" if address else ""
-        raise InputError(f"cannot reach a Ray cluster{where}: {exc}") from exc
+        cause = f" ({str(exc.__cause__).split('. ')[0]})" if exc.__cause__ else ""
+        raise InputError(f"cannot reach a Ray cluster{where}: {exc}{cause}") from exc
 
 
 def _probe(ray: Any, spec: WorkerSpec) -> None:
