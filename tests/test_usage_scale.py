@@ -446,3 +446,18 @@ def test_an_import_leaves_the_sums_up_to_date_and_twice_adds_nothing(tmp_path: P
         assert (again.added, again.present) == (0, 12)
         assert ledger.execute("SELECT count(*) FROM usage_dirty")[0][0] == 0
     _same_reports(path)
+
+
+def test_the_command_reports_from_the_kept_sums(grown: Path) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from verify.cli import cli
+
+    result = CliRunner().invoke(cli, ["usage", "--ledger", str(grown), "--by", "team", "--json"])
+    assert result.exit_code == 0, result.output
+    with Ledger.open(grown) as ledger:
+        assert ledger.execute("SELECT count(*) FROM usage_dirty")[0][0] == 0
+        full = build_report(ledger.frames(), "team")
+    assert json.loads(result.stdout) == full.to_json()
