@@ -28,8 +28,13 @@ if TYPE_CHECKING:
 
 __all__ = ["RayChecker", "run_ray"]
 
-#: Items per block put into the object store: the unit Ray retries and the driver receives.
-BLOCK_BATCHES = 8
+#: Batches per block put into the object store: a block is one actor task, the unit Ray
+#: retries and the driver receives; small, so that lines arrive steadily and the last
+#: blocks spread over the actors.
+BLOCK_BATCHES = 2
+#: Tasks queued on an actor beyond the one it runs (Ray's default, 4, can leave one actor
+#: with the tail of the run while the others wait).
+IN_FLIGHT = 2
 
 
 class RayChecker:
@@ -84,7 +89,9 @@ def run_ray(
             fn_constructor_kwargs={"spec": spec},
             batch_size=batch_size,
             batch_format="pyarrow",
-            compute=ray.data.ActorPoolStrategy(size=concurrency),
+            compute=ray.data.ActorPoolStrategy(
+                size=concurrency, max_tasks_in_flight_per_actor=IN_FLIGHT
+            ),
             num_cpus=spec.threads,
         )
         try:
