@@ -84,9 +84,9 @@ def cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def batch(*args: str | Path) -> Result:
+def batch(*args: str | Path, quiet: bool = True, embedder: str = FAKE_EMBEDDER) -> Result:
     """``verify batch`` in this process (its workers are processes of their own)."""
-    argv = ["batch", "--embedder", FAKE_EMBEDDER, "-q", *map(str, args)]
+    argv = ["batch", "--embedder", embedder, *(["-q"] if quiet else []), *map(str, args)]
     return CliRunner().invoke(cli, argv)
 
 
@@ -335,18 +335,7 @@ def test_resume_of_a_finished_run_checks_nothing_and_keeps_its_exit_code(cwd: Pa
     path = jsonl(cwd / "in.jsonl", [*items(4), "{broken"])
     assert batch(path, "--out", cwd / "out.jsonl").exit_code == 2
     before = (cwd / "out.jsonl").read_bytes()
-    res = CliRunner().invoke(
-        cli,
-        [
-            "batch",
-            str(path),
-            "--out",
-            str(cwd / "out.jsonl"),
-            "--resume",
-            "--embedder",
-            FAKE_EMBEDDER,
-        ],
-    )
+    res = batch(path, "--out", cwd / "out.jsonl", "--resume", quiet=False)
     assert res.exit_code == 2
     assert (cwd / "out.jsonl").read_bytes() == before
     assert "0 new, 5 resumed" in res.stderr
@@ -422,21 +411,15 @@ def test_a_plugin_module_of_hooks_is_loaded_in_every_worker(
     monkeypatch.syspath_prepend(str(TESTS / "plugins"))
     monkeypatch.setenv("VERIFY_PLUGINS", "verify_example_plugin")
     path = jsonl(cwd / "in.jsonl", items(8))
-    res = CliRunner().invoke(
-        cli,
-        [
-            "batch",
-            str(path),
-            "--out",
-            str(cwd / "out.jsonl"),
-            "--embedder",
-            "example-hash",
-            "--entailment",
-            "example-overlap",
-            "--workers",
-            "2",
-            "-q",
-        ],
+    res = batch(
+        path,
+        "--out",
+        cwd / "out.jsonl",
+        "--entailment",
+        "example-overlap",
+        "--workers",
+        "2",
+        embedder="example-hash",
     )
     assert res.exit_code == 1, res.output
     assert len(by_id(lines(cwd / "out.jsonl"))) == 8
@@ -444,9 +427,7 @@ def test_a_plugin_module_of_hooks_is_loaded_in_every_worker(
 
 def test_progress_shows_items_per_second_and_eta_on_stderr_unless_quiet(cwd: Path) -> None:
     path = jsonl(cwd / "in.jsonl", items(5))
-    res = CliRunner().invoke(
-        cli, ["batch", str(path), "--out", str(cwd / "out.jsonl"), "--embedder", FAKE_EMBEDDER]
-    )
+    res = batch(path, "--out", cwd / "out.jsonl", quiet=False)
     assert res.exit_code == 1, res.output
     assert "item/s" in res.stderr and "5/5" in res.stderr
     assert "5 results in" in res.stderr and "items/s" in res.stderr

@@ -19,6 +19,7 @@ from ..errors import InputError, InternalError, VerifyError
 __all__ = [
     "REPORT_FORMAT",
     "REPORT_FORMATS_HELP",
+    "checker_options",
     "config",
     "emit",
     "entailment_option",
@@ -74,6 +75,37 @@ if TYPE_CHECKING:  # generic (for type checkers) only from click 8.4 on
     _ParamType = click.ParamType[str]
 else:
     _ParamType = click.ParamType
+
+
+def checker_options(f: F) -> F:
+    """``--judge``, ``--block``, ``--max-blocking`` and ``--embedder``: how each text is
+    checked and when it blocks (``verify check``, ``verify batch``)."""
+    f = click.option(
+        "--embedder",
+        default=None,
+        metavar="NAME|DIR",
+        help="Embedder for context passages [default: the index's, or minilm].",
+    )(f)
+    f = click.option(
+        "--max-blocking",
+        type=click.IntRange(min=0),
+        default=None,
+        help="Blocking verdicts tolerated before the decision is block [default: 0].",
+    )(f)
+    f = click.option(
+        "--block",
+        "block",
+        default=None,
+        metavar="VERDICTS",
+        help="Comma-separated verdicts that block [default: contradicted,unverifiable; "
+        "error always blocks].",
+    )(f)
+    return click.option(
+        "--judge",
+        default=None,
+        metavar="GGUF",
+        help="Ask this llama.cpp model about claims the scorer is unsure of.",
+    )(f)
 
 
 class ReportFormat(_ParamType):

@@ -21,7 +21,13 @@ from ..batchrun import (
 )
 from ..checker import entailment_model, judge_from
 from ..policy import GatePolicy
-from ._options import config, entailment_option, index_option, resolve_index_dir
+from ._options import (
+    checker_options,
+    config,
+    entailment_option,
+    index_option,
+    resolve_index_dir,
+)
 
 __all__ = ["command"]
 
@@ -112,32 +118,7 @@ def _load_plugins(ctx: click.Context, param: click.Parameter, given: tuple[str, 
     help=f"Load this plugin in the driver and in every worker (repeatable; also "
     f"{PLUGINS_ENV}=a,b:f): a module of @hookimpl hooks, or a function to call.",
 )
-@click.option(
-    "--judge",
-    default=None,
-    metavar="GGUF",
-    help="Ask this llama.cpp model about claims the scorer is unsure of.",
-)
-@click.option(
-    "--block",
-    "block",
-    default=None,
-    metavar="VERDICTS",
-    help="Comma-separated verdicts that block [default: contradicted,unverifiable; "
-    "error always blocks].",
-)
-@click.option(
-    "--max-blocking",
-    type=click.IntRange(min=0),
-    default=None,
-    help="Blocking verdicts tolerated before an item's decision is block [default: 0].",
-)
-@click.option(
-    "--embedder",
-    default=None,
-    metavar="NAME|DIR",
-    help="Embedder for context passages [default: the index's, or minilm].",
-)
+@checker_options
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary line.")
 @click.pass_context
 def command(

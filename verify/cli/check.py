@@ -16,6 +16,7 @@ from ..checker import Checker, evidence_from, judge_from
 from ..errors import ExitCode, InputError
 from ..policy import GatePolicy, exit_code
 from ._options import (
+    checker_options,
     config,
     emit,
     entailment_option,
@@ -81,32 +82,7 @@ def read_text_input(text: str | None, file: Path | None) -> str:
     "case, where the answer must be grounded in what the model was shown.",
 )
 @output_options()
-@click.option(
-    "--judge",
-    default=None,
-    metavar="GGUF",
-    help="Ask this llama.cpp model about claims the scorer is unsure of.",
-)
-@click.option(
-    "--block",
-    "block",
-    default=None,
-    metavar="VERDICTS",
-    help="Comma-separated verdicts that block [default: contradicted,unverifiable; "
-    "error always blocks].",
-)
-@click.option(
-    "--max-blocking",
-    type=click.IntRange(min=0),
-    default=None,
-    help="Blocking verdicts tolerated before the decision is block [default: 0].",
-)
-@click.option(
-    "--embedder",
-    default=None,
-    metavar="NAME|DIR",
-    help="Embedder for --context passages [default: the index's, or minilm].",
-)
+@checker_options
 @click.option(
     "--batch",
     "batch",
