@@ -8,6 +8,7 @@ deterministic alignment stage and the signals are the real ones.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping
 
@@ -500,3 +501,45 @@ def test_a_history_does_not_excuse_disagreeing_with_how_things_are_now() -> None
     assert run_alignment(claim, [notes, now]).conflict is None
     # a claim about the past that only the history states is still supported by it
     assert run_alignment("Events built up under search-indexer-v2.", [past]).agree is not None
+
+
+# -- the stages, as objects in one order --------------------------------------------------------
+
+
+def test_the_config_default_lists_every_stage_in_order() -> None:
+    from checks.cascade import STAGES
+    from verify.config import DEFAULTS
+
+    assert DEFAULTS["stages"] == [s.name for s in STAGES]
+
+
+@pytest.mark.parametrize(
+    "names, problem",
+    [
+        (("alignment", "signals", "scorer"), "verdict cannot be left out"),
+        (("alignment", "scorer", "signals", "verdict"), "order"),
+        (("alignment", "signals", "scorer", "verdict", "oracle"), "unknown stage"),
+    ],
+)
+def test_a_policy_may_leave_out_only_optional_stages_and_never_reorder(
+    names: tuple[str, ...], problem: str
+) -> None:
+    with pytest.raises(ValueError, match=problem):
+        Policy(stages=names)
+
+
+def test_without_the_judge_stage_the_judge_is_never_asked() -> None:
+    judge = FakeJudge(default="contradicted")
+    claim = Claim("c1", "The gateway listens on port 8443.", 0, 33)
+    evidence = FakeEvidence({claim.text: [cand("The gateway listens on port 8443.")]})
+    everything = Policy(judge_band=(0.0, 1.0))
+    asked = Cascade(evidence, scorer=hand_scorer(), judge=judge, policy=everything)
+    assert "judge:" in asked.check([claim]).verdicts[0].reason and len(judge.asked) == 1
+    stages = ("alignment", "signals", "scorer", "verdict", "guards")
+    dropped = Cascade(
+        evidence,
+        scorer=hand_scorer(),
+        judge=judge,
+        policy=dataclasses.replace(everything, stages=stages),
+    )
+    assert "judge:" not in dropped.check([claim]).verdicts[0].reason and len(judge.asked) == 1

@@ -3,7 +3,7 @@
 Two kinds of stalled model, each registered through ``register_generator`` (the path
 ``--judge NAME`` and ``--model NAME`` take):
 
-- ``stalled``: a generator that cannot be interrupted (it sleeps for a minute and never looks
+- ``stalled``: a generator that cannot be interrupted (it sleeps two minutes and never looks
   at a clock); ``generate_within`` runs its call in a worker process and kills it;
 - ``rambling``: the real bundled SmolLM2 under a grammar that never lets it finish; the
   llama.cpp generator stops itself at the deadline between two tokens.
@@ -12,8 +12,8 @@ For the judge (``verify check --judge``) and for the agent's backend (``verify r
 the command must exit 3 well before the stalled call would have ended, print an ``error``
 verdict whose reason names the stage and the deadline, and (for the agent) run no action. A
 control with a judge that answers at once proves the claim does reach the judge. The margin is
-generous (the stall lasts a minute, the deadline is a second or two): this checks that the call
-is interrupted, not how fast anything is.
+generous (the stall lasts two minutes, the deadline is a second or two, and the command may
+take up to half the stall): this checks that the call is interrupted, not how fast anything is.
 """
 
 from __future__ import annotations
@@ -44,14 +44,17 @@ from verify.cli import cli
 
 #: Supported by the test corpus, and inside the judge's band with the fake entailment model.
 CLAIM = "The gateway uses port 8443."
-STALL = 60.0  # seconds a stalled call would take
+STALL = 120.0  # seconds a stalled call would take (the rambling model: many minutes)
 DEADLINE = 2.0  # the per-claim deadline (the judge meets it first)
 RUN_DEADLINE = 3.0  # the per-run deadline (the agent's)
-MARGIN = 8.0  # loading, forking and killing, on a busy two-core machine
+#: A command that took less than this did not wait for its stalled model. Generous: loading
+#: the model, forking and killing take seconds on a busy two-core machine, and the whole
+#: command is timed, not the model call alone.
+PATIENCE = STALL / 2
 
 
 class Stalled(Generator):
-    """A model that hangs: it never answers within a minute and cannot be told to stop."""
+    """A model that hangs: it answers after two minutes and cannot be told to stop."""
 
     name = "stalled"
 
@@ -146,10 +149,10 @@ def run(world: Path, model: str) -> tuple[Result, float]:
     return result, time.monotonic() - t0
 
 
-def stalled(result: Result, seconds: float, deadline: float) -> str:
+def stalled(result: Result, seconds: float) -> str:
     """The one ``error`` verdict's reason, after counting the case and checking the exit code,
     the JSON and the time taken."""
-    late = seconds >= deadline + MARGIN
+    late = seconds >= PATIENCE
     tally("deadlines", cases=1, faults=1, crashes=int(result.exit_code != 3), late=int(late))
     assert not late, f"waited {seconds:.1f}s for a stalled model"
     assert result.exit_code == 3, result.output
@@ -169,7 +172,7 @@ def test_the_control_judge_is_asked_and_the_claim_passes(world: Path) -> None:
 
 def test_a_judge_that_hangs_is_killed_at_the_claim_deadline(world: Path) -> None:
     result, seconds = check(world, "stalled")
-    reason = stalled(result, seconds, DEADLINE)
+    reason = stalled(result, seconds)
     assert "judge" in reason and "per-claim deadline" in reason and "killed" in reason
     assert "error" in result.stderr and "judge" in result.stderr
 
@@ -177,13 +180,13 @@ def test_a_judge_that_hangs_is_killed_at_the_claim_deadline(world: Path) -> None
 @pytest.mark.model
 def test_the_real_model_rambling_as_judge_is_stopped_at_the_claim_deadline(world: Path) -> None:
     result, seconds = check(world, "rambling")
-    reason = stalled(result, seconds, DEADLINE)
+    reason = stalled(result, seconds)
     assert "judge" in reason and "per-claim deadline" in reason and "stopped" in reason
 
 
 def test_an_agent_model_that_hangs_is_killed_at_the_run_deadline(world: Path) -> None:
     result, seconds = run(world, "stalled")
-    reason = stalled(result, seconds, RUN_DEADLINE)
+    reason = stalled(result, seconds)
     assert "proposal" in reason and "deadline" in reason and "killed" in reason
     assert not (world / "ws" / "ran.txt").exists()
 
@@ -191,7 +194,7 @@ def test_an_agent_model_that_hangs_is_killed_at_the_run_deadline(world: Path) ->
 @pytest.mark.model
 def test_the_real_model_rambling_as_agent_is_stopped_at_the_run_deadline(world: Path) -> None:
     result, seconds = run(world, "rambling")
-    reason = stalled(result, seconds, RUN_DEADLINE)
+    reason = stalled(result, seconds)
     assert "proposal" in reason and "deadline" in reason and "stopped" in reason
 
 

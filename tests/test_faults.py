@@ -32,7 +32,7 @@ from click.testing import CliRunner, Result
 from fakes import FAKE_ENTAILMENT, HashEmbedder, write_corpus
 from robustness import tally
 
-import checks.cascade._cascade as cascade_module
+import checks.cascade._stages as stages_module
 import checks.scorer._model as scorer_module
 import reports
 import reports._json
@@ -341,8 +341,8 @@ SEAMS: dict[str, list[tuple[Any, str]]] = {
         if hasattr(retrieval.Index, name)
     ],
     "extraction": [(verify.checker, "extract_claims"), (verify.gate._prose, "extract_claims")],
-    "alignment": [(cascade_module, "run_alignment")],
-    "signals": [(cascade_module, "signals")],
+    "alignment": [(stages_module, "run_alignment")],
+    "signals": [(stages_module, "signals")],
     "scorer": [(Scorer, "predict")],
 }
 

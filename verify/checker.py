@@ -45,6 +45,7 @@ def cascade_policy(config: Config) -> Policy:
         run_timeout=float(config["run_timeout"]),
         disable_rules=frozenset(config["disable_rules"]),
         entailment_windows=int(config["entailment_windows"]),
+        stages=tuple(config["stages"]),
     )
 
 

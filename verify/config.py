@@ -39,6 +39,10 @@ DEFAULTS: dict[str, Any] = {
     "disable_rules": [],  # alignment rule families switched off (checks.alignment.FAMILIES)
     "entailment": "bundled",  # entailment model: bundled, a registered name, or a model folder
     "entailment_windows": 4,  # candidate sentences read (with neighbours) per claim
+    # the per-claim stages that run, in their fixed order (checks.cascade.STAGES, which a test
+    # holds this list to; not imported here: `verify index` stays light); judge and guards may
+    # be left out
+    "stages": ["alignment", "signals", "scorer", "verdict", "judge", "guards"],
 }
 
 
@@ -134,4 +138,11 @@ def _checked(key: str, value: Any, source: str) -> Any:
             check_families(value)
         except ValueError as exc:
             raise InputError(f"{source}: disable_rules: {exc}") from None
+    if key == "stages":
+        from checks.cascade import check_stages
+
+        try:
+            check_stages(value)
+        except ValueError as exc:
+            raise InputError(f"{source}: stages: {exc}") from None
     return value

@@ -1,13 +1,13 @@
 """The verdict cascade, cheapest stage first; each stage that spoke is named in ``reason``.
 
-1. deterministic alignment — a current document disagreeing on a key value of the same
-   subject makes the claim ``contradicted`` outright;
-2. entailment: a cross-encoder reads the claim against sentence-aligned windows around its
-   best candidates (all claims of a check in one batch); the best window is cited;
-3. semantic signals at sentence level, with the entailment probabilities among them;
-4. the learned scorer over those signals gives P(supported/contradicted/unverifiable);
-5. an optional LLM judge, asked only when the scorer is uncertain; it never overrules the
-   deterministic stage (a conflicting value, a number no evidence states).
+For all claims of a check at once: retrieval, then entailment (a cross-encoder reads each
+claim against sentence-aligned windows around its best candidates, in one batch). Then, per
+claim, the stage objects of ``_stages`` in their one order (``STAGES``): deterministic
+alignment (a current document disagreeing on a key value of the same subject makes the claim
+``contradicted`` outright), sentence-level signals, the learned scorer, the verdict (the best
+window is cited), an optional LLM judge asked only where the scorer is uncertain, and the
+deterministic guards (a number no evidence states is never supported), which no judge
+overrules.
 Evidence that disguises a word (look-alike letters, hidden characters: ``disguised``) is left
 out before stage 1: it is not about the subject it imitates.
 Any failure in any stage makes that claim's verdict ``error`` (fail closed), with a reason
@@ -23,15 +23,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from .._errors import CheckError, CheckTimeout
-from ..alignment import disabled_rules
-from ..entailment import Entailment, EntailmentModel, Window, entailment, get_entailment
+from ..entailment import Entailment, EntailmentModel, entailment, get_entailment
 from ..evidence import Candidate, EvidenceSource
 from ..extraction import disguised
 from ..judge import Judge, JudgeAnswer
 from ..scorer import Scorer, default_scorer
-from ..types import Claim, Evidence, Label, Usage, Verdict
-from ._alignment_stage import run_alignment
-from ._signals import SIGNALS, signals
+from ..types import Claim, Usage, Verdict
+from ._signals import SIGNALS
+from ._stages import STAGES, ClaimState, StageContext, check_stages, stages
 
 __all__ = ["Cascade", "CascadeResult", "Policy"]
 
@@ -46,6 +45,10 @@ class Policy:
     disable_rules: frozenset[str] = frozenset()  # alignment rule families switched off
     entailment_windows: int = 4  # candidate sentences read with their neighbours per claim
     entail_threshold: float = 0.5  # P(entails) at or above which a near copy reads as support
+    stages: tuple[str, ...] = tuple(s.name for s in STAGES)  # per-claim stages that run
+
+    def __post_init__(self) -> None:
+        check_stages(self.stages)
 
 
 @dataclass
@@ -127,11 +130,11 @@ class Cascade:
             return CascadeResult([_error(c, why) for c in claims])
         result = CascadeResult([])
         for claim, cands, ent in zip(claims, all_cands, entailed, strict=True):
-            stage = _Stage()
+            tracker = _Stage()
             try:
-                verdict, sig, usage = self._one(claim, cands, ent, scorer, stage, run_deadline)
+                verdict, sig, usage = self._one(claim, cands, ent, scorer, tracker, run_deadline)
             except Exception as exc:
-                verdict, sig, usage = _error(claim, stage.failed(exc)), {}, Usage()
+                verdict, sig, usage = _error(claim, tracker.failed(exc)), {}, Usage()
             result.verdicts.append(verdict)
             result.signals.append(sig)
             result.usage = result.usage + usage
@@ -150,7 +153,7 @@ class Cascade:
         cands: list[Candidate],
         ent: Entailment,
         scorer: Scorer,
-        stage: _Stage,
+        tracker: _Stage,
         run_deadline: float | None,
     ) -> tuple[Verdict, dict[str, float], Usage]:
         deadline = self._clock() + self.policy.claim_timeout
@@ -159,64 +162,21 @@ class Cascade:
             self._in_time(deadline, name)
             self._in_time(run_deadline, name, per="run")
 
-        text = claim.check_text
-        stage.name = "alignment"
-        with disabled_rules(self.policy.disable_rules):
-            aligned = run_alignment(text, cands)
-        done("alignment")
-        stage.name = "signals"
-        sig = signals(text, cands, aligned, ent)
-        done("signals")
-        stage.name = "scorer"
-        probs = scorer.predict(sig)
-        done("scorer")
-        stage.name = "verdict"
-        p_sup = probs["supported"]
-        stages = [f"scorer p(supported)={p_sup:.2f} p(contradicted)={probs['contradicted']:.2f}"]
-        if ent.entailing is not None:
-            stages.append(_entailment_note(ent))
-        label: Label
-        if aligned.conflict is not None:
-            cand, al = aligned.conflict
-            label, score = "contradicted", min(p_sup, 0.1)
-            stages.insert(0, f"alignment: {al.explain} ({cand.source}:{cand.line})")
-            evidence = [cand]
-        else:
-            label = _label(probs, self.policy, ent, agreed=aligned.agree is not None)
-            score = p_sup + probs["contradicted"] if aligned.agree is not None else p_sup
-            evidence = [aligned.agree[0]] if aligned.agree else []
-            evidence += [c for c in (*_cited(ent, label), *cands[:2]) if c not in evidence]
-            if aligned.agree:
-                stages.insert(
-                    0,
-                    f"alignment: values agree with {aligned.agree[0].source}:"
-                    f"{aligned.agree[0].line}",
-                )
-        if aligned.superseded_note:
-            stages.append(f"superseded: {aligned.superseded_note}")
-        usage = Usage()
-        lo, hi = self.policy.judge_band
-        if self.judge is not None and aligned.conflict is None and lo <= p_sup <= hi:
-            stage.name = "judge"
-            answer = self._judged(self.judge, text, cands[:4], deadline, run_deadline)
-            usage = answer.usage
-            label, score = answer.label, _blend(p_sup, answer.label)
-            stages.append(f"judge: {answer.label} ({answer.why})")
-            done("judge")
-        # deterministic, so after the judge too: a number no evidence states is never supported
-        if label == "supported" and aligned.unstated_numbers:
-            label, score = "unverifiable", min(score, 0.4)
-            stages.insert(0, "alignment: no evidence states " + ", ".join(aligned.unstated_numbers))
-        if label == "unverifiable" and not evidence:
-            stages.append("no passage of the corpus is about this")
-        verdict = Verdict(
-            claim,
-            label,
-            float(min(1.0, max(0.0, score))),
-            tuple(_dedupe(c.evidence() for c in evidence[:3])),
-            "; ".join(stages),
-        )
-        return verdict, sig, usage
+        judge = self.judge
+        ask = None
+        if judge is not None:
+
+            def ask(text: str, evidence: list[Candidate]) -> JudgeAnswer:
+                return self._judged(judge, text, evidence, deadline, run_deadline)
+
+        ctx = StageContext(self.policy, scorer, ask, done)
+        state = ClaimState(claim, cands, ent)
+        for stage in stages(self.policy.stages):
+            tracker.name = stage.name
+            stage.run(state, ctx)
+            if stage.timed:
+                done(stage.name)
+        return state.verdict(), state.sig, state.usage
 
     def _judged(
         self,
@@ -256,54 +216,6 @@ class _Stage:
         if isinstance(exc, CheckTimeout):
             return f"check failed: {exc}"
         return f"check failed in the {self.name} stage: {_what(exc)}"
-
-
-def _label(probs: dict[str, float], policy: Policy, ent: Entailment, *, agreed: bool) -> Label:
-    """The scorer's label. Without a conflicting value, the mass it puts on "contradicted"
-    means "on topic": where a sentence about the subject states the claim's values, that
-    mass counts for support, and the claim is never called contradicted. Where no value
-    agrees, a claim the scorer finds contradicted (close to its evidence, yet not the same)
-    is read by the entailment model: contradicted only if its windows contradict the claim
-    at least as strongly as they entail it; else supported if they entail it, else
-    unverifiable."""
-    if agreed:
-        on_topic = probs["supported"] + probs["contradicted"]
-        return "supported" if on_topic >= policy.support_threshold else "unverifiable"
-    if probs["supported"] >= policy.support_threshold:
-        return "supported"
-    if probs["contradicted"] >= policy.contradict_threshold:
-        if ent.contradict >= ent.entail:
-            return "contradicted"
-        return "supported" if ent.entail >= policy.entail_threshold else "unverifiable"
-    return "unverifiable"
-
-
-def _cited(ent: Entailment, label: Label) -> list[Candidate]:
-    """The sentence whose window decided ``label``, to cite first."""
-    window = {"supported": ent.entailing, "contradicted": ent.contradicting}.get(label)
-    return [window.anchor] if window is not None else []
-
-
-def _entailment_note(ent: Entailment) -> str:
-    def at(window: Window | None) -> str:
-        return f"{window.anchor.source}:{window.anchor.line}" if window else "-"
-
-    return (
-        f"entailment p(entails)={ent.entail:.2f} ({at(ent.entailing)}) "
-        f"p(contradicts)={ent.contradict:.2f} ({at(ent.contradicting)})"
-    )
-
-
-def _blend(p_sup: float, judged: Label) -> float:
-    return (p_sup + (1.0 if judged == "supported" else 0.0)) / 2
-
-
-def _dedupe(items: object) -> list[Evidence]:
-    out: list[Evidence] = []
-    for e in items:  # type: ignore[attr-defined]
-        if e not in out:
-            out.append(e)
-    return out
 
 
 def _what(exc: Exception) -> str:
