@@ -155,5 +155,5 @@ def test_a_v1_ledger_is_migrated_with_every_old_action_counted_as_recorded(
         )
     monkeypatch.undo()
     with Ledger.open(path) as ledger:
-        assert ledger.execute("PRAGMA user_version")[0][0] == 2
+        assert ledger.execute("PRAGMA user_version")[0][0] == _schema.SCHEMA_VERSION
         assert ledger.frames().actions.outcome_unknown.tolist() == [False]

@@ -12,9 +12,9 @@ from __future__ import annotations
 import contextlib
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from checks import CheckTimeout
 from checks.types import BLOCKING_DEFAULT, Claim, Label, Outcome, Usage, Verdict
@@ -25,64 +25,10 @@ from ._actions import Action
 from ._backends import Backend, Proposal, ReplayBackend, Turn
 from ._commands import run_command
 from ._gate import ActionGate, StepCheck
+from ._record import CallLog, begin_action, log_action, log_calls
 from ._workspace import ConfinementError, Workspace
 
 __all__ = ["AgentRunner", "CallLog", "RunResult", "Step"]
-
-
-class CallLog(Protocol):
-    """The part of the ledger the runner writes to (see verify/ledger)."""
-
-    def start_run(
-        self,
-        *,
-        run_id: str,
-        task: str,
-        agent: str,
-        user: str,
-        team: str = "",
-        source: str = "verify",
-    ) -> None: ...
-    def record_call(
-        self,
-        *,
-        run_id: str,
-        purpose: str,
-        model: str,
-        prompt_tokens: int,
-        completion_tokens: int,
-        seconds: float,
-        verdict: str = "",
-        output: str = "",
-        step: int | None = None,
-    ) -> int: ...
-    def record_action(
-        self,
-        *,
-        run_id: str,
-        step: int,
-        kind: str,
-        decision: str,
-        executed: bool,
-        claims_supported: int,
-        claims_total: int,
-        summary: str = "",
-    ) -> None: ...
-    def begin_action(
-        self,
-        *,
-        run_id: str,
-        step: int,
-        kind: str,
-        decision: str,
-        claims_supported: int,
-        claims_total: int,
-        summary: str = "",
-    ) -> int: ...
-    def finish_action(self, action_id: int, *, executed: bool, decision: str) -> None: ...
-    def finish_run(
-        self, *, run_id: str, decision: str, verified_units: float | None = None
-    ) -> None: ...
 
 
 @dataclass
@@ -297,11 +243,17 @@ class AgentRunner:
                 )
         # the model calls are in the ledger before anything is done: a ledger that cannot
         # be written (locked, broken) stops the run before the action takes effect
-        self._log_calls(result.run_id, number, proposal, samples, check)
+        if self.ledger:
+            log_calls(self.ledger, result.run_id, number, proposal, samples, check)
         if action is None:
-            self._log_action(result.run_id, number, check, None, outcome)
+            if self.ledger:
+                log_action(self.ledger, result.run_id, number, check, None, outcome)
         else:  # two phases: the action is in the ledger before it runs, its outcome after
-            pending = self._begin_action(result.run_id, number, check, action)
+            pending = (
+                begin_action(self.ledger, result.run_id, number, check, action)
+                if self.ledger
+                else None
+            )
             outcome = self._act(action, check, context)
             if self.ledger and pending is not None:
                 self.ledger.finish_action(
@@ -354,111 +306,6 @@ class AgentRunner:
                 f"{type(exc).__name__}: {exc}".rstrip(": ")
             ) from exc
         return [" ".join(h.chunk.text.split())[:500] for h in hits]
-
-    def _log_calls(
-        self,
-        run_id: str,
-        number: int,
-        proposal: Proposal,
-        samples: Sequence[Proposal],
-        check: StepCheck,
-    ) -> None:
-        if not self.ledger:
-            return
-        verdict = check.decision
-        self.ledger.record_call(
-            run_id=run_id,
-            purpose="agent",
-            model=proposal.model,
-            prompt_tokens=proposal.prompt_tokens,
-            completion_tokens=proposal.completion_tokens,
-            seconds=proposal.seconds,
-            verdict=verdict,
-            output=proposal.raw,
-            step=number,
-        )
-        for s in samples:
-            self.ledger.record_call(
-                run_id=run_id,
-                purpose="sample",
-                model=s.model,
-                prompt_tokens=s.prompt_tokens,
-                completion_tokens=s.completion_tokens,
-                seconds=s.seconds,
-                verdict="",
-                output=s.raw,
-                step=number,
-            )
-        for call in check.calls:
-            self.ledger.record_call(
-                run_id=run_id,
-                purpose="judge",
-                model=call.model,
-                prompt_tokens=call.usage.prompt_tokens,
-                completion_tokens=call.usage.completion_tokens,
-                seconds=call.seconds,
-                verdict=verdict,
-                step=number,
-            )
-        seen = sum((c.usage for c in check.calls), Usage())
-        rest = Usage(
-            check.usage.prompt_tokens - seen.prompt_tokens,
-            check.usage.completion_tokens - seen.completion_tokens,
-        )
-        if rest.prompt_tokens > 0 or rest.completion_tokens > 0:  # a judge we could not watch
-            self.ledger.record_call(
-                run_id=run_id,
-                purpose="judge",
-                model="judge",
-                prompt_tokens=max(rest.prompt_tokens, 0),
-                completion_tokens=max(rest.completion_tokens, 0),
-                seconds=0.0,
-                verdict=verdict,
-                step=number,
-            )
-
-    def _log_action(
-        self, run_id: str, number: int, check: StepCheck, action: Action | None, outcome: str
-    ) -> None:
-        """One write for a step whose output was no action: nothing can have run."""
-        if not self.ledger:
-            return
-        self.ledger.record_action(
-            run_id=run_id,
-            step=number,
-            kind=action.kind if action else "malformed",
-            decision=check.decision,
-            executed=outcome.startswith("executed"),
-            claims_supported=sum(v.label == "supported" for v in check.verdicts),
-            claims_total=len(check.verdicts),
-            summary=_summary(action),
-        )
-
-    def _begin_action(
-        self, run_id: str, number: int, check: StepCheck, action: Action
-    ) -> int | None:
-        """Phase one: ``action`` as decided, before it runs (None without a ledger). If this
-        write fails the action never runs."""
-        if not self.ledger:
-            return None
-        return self.ledger.begin_action(
-            run_id=run_id,
-            step=number,
-            kind=action.kind,
-            decision=check.decision,
-            claims_supported=sum(v.label == "supported" for v in check.verdicts),
-            claims_total=len(check.verdicts),
-            summary=_summary(action),
-        )
-
-
-def _summary(action: Action | None) -> str:
-    """What identifies an action in the ledger (loop and duplicate detection read it)."""
-    if action is None:
-        return "malformed output"
-    if action.kind == "answer":
-        return action.text[:400]
-    return action.describe()[:400]
 
 
 def _error_verdict(step: int, exc: Exception) -> Verdict:
