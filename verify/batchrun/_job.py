@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Set
+from collections.abc import Callable, Iterator, Set
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -90,7 +90,11 @@ def run(job: Job, spec: WorkerSpec) -> Report:
                 progress.advance(journal.write(rows))
 
             sink([_bad_row(e) for e in found.bad if e.key not in journal.done])
-            _engine(job, spec, _pending(job, journal.done), sink)
+            todo = len(found.keys - journal.done)
+            if todo:  # no worker is started for nothing
+                batches = -(-todo // job.batch_size)
+                workers = None if job.workers is None else min(job.workers, batches)
+                _engine(replace(job, workers=workers), spec, _pending(job, journal.done), sink)
         missing = found.keys - journal.done
         if missing:
             raise InternalError(
@@ -116,7 +120,12 @@ def run(job: Job, spec: WorkerSpec) -> Report:
     )
 
 
-def _engine(job: Job, spec: WorkerSpec, batches: Iterator[list[Payload]], sink: Any) -> None:
+def _engine(
+    job: Job,
+    spec: WorkerSpec,
+    batches: Iterator[list[Payload]],
+    sink: Callable[[list[dict[str, Any]]], None],
+) -> None:
     if job.engine == "ray":
         from ._ray import run_ray
 

@@ -83,7 +83,7 @@ def run_ray(
         if not refs:
             return
         cpus = ray.cluster_resources().get("CPU", 1)  # type: ignore[no-untyped-call]
-        concurrency = workers or max(1, int(cpus))
+        concurrency = min(workers or max(1, int(cpus)), len(refs))
         results = ray.data.from_arrow_refs(refs).map_batches(
             RayChecker,
             fn_constructor_kwargs={"spec": spec},
