@@ -14,6 +14,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -24,10 +25,13 @@ import numpy.typing as npt
 import pytest
 from click.testing import CliRunner, Result
 from fakes import FAKE_EMBEDDER, FAKE_ENTAILMENT, FakeEntailment, HashEmbedder
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 from test_check_cli import CONTRADICTED, SUPPORTED, UNRELATED, indexed_workdir
 
 import retrieval
 from checks.entailment import register_entailment
+from verify.batchrun._inputs import FORMATS, entries
 from verify.cli import cli
 
 TESTS = Path(__file__).resolve().parent
@@ -307,12 +311,14 @@ def test_items_needing_a_missing_index_are_refused_up_front(cwd: Path) -> None:
     assert not (cwd / "out.jsonl").exists()
 
 
-def test_an_existing_output_is_not_overwritten_without_resume(cwd: Path) -> None:
+@pytest.mark.parametrize("name", ["out.jsonl", "out.parquet"])
+def test_an_existing_output_is_not_overwritten_without_resume(cwd: Path, name: str) -> None:
     path = jsonl(cwd / "in.jsonl", items(3))
-    (cwd / "out.jsonl").write_text('{"id": "keep"}\n', encoding="utf-8")
-    res = batch(path, "--out", cwd / "out.jsonl")
+    (cwd / name).write_text('{"id": "keep"}\n', encoding="utf-8")
+    res = batch(path, "--out", cwd / name)
     assert res.exit_code == 2 and "--resume" in res.stderr
-    assert (cwd / "out.jsonl").read_text(encoding="utf-8") == '{"id": "keep"}\n'
+    assert (cwd / name).read_text(encoding="utf-8") == '{"id": "keep"}\n'
+    assert sorted(p.name for p in cwd.glob("out*")) == [name]
 
 
 # -- resume -----------------------------------------------------------------------------------
@@ -388,6 +394,54 @@ def test_a_chat_completion_logs_replies_are_items_read_with_their_question(cwd: 
     assert set(rows) == {f"{path}:1", f"{path}:3"}
     assert [c["verdict"] for c in rows[f"{path}:1"]["claims"]] == ["supported"]
     assert [c["verdict"] for c in rows[f"{path}:3"]["claims"]] == ["unverifiable"]
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "id",
+                    "text",
+                    "context",
+                    "question",
+                    "action",
+                    "choices",
+                    "message",
+                    "content",
+                    "request",
+                    "response",
+                    "body",
+                    "messages",
+                    "role",
+                ]
+            ),
+            inner,
+            max_size=4,
+        )
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(records=st.lists(JSON, min_size=1, max_size=6))
+@example(records=[{"request": {"messages": 5}, "choices": [{"message": {"content": "Hi."}}]}])
+@example(records=[{"action": "answer", "text": ["not", "a", "string"]}, "just a string"])
+def test_any_json_line_is_an_item_a_bad_line_or_passed_over_never_a_crash(
+    records: list[Any],
+) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = jsonl(Path(tmp) / "in.jsonl", [json.dumps(r) for r in records])
+        for fmt in FORMATS:
+            found = list(entries(path, fmt))
+            assert len(found) <= len(records)
+            for entry in found:
+                assert (entry.item is None) == bool(entry.error)
+                if fmt != "items":
+                    assert entry.key == f"{path}:{entry.number}"
 
 
 def test_parquet_holds_the_same_rows_as_the_lines(cwd: Path) -> None:

@@ -156,7 +156,8 @@ def _completion(record: dict[str, Any]) -> tuple[str | None, str | None]:
     if not isinstance(content, str) or not content.strip():
         return None, None
     messages = _dict(record.get("request")).get("messages")
-    asked = [_dict(m).get("content") for m in messages or () if _dict(m).get("role") == "user"]
+    messages = messages if isinstance(messages, list) else []
+    asked = [_dict(m).get("content") for m in messages if _dict(m).get("role") == "user"]
     question = asked[-1] if asked and isinstance(asked[-1], str) else None
     return content, question
 

@@ -79,6 +79,11 @@ def run(job: Job, spec: WorkerSpec) -> Report:
             f"no index at {spec.index_dir!r}, and items without a context are checked against "
             "it: build it with `verify index PATH... --index DIR`, or give each item a context"
         )
+    if job.out_format == "parquet" and job.out.exists() and not job.resume:
+        raise InputError(
+            f"{str(job.out)!r} already exists: pass --resume to continue the run that wrote "
+            "it, or remove it to start over"
+        )
     spec = replace(spec, needs_index=found.needs_index)
     started = time.monotonic()
     journal = Journal.open(journal_path(job), resume=job.resume)
