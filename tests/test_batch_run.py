@@ -32,6 +32,7 @@ from test_check_cli import CONTRADICTED, SUPPORTED, UNRELATED, indexed_workdir
 import retrieval
 from checks.entailment import register_entailment
 from verify.batchrun._inputs import FORMATS, entries
+from verify.batchrun._progress import Progress
 from verify.cli import cli
 
 TESTS = Path(__file__).resolve().parent
@@ -486,6 +487,18 @@ def test_progress_shows_items_per_second_and_eta_on_stderr_unless_quiet(cwd: Pat
     assert "item/s" in res.stderr and "5/5" in res.stderr
     assert "5 results in" in res.stderr and "items/s" in res.stderr
     assert res.stdout == ""
+
+
+def test_without_tqdm_one_line_is_redrawn_with_rate_and_eta(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setitem(sys.modules, "tqdm", None)  # import tqdm fails
+    with Progress(10, 4) as progress:
+        progress.advance(3)
+    err = capsys.readouterr().err
+    assert err.startswith("\rchecking: 4/10 40% 0.0 items/s ETA ?")
+    last = err.rstrip("\n").rsplit("\r", 1)[-1]
+    assert last.startswith("checking: 7/10 70% ") and " items/s ETA " in last
 
 
 def test_help_names_every_flag() -> None:
