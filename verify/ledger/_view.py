@@ -6,12 +6,14 @@ first evidence lines of a key from ``after`` on, the actions whose outcome is un
 
 from __future__ import annotations
 
+import json
 import math
 import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from ._aggregates import DAY, DIMS, SUMS, RunTable, Totals, day_of
 
@@ -51,9 +53,26 @@ class UsageView:
         ).fetchall()
         return _totals(rows)
 
-    def run_table(self, since: float | None) -> RunTable:
-        """The ``usage_runs`` rows (runs started at or after ``since``), in run order."""
-        where, params = ("WHERE u.started_at >= ?", (since,)) if since is not None else ("", ())
+    def task_tokens(self) -> tuple[list[str], npt.NDArray[np.int64]]:
+        """The task and tokens of every run that has a task (what tokenmaxxing compares)."""
+        rows = self._conn.execute(
+            "SELECT task, prompt + completion FROM usage_runs WHERE task != ''"
+        ).fetchall()
+        cols = list(zip(*rows, strict=True)) if rows else [(), ()]
+        return list(cols[0]), np.array(cols[1], dtype=np.int64)
+
+    def run_table(self, since: float | None, tasks: list[str] | None = None) -> RunTable:
+        """The ``usage_runs`` rows (runs started at or after ``since``; of ``tasks`` only if
+        given), in run order."""
+        clauses: list[str] = []
+        params: list[object] = []
+        if since is not None:
+            clauses.append("u.started_at >= ?")
+            params.append(since)
+        if tasks is not None:  # through runs(task): an index lookup per task
+            clauses.append("r.task IN (SELECT value FROM json_each(?))")
+            params.append(json.dumps(tasks))
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
         rows = self._conn.execute(
             "SELECT r.run_id, u.task, u.agent, u.user, u.team, u.day, u.started_at,"
             f" coalesce(u.first_call, -1), {', '.join('u.' + c for c in SUMS)}"

@@ -7,8 +7,10 @@ in one snapshot:
 
 - by agent, user or team: the (key, day) cells of the period, and the runs one by one for the
   day ``since`` falls in;
-- by run, or with weights other than the default: the per-run rows. Other weights change the
-  units, so the tokenmaxxing medians: they are computed again over every run's sums;
+- by run: the per-run rows of the period;
+- with weights other than the default, tokenmaxxing again (the units change, so their
+  medians): only for the tasks where a run spent at least ten times the task's median tokens,
+  which no weights change, as the rule cannot flag a run in any other task;
 - the evidence of each flag: the first lines of the key's runs, an index range each;
 - the actions whose outcome was never written, from the actions themselves.
 
@@ -21,7 +23,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -32,7 +34,7 @@ from ._context import task_groups
 from ._report import Report, assemble, check_by
 from ._source import label, unknown_why
 from ._units import UnitParts, UnitWeights
-from ._waste import Thresholds, tokenmaxxing
+from ._waste import Thresholds, group_median, tokenmaxxing
 
 __all__ = ["StoredSource", "ledger_report", "refresh"]
 
@@ -77,23 +79,19 @@ class StoredSource:
 
     def __init__(self, view: UsageView, by: str, since: float | None, weights: UnitWeights):
         self._view, self._by, self._since = view, by, since
-        self._maxxing: tuple[RunTable, npt.NDArray[np.bool_], Callable[[int], str]] | None = None
         self._by_run: dict[tuple[str, str], list[tuple[int, str]]] | None = None
-        default = weights == UnitWeights()
-        if default and by != "run":
-            self._totals = view.totals(by, since)
+        if by == "run":
+            table = view.run_table(since)
+            totals = table.totals(table.run_id)
         else:
-            table = view.run_table(since if default else None)
-            window = np.ones(len(table), dtype=bool)
-            if not default:
-                if since is not None:
-                    window = table.started_at >= since
-                table, why = _reweigh(table, weights)
-                self._maxxing = (table, window, why)
-            keys = table.run_id if by == "run" else table.keys[by]
-            self._totals = table.totals(keys, window)
+            totals = view.totals(by, since)
+        self._maxxing: _Reweighed | None = None
+        if weights != UnitWeights():
+            self._maxxing = _reweigh(view, weights, since)
+            totals = _concat(totals, self._maxxing.corrections(by))
+        self._totals = totals
         self._start: dict[str, int] = {}
-        for key, first in zip(self._totals.keys, self._totals.first_call.tolist(), strict=True):
+        for key, first in zip(totals.keys, totals.first_call.tolist(), strict=True):
             if first >= 0:
                 self._start[key] = min(first, self._start.get(key, first))
 
@@ -104,7 +102,7 @@ class StoredSource:
         self, category: str, wanted: dict[str, list[str]], limit: int
     ) -> dict[str, list[str]]:
         if category == "tokenmaxxing" and self._maxxing is not None:
-            return self._reweighed_examples(wanted, limit)
+            return self._maxxing.examples(self._by, wanted, limit)
         if self._by == "run":
             lines = self._run_lines()
             return {
@@ -141,29 +139,66 @@ class StoredSource:
                 self._by_run[(run_id, category)].append((order, why))
         return self._by_run
 
-    def _reweighed_examples(self, wanted: dict[str, list[str]], limit: int) -> dict[str, list[str]]:
-        assert self._maxxing is not None
-        table, window, why = self._maxxing
-        keys = table.run_id if self._by == "run" else table.keys[self._by]
-        codes = {row: i for i, row in enumerate(wanted)}
-        excess = table.sums[:, SUMS.index("excess")]
+
+@dataclass(frozen=True)
+class _Reweighed:
+    """Tokenmaxxing under other weights, for every run of the tasks where it can fire."""
+
+    table: RunTable  # every run of those tasks, in run order, with the default sums
+    excess: npt.NDArray[np.int64]  # under the weights
+    window: npt.NDArray[np.bool_]  # started at or after since
+    why: Callable[[int], str]
+
+    def corrections(self, by: str) -> Totals:
+        """Rows that turn the kept (default weights) excess and flags into these."""
+        at = [SUMS.index("excess"), SUMS.index("tokenmaxxing")]
+        before = self.table.sums[:, at]
+        after = np.column_stack([self.excess, self.excess > 0]).astype(np.int64)
+        changed = self.window & (before != after).any(axis=1)
+        keys = self.table.run_id if by == "run" else self.table.keys[by]
+        picked = np.flatnonzero(changed).tolist()
+        sums = np.zeros((len(picked), len(SUMS)), dtype=np.int64)
+        sums[:, at] = (after - before)[changed]
+        return Totals(
+            keys=[keys[i] for i in picked],
+            day=self.table.day[changed],
+            runs=np.zeros(len(picked), dtype=np.int64),
+            sums=sums,
+            first_call=np.full(len(picked), -1, dtype=np.int64),
+        )
+
+    def examples(self, by: str, wanted: dict[str, list[str]], limit: int) -> dict[str, list[str]]:
+        keys = self.table.run_id if by == "run" else self.table.keys[by]
+        rows = list(wanted)
+        code = {row: i for i, row in enumerate(rows)}
         runs = [
             r
-            for r in np.flatnonzero((excess > 0) & window).tolist()
-            if label(self._by, keys[r]) in codes
+            for r in np.flatnonzero((self.excess > 0) & self.window).tolist()
+            if label(by, keys[r]) in code
         ]
-        group = np.array([codes[label(self._by, keys[r])] for r in runs], dtype=np.int64)
+        group = np.array([code[label(by, keys[r])] for r in runs], dtype=np.int64)
         picked = first_per_group(np.array(runs, dtype=np.int64), group, limit)
-        rows = list(wanted)
-        return {rows[code]: [why(r) for r in items] for code, items in picked.items()}
+        return {rows[c]: [self.why(r) for r in items] for c, items in picked.items()}
 
 
-def _reweigh(table: RunTable, weights: UnitWeights) -> tuple[RunTable, Callable[[int], str]]:
-    """``table`` with the tokenmaxxing excess of ``weights`` (over every run of each task)."""
-    sums = table.sums.copy()
+def _reweigh(view: UsageView, weights: UnitWeights, since: float | None) -> _Reweighed:
+    """Tokenmaxxing under ``weights``. It flags a run that spent at least ``ratio`` times a
+    budget of its task's median tokens times at least one: so only a run at ``ratio`` times
+    the median or more, in a task of ``min_runs`` or more, whatever the weights. Only those
+    tasks are read whole and judged again."""
+    th = Thresholds()
+    task, tokens = view.task_tokens()
+    groups: dict[str, int] = {}
+    group = np.fromiter(
+        (groups.setdefault(t, len(groups)) for t in task), dtype=np.int64, count=len(task)
+    )
+    median, size = group_median(tokens, group)
+    can = (size >= th.tokenmaxxing_min_runs) & (median > 0)
+    can &= tokens >= th.tokenmaxxing_ratio * median
+    table = view.run_table(None, sorted({task[i] for i in np.flatnonzero(can).tolist()}))
 
     def col(name: str) -> npt.NDArray[np.int64]:
-        return sums[:, SUMS.index(name)]
+        return table.sums[:, SUMS.index(name)]
 
     parts = UnitParts(col("claims"), col("acts"), col("lines"), col("reported"))
     excess, why = tokenmaxxing(
@@ -172,8 +207,17 @@ def _reweigh(table: RunTable, weights: UnitWeights) -> tuple[RunTable, Callable[
         task_groups(table.run_id, table.task),
         col("prompt") + col("completion"),
         parts.units(weights),
-        Thresholds(),
+        th,
     )
-    sums[:, SUMS.index("excess")] = excess
-    sums[:, SUMS.index("tokenmaxxing")] = excess > 0
-    return replace(table, sums=sums), why
+    window = np.ones(len(table), dtype=bool) if since is None else table.started_at >= since
+    return _Reweighed(table, excess, window, why)
+
+
+def _concat(a: Totals, b: Totals) -> Totals:
+    return Totals(
+        keys=a.keys + b.keys,
+        day=np.concatenate([a.day, b.day]),
+        runs=np.concatenate([a.runs, b.runs]),
+        sums=np.concatenate([a.sums, b.sums]),
+        first_call=np.concatenate([a.first_call, b.first_call]),
+    )

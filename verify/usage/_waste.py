@@ -55,6 +55,7 @@ __all__ = [
     "FULL_CALL",
     "Signal",
     "Thresholds",
+    "group_median",
     "tokenmaxxing",
 ]
 
@@ -238,7 +239,7 @@ def padding(ctx: Context, th: Thresholds) -> Signal:
     return Signal("padding", np.maximum(thin_waste, echo_waste), why)
 
 
-def _group_median(values: npt.NDArray[np.int64] | F64, group: I64) -> tuple[F64, I64]:
+def group_median(values: npt.NDArray[np.int64] | F64, group: I64) -> tuple[F64, I64]:
     """Per element: the median of ``values`` over its group, and the group's size."""
     n = len(values)
     if n == 0:
@@ -258,7 +259,7 @@ def context(ctx: Context, th: Thresholds) -> Signal:
     idx = np.flatnonzero(ctx.generated)
     median = np.zeros(len(calls))
     peers = np.zeros(len(calls), dtype=np.int64)
-    median[idx], peers[idx] = _group_median(calls.prompt[idx], ctx.task_group[calls.run[idx]])
+    median[idx], peers[idx] = group_median(calls.prompt[idx], ctx.task_group[calls.run[idx]])
     fired = (
         ctx.generated
         & (peers >= th.context_min_peers)
@@ -298,8 +299,8 @@ def tokenmaxxing(
 ) -> tuple[I64, Callable[[int], str]]:
     """Per run, the tokens above what comparable runs spent (0 where not flagged), and why."""
     has_task = np.array([bool(t) for t in task], dtype=bool)
-    median_tokens, size = _group_median(run_tokens, task_group)
-    median_units, _ = _group_median(run_units.astype(np.float64), task_group)
+    median_tokens, size = group_median(run_tokens, task_group)
+    median_units, _ = group_median(run_units.astype(np.float64), task_group)
     with np.errstate(divide="ignore", invalid="ignore"):
         scale = np.where(
             median_units > 0,
