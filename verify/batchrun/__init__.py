@@ -14,6 +14,7 @@ from ._journal import row_code
 from ._plugins import ENV as PLUGINS_ENV
 from ._plugins import load as load_plugins
 from ._plugins import specs as plugin_specs
+from ._ray import RayChecker
 from ._worker import Worker, WorkerSpec
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "OUT_FORMATS",
     "PLUGINS_ENV",
     "Job",
+    "RayChecker",
     "Report",
     "Worker",
     "WorkerSpec",
