@@ -58,8 +58,8 @@ class UsageView:
         rows = self._conn.execute(
             "SELECT task, prompt + completion FROM usage_runs WHERE task != ''"
         ).fetchall()
-        cols = list(zip(*rows, strict=True)) if rows else [(), ()]
-        return list(cols[0]), np.array(cols[1], dtype=np.int64)
+        tokens = np.fromiter((r[1] for r in rows), dtype=np.int64, count=len(rows))
+        return [r[0] for r in rows], tokens
 
     def run_table(self, since: float | None, tasks: list[str] | None = None) -> RunTable:
         """The ``usage_runs`` rows (runs started at or after ``since``; of ``tasks`` only if
