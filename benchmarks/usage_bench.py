@@ -433,6 +433,8 @@ def _print(figures: dict[str, Any], as_json: bool) -> None:
     for name, t in figures.items():
         if isinstance(t, dict) and "best_seconds" in t:
             extra = f", {t['records_per_second']:,} records/s" if "records_per_second" in t else ""
+            if "task_group_runs" in t:
+                extra = f", a task of {t['task_group_runs']:,} runs judged again"
             print(
                 f"{name:28} best {t['best_seconds']:6.2f} s  median {t['median_seconds']:6.2f} s"
                 f"  CPU {t['cpu_seconds']:6.2f} s  {t['bytes']:>11,} bytes out{extra}"

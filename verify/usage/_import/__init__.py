@@ -61,9 +61,16 @@ def import_file(
     JSON: the runner recorded its calls and actions as they happened.
     """
     batch = parse(path, source, defaults, now)
+    names = sorted(batch.runs)
     recorded = {
-        row[0] for row in ledger.execute("SELECT run_id FROM runs WHERE source = 'verify'")
-    } & set(batch.runs)
+        row[0]
+        for start in range(0, len(names), 500)  # the batch's runs only: a ledger holds millions
+        for row in ledger.execute(
+            "SELECT run_id FROM runs WHERE source = 'verify'"
+            f" AND run_id IN ({','.join('?' * len(names[start : start + 500]))})",
+            tuple(names[start : start + 500]),
+        )
+    }
     calls = [c for c in batch.calls if c.run_id not in recorded]
     actions = [a for a in batch.actions if a.run_id not in recorded]
     skipped = len(batch.calls) + len(batch.actions) - len(calls) - len(actions)
