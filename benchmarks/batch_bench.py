@@ -7,7 +7,8 @@ corpus that share the most words with it as its context, repeated with new ids u
 bundled MiniLM embedder and entailment model, one thread per worker.
 
 Reported per engine: wall time from start to exit, and the steady rate: items per second
-from the first line written to the last (model loading and Ray's start left out). The
+while the output grew from 10% to 90% of its lines (model loading, Ray's start and the last
+batches, where one worker waits for the other, left out). The
 issue's target is a steady rate with 2 workers at least 1.7x that of 1 worker on a 2-core
 machine; it needs an idle machine (other processes on the cores lower the 2-worker figure
 first). The lines of the three runs must be the same by id.
@@ -78,19 +79,18 @@ def run(engine: str, items: Path, out: Path, batch_size: int) -> dict[str, Any]:
     proc = subprocess.Popen(
         argv, cwd=out.parent, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
-    first: tuple[float, int] | None = None
+    seen: list[tuple[float, int]] = []  # (when, lines written) each time the count grew
     while proc.poll() is None:
         time.sleep(0.1)
         n = out.read_bytes().count(b"\n") if out.exists() else 0
-        if n and first is None:
-            first = (time.monotonic(), n)
+        if not seen or n > seen[-1][1]:
+            seen.append((time.monotonic(), n))
     ended = time.monotonic()
     err = proc.stderr.read().decode() if proc.stderr else ""
     if proc.returncode not in (0, 1):
         raise SystemExit(f"{engine}: verify batch exited {proc.returncode}: {err[-2000:]}")
     total = out.read_bytes().count(b"\n")
-    t1, n1 = first or (ended, total)
-    steady = (total - n1) / (ended - t1) if ended > t1 and total > n1 else 0.0
+    steady = _steady(seen, total)
     return {
         "engine": engine,
         "items": total,
@@ -98,6 +98,16 @@ def run(engine: str, items: Path, out: Path, batch_size: int) -> dict[str, Any]:
         "items_per_second": round(total / (ended - started), 3),
         "steady_items_per_second": round(steady, 3),
     }
+
+
+def _steady(seen: list[tuple[float, int]], total: int) -> float:
+    """Items per second between the first moments 10% and 90% of the lines were written:
+    model loading, Ray's start and the last batches (one worker idle) left out."""
+    low = next(((t, n) for t, n in seen if n >= 0.1 * total), None)
+    high = next(((t, n) for t, n in seen if n >= 0.9 * total), None)
+    if low is None or high is None or high[0] <= low[0]:
+        return 0.0
+    return (high[1] - low[1]) / (high[0] - low[0])
 
 
 def main() -> None:
