@@ -385,6 +385,8 @@ class Ledger:
         """
         done = 0
         while True:
+            if not self._stale():  # a plain read: an up-to-date ledger is never write-locked
+                return done
             with self._transaction() as conn:
                 selected, gone = select_stale(conn, chunk_runs)
                 if not selected and not gone:
@@ -394,6 +396,14 @@ class Ledger:
             done += selected
             if progress is not None:
                 progress(done)
+
+    def _stale(self) -> bool:
+        try:
+            return bool(
+                self._conn.execute("SELECT EXISTS (SELECT 1 FROM usage_dirty)").fetchone()[0]
+            )
+        except Exception as exc:
+            raise _failure(self.path, "reading it", exc) from exc
 
     @contextlib.contextmanager
     def usage_view(self) -> Iterator[UsageView]:
