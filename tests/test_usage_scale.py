@@ -373,6 +373,30 @@ def test_a_refresh_killed_mid_way_leaves_sums_the_next_one_completes(tmp_path: P
     assert _tables(path) == _from_scratch(path, tmp_path)
 
 
+WRITER = textwrap.dedent("""
+    import sys
+    from pathlib import Path
+    sys.path.insert(0, "tests")
+    from test_usage_scale import _grow
+    _grow(Path(sys.argv[1]), seed=int(sys.argv[2]), runs=30, first=int(sys.argv[3]))
+""")
+
+
+def test_reports_while_two_writers_write_end_with_sums_from_scratch(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.db"
+    _grow(path, seed=7, runs=5)
+    writers = [
+        subprocess.Popen([sys.executable, "-c", WRITER, str(path), str(seed), str(first)], cwd=REPO)
+        for seed, first in ((8, 100), (9, 200))
+    ]
+    with Ledger.open(path) as ledger:
+        while any(w.poll() is None for w in writers):
+            ledger_report(ledger, "team")  # refreshes while the writers commit
+    assert [w.wait(timeout=120) for w in writers] == [0, 0]
+    _same_reports(path)
+    assert _tables(path) == _from_scratch(path, tmp_path)
+
+
 # --------------------------------------------------------------------------- migration
 
 
