@@ -29,6 +29,7 @@ _YAML_TOP_KEY = re.compile(r"^([A-Za-z0-9_.\"'-]+)\s*:")
 _TOML_TABLE = re.compile(r"^\s*\[+\s*([^\]]+?)\s*\]+\s*$")
 _TOML_KEY = re.compile(r"^([A-Za-z0-9_.\"'-]+)\s*=")
 _JSON_TOP_KEY = re.compile(r"^\s{1,4}\"([^\"]+)\"\s*:")
+_RECORD_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(])")
 
 
 @dataclass
@@ -227,7 +228,7 @@ def _chunk(doc: Document, first: int, last: int, text: str, heading: str) -> Chu
 def _chunk_record(doc: Document, max_chars: int) -> list[Chunk]:
     """A corpus.jsonl record is one line of its file: pack its sentences into chunks."""
     line = doc.line_offset + 1
-    sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z0-9(])", doc.text)
+    sentences = _RECORD_SENTENCE.split(doc.text)
     # a sentence longer than a chunk is cut into windows, as an overlong line of a file is
     pieces = [s[o : o + max_chars] for s in sentences for o in range(0, len(s), max_chars)]
     chunks: list[Chunk] = []

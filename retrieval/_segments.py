@@ -18,7 +18,8 @@ _PROSE_KINDS = {"markdown", "rst", "text", "record"}
 _ABBREV = "".join(
     rf"(?<!\b{a}\.)" for a in (r"e\.g", r"i\.e", "etc", "vs", "No", "approx", "Dr", "Mr", "cf")
 )
-_SENTENCE_END = re.compile(_ABBREV + r"(?<=[.!?])[\"')\]]*\s+(?=[A-Z0-9`\"'(\[*_])")
+# the cheap look-behind first: most positions fail it, and the abbreviations go untested
+_SENTENCE_END = re.compile(r"(?<=[.!?])" + _ABBREV + r"[\"')\]]*\s+(?=[A-Z0-9`\"'(\[*_])")
 _CODE_SPAN = re.compile(r"`[^`\n]*`")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
@@ -27,7 +28,7 @@ _MD_HEADING = re.compile(r"^#{1,6}\s")
 #: continuation of the sentence above (so markup cannot lend its words to a fact beside it).
 _HTML_LINE = re.compile(r"^</?[A-Za-z!?]")
 _LINE_END = re.compile(r"[.!?]" + _ABBREV + r"[\"')\]]*\s*$")
-_WORD = re.compile(r"\w")
+_TWO_WORD_CHARS = re.compile(r"\w\W*\w")
 
 
 def split_prose(text: str) -> list[tuple[int, int]]:
@@ -155,5 +156,5 @@ def _line_segments(chunk: Chunk, lines: list[str]) -> list[Segment]:
 
 def _add(out: list[Segment], chunk: Chunk, line: int, text: str) -> None:
     text = text.strip()
-    if len(_WORD.findall(text)) >= 2:
+    if _TWO_WORD_CHARS.search(text):
         out.append(Segment(chunk.chunk_id, chunk.source, line, text))
