@@ -24,11 +24,12 @@ from ._index import Index, Mode
 from ._loader import MAX_FILE_BYTES, SKIP_DIRS, Document, Skipped, iter_documents
 from ._segments import split_prose
 from ._types import Chunk, Hit, Segment
-from ._vectors import HNSW_MIN_VECTORS, VectorIndex
+from ._vectors import HNSW_MIN_VECTORS, IVF_MIN_VECTORS, SizeLadder, VectorIndex
 
 __all__ = [
     "DEFAULT_EMBEDDER",
     "HNSW_MIN_VECTORS",
+    "IVF_MIN_VECTORS",
     "MAX_CHUNK_CHARS",
     "MAX_FILE_BYTES",
     "SKIP_DIRS",
@@ -48,6 +49,7 @@ __all__ = [
     "Mode",
     "RetrievalError",
     "Segment",
+    "SizeLadder",
     "Skipped",
     "VectorIndex",
     "build_index",

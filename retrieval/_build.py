@@ -1,23 +1,30 @@
-"""Build or update an index: re-embed only what changed, publish a new generation atomically."""
+"""Build or update an index: re-embed only what changed, publish a new generation atomically.
+
+A build streams: documents go into SQLite as the walk yields them (``_ingest``), the vectors
+of new segments are embedded a window at a time straight into the memory-mapped matrix
+(``_matrix``), and FAISS reads that matrix in batches (``_vectors``). What it holds in
+memory at once is a batch of rows, a window of texts and vectors, and the FAISS index.
+"""
 
 from __future__ import annotations
 
 import json
 import sqlite3
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ._chunking import chunk_document
 from ._embedder import Embedder, Progress
 from ._errors import CorpusError, IndexCorrupt, IndexMissing
+from ._ingest import ingest
 from ._loader import MAX_FILE_BYTES, Document, Skipped, corpus_root, iter_documents
 from ._lock import writer_lock
-from ._segments import embedding_text, segment_chunk
+from ._matrix import write_matrix
 from ._store import (
     SCHEMA,
     SCHEMA_VERSION,
@@ -28,11 +35,14 @@ from ._store import (
     publish,
     remove_stale,
 )
-from ._vectors import VectorIndex
+from ._vectors import Kind, SizeLadder, VectorIndex, choose
 
 __all__ = ["BuildReport", "build_index"]
 
 Warn = Callable[[str], None]
+#: SQLite's page cache while building: the indexes on chunk ids and sources take random
+#: inserts, which thrash the default 2 MiB once a corpus passes some 100k chunks.
+BUILD_CACHE_KIB = 256 * 1024
 
 
 @dataclass
@@ -71,8 +81,13 @@ def build_index(
     warn: Warn | None = None,
     progress: Progress | None = None,
     hnsw: bool | None = None,
+    ladder: SizeLadder | None = None,
 ) -> BuildReport:
-    """Index ``paths`` into ``folder``; the index then mirrors exactly these paths."""
+    """Index ``paths`` into ``folder``; the index then mirrors exactly these paths.
+
+    The FAISS index type follows the number of segments (``ladder``, default
+    ``SizeLadder()``); ``hnsw`` True or False forces HNSW or exact search.
+    """
     t0 = time.perf_counter()
     root = corpus_root(paths)
     folder = folder.absolute()
@@ -80,22 +95,11 @@ def build_index(
         clear_unfinished(folder)  # what killed writers left: no other writer is at work now
         old = None if rebuild else _previous(folder, embedder)
         report = BuildReport(index=str(folder), root=str(root))
-        docs: dict[str, Document] = {}
-        for item in iter_documents(paths, root, max_bytes=max_bytes):
-            if isinstance(item, Skipped):
-                report.skipped.append(item)
-                if warn:
-                    warn(f"skipped {item.source}: {item.reason}")
-            else:
-                docs[item.source] = item
-        if not docs:
-            raise CorpusError(
-                f"nothing to index under {', '.join(map(str, paths))}: "
-                f"{len(report.skipped)} file(s) skipped, none readable"
-            )
         gen = new_generation(folder)
         try:
-            _write_generation(gen, old, docs, root, paths, embedder, report, progress, hnsw)
+            items = iter_documents(paths, root, max_bytes=max_bytes)
+            _write_generation(gen, old, items, root, paths, embedder, report, warn, progress)
+            report.vector_index = _vector_index(gen, hnsw, ladder)
             live = publish(folder, gen)
         except BaseException:
             clear_unfinished(folder)
@@ -132,44 +136,37 @@ def _previous(folder: Path, embedder: Embedder) -> tuple[Path, sqlite3.Connectio
 def _write_generation(
     gen: Path,
     old: tuple[Path, sqlite3.Connection] | None,
-    docs: dict[str, Document],
+    items: Iterable[Document | Skipped],
     root: Path,
     paths: Sequence[Path],
     embedder: Embedder,
     report: BuildReport,
+    warn: Warn | None,
     progress: Progress | None,
-    hnsw: bool | None,
 ) -> None:
-    db = gen / "chunks.sqlite"
-    conn = sqlite3.connect(db)
+    """The tables and the matrix of the new generation (its FAISS index comes after)."""
+    conn = sqlite3.connect(gen / "chunks.sqlite")
     conn.execute("PRAGMA synchronous=OFF")  # unpublished: publish() fsyncs every file
+    conn.execute(f"PRAGMA cache_size = -{BUILD_CACHE_KIB}")
     old_vectors = None
     if old:
         old[1].backup(conn)
         old[1].close()
         old_vectors = np.load(old[0] / "vectors.npy", mmap_mode="r")
     conn.executescript(SCHEMA)
-    known = dict(conn.execute("SELECT source, sha256 FROM files").fetchall())
-    changed = [s for s, d in docs.items() if known.get(s) != d.sha256]
-    removed = [s for s in known if s not in docs]
-    report.documents = len(docs)
-    report.added = sum(1 for s in changed if s not in known)
-    report.updated = len(changed) - report.added
-    report.removed = len(removed)
-    report.unchanged = len(docs) - len(changed)
-    for source in [*removed, *changed]:
-        _delete_source(conn, source)
-    texts = _insert_documents(conn, [docs[s] for s in changed])
-    t_embed = time.perf_counter()
-    new_vectors = embedder.embed(texts, progress=progress)
-    report.embed_seconds = time.perf_counter() - t_embed
-    report.embedded = len(texts)
-    matrix = _renumber(conn, old_vectors, new_vectors, embedder.dim)
-    np.save(gen / "vectors.npy", matrix)
-    vectors = VectorIndex.build(matrix, hnsw=hnsw)
-    if vectors.kind == "hnsw":
-        vectors.save(gen / "vectors.faiss")
-    report.vector_index = vectors.kind
+    seen = ingest(conn, items, warn)
+    report.skipped = seen.skipped
+    if not seen.documents:
+        conn.close()
+        raise CorpusError(
+            f"nothing to index under {', '.join(map(str, paths))}: "
+            f"{len(report.skipped)} file(s) skipped, none readable"
+        )
+    report.documents, report.added, report.updated = seen.documents, seen.added, seen.updated
+    report.removed, report.unchanged = seen.removed, seen.unchanged
+    report.segments, report.embedded, report.embed_seconds = write_matrix(
+        conn, gen / "vectors.npy", old_vectors, embedder, progress
+    )
     conn.execute("DELETE FROM skipped")
     conn.executemany(
         "INSERT INTO skipped VALUES (?, ?)", [(s.source, s.reason) for s in report.skipped]
@@ -180,81 +177,30 @@ def _write_generation(
         "dim": str(embedder.dim),
         "root": str(root),
         "paths": json.dumps([str(p.absolute()) for p in paths]),
-        "vector_index": vectors.kind,
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", meta.items())
     report.chunks = conn.execute("SELECT count(*) FROM chunks").fetchone()[0]
-    report.segments = len(matrix)
     conn.commit()
     if report.removed or report.updated:
         conn.execute("VACUUM")
     conn.close()
 
 
-def _delete_source(conn: sqlite3.Connection, source: str) -> None:
-    ids = [r[0] for r in conn.execute("SELECT id FROM chunks WHERE source = ?", (source,))]
-    conn.executemany("DELETE FROM segments WHERE chunk = ?", [(i,) for i in ids])
-    conn.executemany("DELETE FROM chunks_fts WHERE rowid = ?", [(i,) for i in ids])
-    conn.execute("DELETE FROM chunks WHERE source = ?", (source,))
-    conn.execute("DELETE FROM files WHERE source = ?", (source,))
-
-
-def _insert_documents(conn: sqlite3.Connection, docs: list[Document]) -> list[str]:
-    """Insert chunks and segments of ``docs``; returns the texts to embed, in segment order."""
-    texts: list[str] = []
-    for doc in docs:
-        conn.execute(
-            "INSERT INTO files VALUES (?, ?, ?, ?, ?)",
-            (doc.source, doc.sha256, doc.kind, doc.title, int(doc.superseded)),
+def _vector_index(gen: Path, hnsw: bool | None, ladder: SizeLadder | None) -> Kind:
+    """Build the FAISS index over the generation's matrix, save it, and record its type and
+    search parameters in the meta. Exact search saves nothing: it is built from vectors.npy
+    when the index is opened."""
+    matrix = np.load(gen / "vectors.npy", mmap_mode="r")
+    kind = choose(len(matrix), hnsw=hnsw, ladder=ladder)
+    params = "{}"
+    if kind != "flat":
+        vectors = VectorIndex.build(matrix, kind=kind)
+        vectors.save(gen / "vectors.faiss")
+        params = vectors.params_json()
+    with closing(sqlite3.connect(gen / "chunks.sqlite")) as conn, conn:
+        conn.executemany(
+            "INSERT OR REPLACE INTO meta VALUES (?, ?)",
+            [("vector_index", kind), ("vector_params", params)],
         )
-        for chunk in chunk_document(doc):
-            cur = conn.execute(
-                "INSERT INTO chunks (chunk_id, source, start_line, end_line, text, heading, kind,"
-                " superseded) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    chunk.chunk_id,
-                    chunk.source,
-                    chunk.start_line,
-                    chunk.end_line,
-                    chunk.text,
-                    chunk.heading,
-                    doc.kind,
-                    int(doc.superseded),
-                ),
-            )
-            rowid = cur.lastrowid
-            conn.execute(
-                "INSERT INTO chunks_fts (rowid, text, heading) VALUES (?, ?, ?)",
-                (rowid, chunk.text, chunk.heading),
-            )
-            for seg in segment_chunk(chunk, doc.kind):
-                conn.execute(
-                    "INSERT INTO segments (chunk, line, text, row) VALUES (?, ?, ?, ?)",
-                    (rowid, seg.line, seg.text, -1 - len(texts)),
-                )
-                texts.append(embedding_text(seg.text, chunk.heading))
-    return texts
-
-
-def _renumber(
-    conn: sqlite3.Connection,
-    old: np.ndarray[Any, np.dtype[np.float32]] | None,
-    new: np.ndarray[Any, np.dtype[np.float32]],
-    dim: int,
-) -> np.ndarray[Any, np.dtype[np.float32]]:
-    """One matrix for all segments, in id order; rows < 0 point into ``new`` (-1 - i)."""
-    rows = conn.execute("SELECT id, row FROM segments ORDER BY id").fetchall()
-    matrix = np.empty((len(rows), dim), dtype=np.float32)
-    if rows:
-        where = np.array([r for _, r in rows], dtype=np.int64)
-        fresh = where < 0
-        matrix[fresh] = new[-1 - where[fresh]]
-        if (~fresh).any():
-            if old is None or where[~fresh].max() >= len(old):
-                raise IndexCorrupt("segment vectors missing from the previous index; rebuild it")
-            matrix[~fresh] = old[where[~fresh]]
-    conn.executemany(
-        "UPDATE segments SET row = ? WHERE id = ?", [(i, sid) for i, (sid, _) in enumerate(rows)]
-    )
-    return matrix
+    return kind

@@ -77,7 +77,7 @@ class Index:
             )
         if (gen / "vectors.faiss").is_file():
             try:
-                ann = VectorIndex.load(gen / "vectors.faiss")
+                ann = VectorIndex.load(gen / "vectors.faiss", _params(meta))
             except RuntimeError as exc:  # what faiss raises for a file it cannot parse
                 raise IndexCorrupt(
                     f"index {str(folder)!r}: unreadable vectors.faiss "
@@ -85,7 +85,7 @@ class Index:
                     f"`verify index PATH... --index {folder} --rebuild`"
                 ) from exc
         else:
-            ann = VectorIndex.build(np.asarray(vectors), hnsw=False)
+            ann = VectorIndex.build(vectors, kind="flat")
         if ann.size != n:
             raise IndexCorrupt(
                 f"index {str(folder)!r}: vector index out of step with its "
@@ -121,6 +121,7 @@ class Index:
             "chunks": q("SELECT count(*) FROM chunks").fetchone()[0],
             "segments": len(self.vectors),
             "vector_index": self._ann.kind,
+            "vector_params": self._ann.params,
             "embedder": self.meta.get("embedder"),
             "built_at": self.meta.get("built_at"),
             "skipped": [
@@ -282,3 +283,14 @@ class Index:
         )
         found = sorted(self._rows_in(sql, chunk_ids))
         return [Segment(r[2], r[3], r[4], r[5], r[1]) for r in found]
+
+
+def _params(meta: dict[str, str]) -> dict[str, int]:
+    """The search parameters the build recorded ({} for an index built before they were)."""
+    try:
+        params = json.loads(meta.get("vector_params") or "{}")
+    except ValueError:
+        return {}
+    if not isinstance(params, dict):
+        return {}
+    return {str(k): int(v) for k, v in params.items() if isinstance(v, int)}

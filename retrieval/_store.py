@@ -3,7 +3,8 @@
     INDEX/CURRENT              name of the live generation (replaced atomically)
     INDEX/g-<id>/chunks.sqlite chunk text and metadata, FTS5 table, segments, files, meta
     INDEX/g-<id>/vectors.npy   one L2-normalised float32 row per segment
-    INDEX/g-<id>/vectors.faiss HNSW graph over those rows (only above HNSW_MIN_VECTORS)
+    INDEX/g-<id>/vectors.faiss FAISS index over those rows, HNSW or IVF by their number
+                               (none for exact search: see ``_vectors``)
 
     INDEX/g-<id>.tmp/          a generation being written (renamed to g-<id> when whole)
     INDEX/CURRENT.tmp          the next CURRENT, being written
