@@ -5,32 +5,32 @@ Vectors are L2-normalised, so inner product is cosine. ``SizeLadder`` picks the 
     vectors          type  FAISS                                        a query
     < 50,000         flat  IndexFlatIP: exact                           reads every vector
     50,000-99,999    hnsw  IndexHNSWFlat, M=32, efConstruction=80       efSearch=96
-    >= 100,000       ivf   IndexIVFFlat, nlist = 2 * sqrt(n) to the     probes 64 lists
-                           nearest power of two (512 at 100k, 2,048
-                           at 1M), k-means on 64 vectors a list
+    >= 100,000       ivf   IndexIVFScalarQuantizer, 8-bit codes,        probes 64 lists
+                           nlist = 2 * sqrt(n) to the nearest power
+                           of two (512 at 100k, 2,048 at 1M), k-means
+                           on 64 vectors a list
 
 Measured with ``benchmarks/retrieval_bench.py --types`` on 2 CPU cores shared with other
-work (load average 3-6, so times are pessimistic), on clustered synthetic vectors calibrated
-against real MiniLM ones (benchmarks/_synthetic.py) and on SciFact's 45k MiniLM sentence
-vectors queried by its claims; recall@10 is against exact search:
+work (load average 3-6, so wall times are pessimistic), on clustered synthetic vectors
+calibrated against real MiniLM ones (benchmarks/_synthetic.py) and on SciFact's 45k MiniLM
+sentence vectors queried by its claims; recall@10 is against exact search, a query asks
+for the 320 rows hybrid search asks for:
 
-- exact search: one query at the depth hybrid search asks for (320 rows) takes p50 11 ms at
-  50k vectors, 20 ms at 100k, 59 ms at 200k, about 300 ms at 1M: fine below 50k only.
+- exact: p50 11 ms at 50k vectors, 20 ms at 100k, 59 ms at 200k, about 300 ms at 1M.
 - HNSW: recall@10 1.000 at 50k and 100k, 0.997 at 200k (SciFact: 0.994), under 2 ms a
   query; but it builds slowly on two cores, and more slowly as it grows: 35 s at 50k,
-  80 s at 100k, 268 s at 200k, and every build of the index rebuilds it.
-- IVF (64 probes): recall@10 0.988 at 100k, 0.995 at 250k, 0.997 at 1M (SciFact at 45k
-  with 512 lists: 0.979); 1-4 ms a query up to 250k, 15-30 ms at 1M; builds in 4 s at
-  100k, 13 s at 250k. A fixed share of lists is not enough: probing 1/32 of them gave 0.89
-  at 50k and 0.92 at 100k. Scalar quantisation (SQ8) capped recall near 0.987 and was no
-  faster here; product quantisation would need re-ranking: neither is needed while the
-  lists are memory-mapped.
+  80 s at 100k, 268 s at 200k -- and every build of the index rebuilds it.
+- IVF, 64 probes: recall@10 with 8-bit codes 0.982 at 100k, 0.990 at 1M (SciFact at 45k,
+  512 lists: 0.973); with float vectors (IndexIVFFlat) 0.988 and 0.997 (SciFact 0.979),
+  but a query at 1M cost 14-16 ms of CPU against 3.5-4 ms for the codes, a quarter the
+  size. It builds in seconds up to 250k and in about 50 s at 1M. A fixed share of the
+  lists is not enough: probing 1/32 of them gave 0.89 at 50k and 0.92 at 100k.
 
 A saved index is read memory-mapped where FAISS can: IVF lists (``IO_FLAG_MMAP``), so a
-search process holds only the lists it has probed (peak RSS 2.0 GiB at 1M, MiniLM included),
-and HNSW's vectors (``IO_FLAG_MMAP_IFC``, FAISS 1.10 and later); an HNSW graph is read into
-memory. The type and its search parameters are kept in the index's meta (``vector_index``,
-``vector_params``); an index written before they were kept opens with the defaults here.
+search process holds only the lists it has probed, and HNSW's vectors (``IO_FLAG_MMAP_IFC``,
+FAISS 1.10 and later); an HNSW graph is read into memory. The type and its search
+parameters are kept in the index's meta (``vector_index``, ``vector_params``); an index
+written before they were kept opens with the defaults here.
 """
 
 from __future__ import annotations
@@ -211,12 +211,15 @@ def _build_hnsw(dim: int) -> VectorIndex:
 
 
 def _build_ivf(vectors: Matrix) -> VectorIndex:
-    """An IVF index over ``vectors``, its lists trained by k-means on an even sample."""
+    """An IVF index over ``vectors`` holding 8-bit codes, its lists trained by k-means (and
+    the codes' ranges) on an even sample."""
     import faiss
 
     n, dim = vectors.shape
     lists = ivf_lists(n)
-    index = faiss.IndexIVFFlat(_flat(dim), dim, lists, faiss.METRIC_INNER_PRODUCT)
+    index = faiss.IndexIVFScalarQuantizer(
+        _flat(dim), dim, lists, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
+    )
     index.cp.niter = IVF_TRAIN_ITERATIONS
     index.cp.min_points_per_centroid = 1  # a small corpus trains quietly on what it has
     index.cp.max_points_per_centroid = IVF_TRAIN_PER_LIST

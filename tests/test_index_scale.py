@@ -112,7 +112,8 @@ def test_each_type_finds_every_stored_vector_as_its_own_best_match(
     with Index.open(indexes[kind]) as index:
         vectors = np.asarray(index.vectors)
         scores, rows = index._ann.search(vectors, 1)
-    assert np.allclose(scores[:, 0], 1.0, atol=1e-4)
+    # IVF holds 8-bit codes: its inner products are off by up to a few thousandths
+    assert np.allclose(scores[:, 0], 1.0, atol=5e-3 if kind == "ivf" else 1e-4)
     # a row may tie with an identical vector (the same text embedded twice), never lose
     assert np.allclose(np.einsum("ij,ij->i", vectors, vectors[rows[:, 0]]), 1.0, atol=1e-4)
 
