@@ -9,15 +9,17 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 
+from . import _lexical
 from ._embedder import Embedder, get_embedder
 from ._errors import IndexCorrupt
-from ._lexical import match_plan, phrase, query_terms
+from ._lexical import phrase, plan, query_terms
 from ._store import connect, current_generation
 from ._types import Chunk, Hit, Segment
 from ._vectors import VectorIndex
@@ -54,6 +56,7 @@ class Index:
         self.meta = meta
         self._rows: int | None = None
         self._df: dict[str, int] = {}  # term -> rows holding it (a generation never changes)
+        self._pool: ThreadPoolExecutor | None = None
 
     @classmethod
     def open(cls, folder: str | Path, *, embedder: Embedder | None = None) -> Index:
@@ -95,7 +98,14 @@ class Index:
         return cls(folder, gen, conn, vectors, ann, embedder, meta)
 
     def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
         self._conn.close()
+
+    def _worker(self) -> ThreadPoolExecutor:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(1, thread_name_prefix="verify-vectors")
+        return self._pool
 
     def __enter__(self) -> Index:
         return self
@@ -153,11 +163,13 @@ class Index:
         """``search_vector`` for many queries (one row of ``qvecs`` each) with one vector
         search for all of them: what a batch of claims costs is mostly that search."""
         depth = max(50, 8 * k)
+        ann: Future[tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]] | None = None
         if mode != "lexical" and qvecs is not None:
-            dense_all = self._dense(qvecs, depth)
-        else:
-            dense_all = [{} for _ in queries]
+            # FAISS and SQLite both let go of the GIL: the vector search runs on a thread
+            # of its own while FTS5 ranks (at 1M chunks each takes tens of ms)
+            ann = self._worker().submit(self._ann.search, qvecs, depth * 4)
         lexical_all = [self._lexical(q, depth) if mode != "dense" else {} for q in queries]
+        dense_all = self._dense(*ann.result(), depth) if ann else [{} for _ in queries]
         # ties go by chunk_id, not by row number: an index updated file by file then ranks
         # exactly as one built afresh from the same files
         names, old = self._chunk_names([c for found in (*dense_all, *lexical_all) for c in found])
@@ -206,9 +218,11 @@ class Index:
         top = sorted(fused, key=lambda c: (-fused[c], names[c]))[:k]
         return {cid: fused[cid] for cid in top}
 
-    def _dense(self, qvecs: npt.NDArray[np.float32], depth: int) -> list[dict[int, float]]:
-        """Per query: the ``depth`` best chunks by their best segment, with that cosine."""
-        scores, rows = self._ann.search(qvecs, depth * 4)
+    def _dense(
+        self, scores: npt.NDArray[np.float32], rows: npt.NDArray[np.int64], depth: int
+    ) -> list[dict[int, float]]:
+        """Per query: the ``depth`` best chunks by their best segment, with that cosine,
+        from the vector search's best ``4 * depth`` segments (``scores``, ``rows``)."""
         owner = self._chunk_of_rows(sorted({int(r) for r in rows.ravel() if r >= 0}))
         found: list[dict[int, float]] = []
         for q_scores, q_rows in zip(scores, rows, strict=True):
@@ -221,16 +235,38 @@ class Index:
         return found
 
     def _lexical(self, query: str, depth: int) -> dict[int, float]:
+        """The ``depth`` best chunks by BM25 under the query's plan (``_lexical.plan``).
+
+        An expression of only common terms that admits more than ``COMMON_SCORED_ROWS``
+        rows is scored over the first that many in rowid order (FTS5 reads the doclists
+        only that far), not over every row holding the terms.
+        """
         rows: list[tuple[int, float]] = []
-        for match in match_plan(query_terms(query), self._chunk_rows(), self._frequency):
+        terms = query_terms(query)
+        found = plan(terms, self._chunk_rows(), self._frequency)
+        for match in found.matches:
+            last = self._last_scored_row(match) if found.common_only else None
+            window = "" if last is None else f" AND rowid <= {last:d}"
             rows = self._conn.execute(
-                "SELECT rowid, bm25(chunks_fts, 1.0, 0.5) FROM chunks_fts"
-                " WHERE chunks_fts MATCH ? ORDER BY bm25(chunks_fts, 1.0, 0.5) LIMIT ?",
+                "SELECT rowid, bm25(chunks_fts, 1.0, 0.5) FROM chunks_fts WHERE chunks_fts"
+                f" MATCH ?{window} ORDER BY bm25(chunks_fts, 1.0, 0.5) LIMIT ?",
                 (match, depth),
             ).fetchall()
             if len(rows) >= depth:
                 break
         return {int(r): -float(s) for r, s in rows}
+
+    def _last_scored_row(self, match: str) -> int | None:
+        """The rowid of the ``COMMON_SCORED_ROWS``-th row ``match`` admits, in rowid order,
+        or None when it admits no more than that (FTS5 walks its doclists only that far)."""
+        budget = _lexical.COMMON_SCORED_ROWS
+        if self._chunk_rows() <= budget:
+            return None
+        sql = (
+            "SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY rowid LIMIT 1 OFFSET ?"
+        )
+        found = self._conn.execute(sql, (match, budget - 1)).fetchone()
+        return None if found is None else int(found[0])
 
     def _chunk_rows(self) -> int:
         if self._rows is None:  # an upper bound (deleted rows leave gaps), read in O(log n)
@@ -238,10 +274,13 @@ class Index:
         return self._rows
 
     def _frequency(self, term: str) -> int:
-        """Rows holding ``term``, tokenised as FTS5 tokenises (the doclist walk, no BM25)."""
+        """Rows holding ``term``, tokenised as FTS5 tokenises (a doclist walk, no BM25),
+        counted up to one past the largest cutoff a plan compares them with: a term in
+        90,000 of 1M chunks costs what one in 5,001 does."""
         if term not in self._df:
-            sql = "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?"
-            self._df[term] = int(self._conn.execute(sql, (phrase(term),)).fetchone()[0])
+            enough = max(_lexical.COMMON_MIN_DF, _lexical.COMMON_MAX_DF) + 1
+            sql = "SELECT count(*) FROM (SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT ?)"
+            self._df[term] = int(self._conn.execute(sql, (phrase(term), enough)).fetchone()[0])
         return self._df[term]
 
     # -- lookups ------------------------------------------------------------------------

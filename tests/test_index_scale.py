@@ -12,7 +12,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 import pytest
-from fakes import HashEmbedder, write_corpus
+from fakes import Built, HashEmbedder, write_corpus
 from test_index import QUERIES, _answers, _contents
 
 import retrieval._ingest
@@ -24,6 +24,7 @@ from retrieval import (
     IndexCorrupt,
     SizeLadder,
     VectorIndex,
+    _lexical,
     build_index,
 )
 from retrieval._vectors import HNSW_EF_SEARCH, HNSW_M, ivf_lists, ivf_probes
@@ -232,3 +233,50 @@ def test_a_matrix_may_be_a_memory_map(tmp_path: Path) -> None:
     for kind in ("flat", "hnsw", "ivf"):
         index = VectorIndex.build(mapped, kind=kind)  # type: ignore[arg-type]
         assert index.size == 300 and index.kind == kind
+
+
+# -- lexical search on large corpora --------------------------------------------------------
+
+
+def _holding(index: Index, term: str) -> list[int]:
+    sql = "SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY rowid"
+    return [r for (r,) in index._conn.execute(sql, (term,))]
+
+
+def test_a_query_of_common_terms_scores_only_the_first_rows_holding_them(
+    built_index: Built, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_lexical, "COMMON_MIN_DF", 0)  # every term common
+    monkeypatch.setattr(_lexical, "COMMON_MAX_DF", 0)
+    with Index.open(built_index.folder, embedder=built_index.embedder) as index:
+        holding = _holding(index, "gateway")
+        assert len(holding) >= 3
+        whole = index._lexical("gateway", 80)
+        monkeypatch.setattr(_lexical, "COMMON_SCORED_ROWS", 2)
+        first = index._lexical("gateway", 80)
+    assert sorted(whole) == holding
+    assert sorted(first) == holding[:2]
+    assert all(first[r] == pytest.approx(whole[r]) for r in first), "BM25 of the whole table"
+
+
+def test_a_terms_frequency_is_counted_only_as_far_as_the_cutoff(
+    built_index: Built, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_lexical, "COMMON_MIN_DF", 1)
+    monkeypatch.setattr(_lexical, "COMMON_MAX_DF", 1)
+    with Index.open(built_index.folder, embedder=built_index.embedder) as index:
+        assert len(_holding(index, "gateway")) > 2
+        assert index._frequency("gateway") == 2  # enough to say it is above the cutoff of 1
+        assert index._frequency("nosuchword") == 0
+
+
+def test_a_hybrid_search_runs_its_vector_search_beside_the_lexical_one(
+    built_index: Built,
+) -> None:
+    with Index.open(built_index.folder, embedder=built_index.embedder) as index:
+        hits = index.search("which port does the gateway listen on", 3)
+        worker = index._pool
+        assert worker is not None  # the vector search ran on the index's worker
+    assert hits[0].chunk.source == "docs/gateway.md"
+    with pytest.raises(RuntimeError):  # closing the index stopped its worker
+        worker.submit(print)
