@@ -488,7 +488,9 @@ def test_the_ledger_records_the_session_for_verify_usage(
         (1, "answer", "pass", 1, 1, 1),
         (2, "answer", "block", 0, 0, 1),
     ]
-    assert actions[1][6] == "test_recorded.py::test_a_wrong_answer: The gateway listens on port 9443."
+    assert actions[1][6] == (
+        "test_recorded.py::test_a_wrong_answer: The gateway listens on port 9443."
+    )
     assert run_row[:2] == ("pytest", "block")
     assert (
         run_row[2].startswith("pytest -p no:langsmith_plugin") and "--verify-ledger=" in run_row[2]
