@@ -43,6 +43,7 @@ from benchmarks._synthetic import SyntheticEmbedder, queries, write_corpus
 from retrieval import (
     Embedder,
     Index,
+    SizeLadder,
     VectorIndex,
     build_index,
     get_embedder,
@@ -264,13 +265,16 @@ def _worker(*args: str) -> dict[str, object]:
 def scale(n_chunks: int, n_queries: int, *, rebuild: bool = False) -> dict[str, object]:
     """Build (or reuse) the synthetic index of ``n_chunks`` chunks, then measure search."""
     _, folder, saved = _scale_paths(n_chunks)
-    if rebuild or not saved.exists() or not (folder / "CURRENT").exists():
+    built_as = json.loads(saved.read_text(encoding="utf-8")) if saved.exists() else {}
+    # rebuilt when asked, when missing, or when built before the size ladder last changed
+    fresh = built_as.get("vector_index") == SizeLadder().kind(n_chunks)
+    if rebuild or not fresh or not (folder / "CURRENT").exists():
         saved.unlink(missing_ok=True)
         built = _worker("build", str(n_chunks))
         saved.write_text(json.dumps(built), encoding="utf-8")
         built["cached"] = False
     else:
-        built = {**json.loads(saved.read_text(encoding="utf-8")), "cached": True}
+        built = {**built_as, "cached": True}
     out = {**built, **_worker("search", str(n_chunks), str(n_queries))}
     out["load_average"] = os.getloadavg()[0]  # CPUs shared with others: read the times with it
     with Index.open(folder, embedder=SyntheticEmbedder()) as index:
