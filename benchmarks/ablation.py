@@ -1,14 +1,15 @@
-"""What each hand-written rule family of the alignment stage is worth, set by set.
+"""What each hand-written rule of the alignment stage is worth, set by set.
 
-    python benchmarks/ablation.py [--sets S,...] [--families F,...] [--limit N] [--json]
+    python benchmarks/ablation.py [--sets S,...] [--rules R,...] [--limit N] [--json]
 
-Runs the checker on every dev set with all rule families on (the baseline), then once per
-family with that family switched off (config ``disable_rules``, as ``verify bench`` would
-run with it), in one process: the embedding model is loaded once, and a text is embedded
-once for all runs. Prints one row per family, one column per set: the change of balanced
-accuracy (supported vs not) when the family is off, and of macro-F1 where the set has three
-labels. **A negative change means the family helps there.** A family that does not help on
-the sets it was not written against (all but internal-dev) is a candidate for removal.
+Runs the checker on every dev set with all rules on (the baseline), then once per rule with
+that rule switched off (config ``disable_rules``, as ``verify bench --disable-rule NAME``
+would run), in one process: the embedding model is loaded once, and a text is embedded once
+for all runs. Prints one row per rule (``checks.alignment.RULES``), one column per set: the
+change of balanced accuracy (supported vs not) when the rule is off, and of macro-F1 where
+the set has three labels. **A negative change means the rule helps there.** A rule that does
+not help on the sets it was not written against (all but internal-dev) is a candidate for
+removal.
 
 Sets (``--sets``, default all):
 
@@ -44,7 +45,7 @@ import numpy.typing as npt
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks._common import CACHE, SHARED, read_jsonl, require
-from checks.alignment import FAMILIES, check_families
+from checks.alignment import RULES, check_rules
 from checks.cascade import Cascade
 from checks.evidence import EvidenceSource
 from checks.extraction import answer_claims
@@ -205,25 +206,25 @@ def _delta(base: dict[str, Any], off: dict[str, Any]) -> dict[str, Any]:
 
 
 def ablate(
-    sets: Sequence[str], families: Sequence[str], limit: int | None, log: Callable[[str], None]
+    sets: Sequence[str], rules: Sequence[str], limit: int | None, log: Callable[[str], None]
 ) -> dict[str, Any]:
     inner = get_embedder(EMBEDDER)
     inner.load()
     shared = _Memo(inner)
     register_embedder(EMBEDDER, lambda: shared)  # every run (run_bench too) gets this one
     runners = _runners(sets, limit, shared)
-    report: dict[str, Any] = {"limit": limit, "baseline": {}, "families": {}}
+    report: dict[str, Any] = {"limit": limit, "baseline": {}, "rules": {}}
     for name, run in runners.items():
         t0 = time.perf_counter()
         base = report["baseline"][name] = _scores(name, run(_config(())))
         log(f"baseline {name}: BA {base['ba']:.3f} ({time.perf_counter() - t0:.0f}s)")
-    for family in families:
+    for rule in rules:
         t0 = time.perf_counter()
         row = {}
         for name, run in runners.items():
-            row[name] = _delta(report["baseline"][name], _scores(name, run(_config([family]))))
-        report["families"][family] = row
-        log(f"{family}: {time.perf_counter() - t0:.0f}s")
+            row[name] = _delta(report["baseline"][name], _scores(name, run(_config([rule]))))
+        report["rules"][rule] = row
+        log(f"{rule}: {time.perf_counter() - t0:.0f}s")
     return report
 
 
@@ -249,10 +250,10 @@ def table(report: dict[str, Any]) -> str:
         + [""]
     ]
     others = [s for s in sets if s != WRITTEN_AGAINST]
-    for family, row in report["families"].items():
+    for rule, row in report["rules"].items():
         mean = sum(row[s]["ba"] for s in others) / len(others) if others else 0.0
-        rows.append([family] + [_cell(s, row[s]) for s in sets] + [f"{mean:+.3f}"])
-    header = ["family off", *heads, "mean BA, other sets"]
+        rows.append([rule] + [_cell(s, row[s]) for s in sets] + [f"{mean:+.3f}"])
+    header = ["rule off", *heads, "mean BA, other sets"]
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in [header, *rows]]
     lines.insert(1, "  ".join("-" * w for w in widths))
@@ -262,7 +263,7 @@ def table(report: dict[str, Any]) -> str:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sets", default=",".join(SETS), help=f"comma-separated of {', '.join(SETS)}")
-    ap.add_argument("--families", default="", help="comma-separated family names [all]")
+    ap.add_argument("--rules", default="", help="comma-separated rule names [all]")
     ap.add_argument("--limit", type=int, default=None, help="claims (cases) per set [all]")
     ap.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = ap.parse_args()
@@ -270,9 +271,9 @@ def main() -> int:
     unknown = sorted(set(sets) - set(SETS))
     if unknown:
         ap.error(f"unknown set(s) {', '.join(unknown)}; known: {', '.join(SETS)}")
-    names = [f for f in args.families.split(",") if f] or list(FAMILIES)
+    names = [r for r in args.rules.split(",") if r] or list(RULES)
     try:
-        check_families(names)
+        check_rules(names)
     except ValueError as exc:
         ap.error(str(exc))
     report = ablate(sets, names, args.limit, lambda msg: print(msg, file=sys.stderr, flush=True))

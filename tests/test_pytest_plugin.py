@@ -142,7 +142,8 @@ def test_a_contradicted_answer_fails_with_the_evidence_in_the_message(
             "E *verify.testing.GroundingError: assert_grounded: 1 of 1 claim(s) blocked "
             "(c1 contradicted); blocking verdicts: contradicted, error, unverifiable",
             "*[[]contradicted] c1: The gateway listens on port 9443.*",
-            "*reason: alignment: claim says port 9443, evidence says port 8443 "
+            "*reason: decided by alignment[[]ports]; alignment: claim says port 9443, evidence "
+            "says port 8443 "
             "(docs/gateway.md:7)*",
             "*evidence docs/gateway.md:7:",
             "*> The gateway listens on port 8443 for HTTPS traffic.",
@@ -702,7 +703,8 @@ def assert_the_example_ran(result: pytest.RunResult) -> None:
             "E *verify.testing.GroundingError: @pytest.mark.grounded: the answer the test "
             "returned: 1 of 1 claim(s) blocked (c1 contradicted)*",
             "*[[]contradicted] c1: Raw uploads are kept for 30 days.*",
-            "*reason: alignment: claim says 30 days, evidence says 14 days "
+            "*reason: decided by alignment[[]durations]; alignment: claim says 30 days, evidence "
+            "says 14 days "
             "(data-retention-policy.md:62)*",
             "*evidence data-retention-policy.md:62:",
             "*> - Raw uploads are now kept for 14 days after transcoding finishes*",

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from checks.alignment import check_families
+from checks.alignment import check_rules
 from checks.types import BLOCKING_DEFAULT
 
 from .errors import InputError
@@ -36,7 +36,7 @@ DEFAULTS: dict[str, Any] = {
     "allow_commands": ["ls", "cat", "grep", "wc", "head", "tail", "echo"],
     "samples": 2,
     "max_steps": 6,
-    "disable_rules": [],  # alignment rule families switched off (checks.alignment.FAMILIES)
+    "disable_rules": [],  # alignment rules switched off (checks.alignment.RULES; --disable-rule)
     "entailment": "bundled",  # entailment model: bundled, a registered name, or a model folder
     "entailment_windows": 4,  # candidate sentences read (with neighbours) per claim
     # the per-claim stages that run, in their fixed order (checks.cascade.STAGES, which a test
@@ -135,7 +135,7 @@ def _checked(key: str, value: Any, source: str) -> Any:
             raise InputError(f"{source}: {key} must be from {low:g} to {high:g}, not {value!r}")
     if key == "disable_rules":
         try:
-            check_families(value)
+            check_rules(value)
         except ValueError as exc:
             raise InputError(f"{source}: disable_rules: {exc}") from None
     if key == "stages":

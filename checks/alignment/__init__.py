@@ -6,33 +6,36 @@ versions, ports, status codes, money, counts, identifiers and names), normalized
 ``align(claim, evidence)`` pairs the claim's values with the evidence values that play the
 same role and reports agreements, conflicts and negation or quantifier mismatches, with a
 verdict hint and a one-line explanation. Everything is pure Python and deterministic.
-Its rules come in families (``FAMILIES``); ``disabled_rules(names)`` switches some off for
-what runs inside it, to measure what each is worth.
+Its hand-written rules are named objects (``RULES``, each with examples); ``disabled_rules(names)``
+switches some off for what runs inside it, to measure what each is worth.
 """
 
 from ._align import Alignment, Conflict, Hint, align
 from ._bounds import Qualifier
-from ._families import FAMILIES, check_families, disabled_rules, enabled
 from ._polarity import Negation, Polarity, Quantifier, QuantifierKind, polarity
+from ._rules import RULES, Example, Passage, Rule, check_rules, disabled_rules, enabled
 from ._text import Word, is_content, stem, words
 from ._values import Norm, Value, ValueKind, extract_values
 
 __all__ = [
-    "FAMILIES",
+    "RULES",
     "Alignment",
     "Conflict",
+    "Example",
     "Hint",
     "Negation",
     "Norm",
+    "Passage",
     "Polarity",
     "Qualifier",
     "Quantifier",
     "QuantifierKind",
+    "Rule",
     "Value",
     "ValueKind",
     "Word",
     "align",
-    "check_families",
+    "check_rules",
     "disabled_rules",
     "enabled",
     "extract_values",

@@ -25,7 +25,7 @@ from ._context import near_words, role_score, subject_overlap, value_tokens
 from ._mismatch import negation_mismatch, quantifier_mismatch
 from ._roles import role_mismatch
 from ._sides import Side, side
-from ._values import Value
+from ._values import Value, rule_of
 
 __all__ = ["Alignment", "Conflict", "Hint", "align"]
 
@@ -68,6 +68,9 @@ class Alignment:
     unmatched_claim_values: tuple[Value, ...]
     verdict_hint: Hint
     explain: str
+    #: the rules (``RULES``) behind the hint: those that found the conflicts, or that read
+    #: the agreeing values; () for "neutral"
+    rules: tuple[str, ...] = ()
 
 
 def align(claim: str, evidence: str) -> Alignment:
@@ -85,18 +88,23 @@ def align(claim: str, evidence: str) -> Alignment:
             matched.append((cv, outcome))
         else:
             unmatched.append(cv)
-    negation, neg_note, quantifier, q_note = False, "", False, ""
+    negation, neg_note, neg_rule, quantifier, q_note = False, "", "", False, ""
     swapped, r_note = False, ""  # a role given to someone else ("lead Priya Raman")
     if overlap >= SUBJECT_MIN:  # polarity only matters between sentences on one subject
-        negation, neg_note = negation_mismatch(c, e)
+        negation, neg_note, neg_rule = negation_mismatch(c, e)
         quantifier, q_note = quantifier_mismatch(c, e, matched)
         if not (negation or quantifier):
             swapped, r_note = role_mismatch(c, e)
     hint: Hint = "neutral"
+    rules: list[str] = []
     if conflicts or negation or quantifier or swapped:
         hint = "conflict"
+        rules = [rule_of(k.claim_value) for k in conflicts]
+        found = ((negation, neg_rule), (quantifier, "quantifiers"), (swapped, "roles"))
+        rules += [rule for fired, rule in found if fired]
     elif matched and not unmatched and overlap >= SUBJECT_MIN:
         hint = "agree"
+        rules = [rule_of(cv) for cv, _ in matched]
     explain = _explain(hint, matched, conflicts, unmatched, neg_note, q_note or r_note, overlap)
     return Alignment(
         subject_overlap=round(overlap, 6),
@@ -107,6 +115,7 @@ def align(claim: str, evidence: str) -> Alignment:
         unmatched_claim_values=tuple(unmatched),
         verdict_hint=hint,
         explain=explain,
+        rules=tuple(dict.fromkeys(rules)),
     )
 
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from ._compare import opposite_bounds
 from ._context import role_score, word_contexts
-from ._families import enabled
 from ._polarity import QuantifierKind, antonym
+from ._rules import enabled
 from ._sides import Side
 from ._values import Value
 
@@ -22,18 +22,24 @@ NEG_ROLE_MIN = 0.15  # context similarity of a word negated on one side, stated 
 NEG_ROLE_SINGLE = 0.3  # ... when it is the only word the negation governs ("no index")
 
 
-def negation_mismatch(c: Side, e: Side) -> tuple[bool, str]:
+def negation_mismatch(c: Side, e: Side) -> tuple[bool, str, str]:
     """One side negates what the other states, about the same thing.
 
     The shared words must sit in similar contexts on both sides (so "without a lock timeout"
     does not deny "locking the table"), conditional negations ("if the page is not
     acknowledged") never count, and a negation the other side shares is agreement. A
     prohibition ("Do not raise the timeout") denies only a text that states its verb.
+    Returns whether it found one, a note, and the rule that found it.
     """
-    found = _negated(c, e) if enabled("negation") else (False, "")
-    if not found[0] and enabled("antonyms"):
-        found = _opposed(c, e)
-    return found
+    if enabled("negation"):
+        found, note = _negated(c, e)
+        if found:
+            return True, note, "negation"
+    if enabled("antonyms"):
+        found, note = _opposed(c, e)
+        if found:
+            return True, note, "antonyms"
+    return False, "", ""
 
 
 def _negated(c: Side, e: Side) -> tuple[bool, str]:

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ._bounds import BOUND_BEFORE
-from ._families import enabled
 from ._lexicon import ANTONYMS, wordset
+from ._rules import enabled
 from ._text import Word, compounds, is_content, stem, words
 from ._values import extract_values
 

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import re
 
-from ._families import enabled
 from ._lexicon import wordset
+from ._rules import enabled
 from ._sides import Side
 
 __all__ = ["organisation", "role_mismatch", "roles"]

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ._context import Layout, context, layout
-from ._families import disabled
 from ._polarity import Polarity, polarity
+from ._rules import disabled
 from ._values import Value, extract_values
 
 __all__ = ["Side", "side"]

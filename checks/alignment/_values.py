@@ -41,13 +41,13 @@ from typing import Literal, cast
 
 from ._bounds import Qualifier, bound_after, bound_before
 from ._dates import scan_dates, scan_times, scan_versions
-from ._families import KIND_FAMILY, disabled
 from ._identifiers import find_identifiers, find_names
 from ._plain import attach_keys, link_ranges, scan_plain
 from ._quantities import UNIT_WORDS, scan_quantities
+from ._rules import KIND_RULE, disabled
 from ._scan import Found, Norm, Scan
 
-__all__ = ["Norm", "Value", "ValueKind", "extract_values", "family_of"]
+__all__ = ["Norm", "Value", "ValueKind", "extract_values", "rule_of"]
 
 ValueKind = Literal[
     "number", "duration", "size", "percent", "date", "time", "version", "port",
@@ -86,17 +86,17 @@ class Value:
 
 
 def extract_values(text: str) -> list[Value]:
-    """Every value of ``text``, left to right, never overlapping; a kind whose rule family
-    is switched off (``disabled_rules``) is left out."""
+    """Every value of ``text``, left to right, never overlapping; a kind whose rule is
+    switched off (``disabled_rules``) is left out."""
     off = disabled()
     if not off:
         return list(_extract(text))
-    return [v for v in _extract(text) if family_of(v) not in off]
+    return [v for v in _extract(text) if rule_of(v) not in off]
 
 
-def family_of(v: Value) -> str:
-    """The rule family that reads values like ``v`` ("durations", "names", ...)."""
-    return "names" if v.kind == "identifier" and v.unit == "name" else KIND_FAMILY[v.kind]
+def rule_of(v: Value) -> str:
+    """The rule that reads values like ``v`` ("durations", "names", ...)."""
+    return "names" if v.kind == "identifier" and v.unit == "name" else KIND_RULE[v.kind]
 
 
 @lru_cache(maxsize=4096)

@@ -35,6 +35,9 @@ class AlignmentResult:
     quantifier_mismatch: bool = False
     examined: tuple[tuple[Candidate, Alignment], ...] = ()  # every (candidate, alignment) looked at
     unstated_numbers: tuple[str, ...] = ()  # numbers of the claim no current evidence states
+    #: the rules (``checks.alignment.RULES``) behind ``conflict`` if there is one, else behind
+    #: ``agree``: those of its alignment and those that let it stand ("superseded", ...)
+    rules: tuple[str, ...] = ()
 
     @property
     def value_coverage(self) -> float:
@@ -121,6 +124,22 @@ def run_alignment(claim_text: str, candidates: Sequence[Candidate]) -> Alignment
         agree = max(close, key=lambda ca: (ca[1].subject_overlap, ca[0].cosine), default=None)
     matched = max((len(a.matched) for _, a in on_subject), default=0)
     top = on_subject[0][1] if on_subject else None
+    rules: list[str] = []
+    decided = conflict or agree
+    if decided is not None:
+        c, a = decided
+        rules += a.rules
+        if conflict is not None and a.conflicts:
+            values = {k.claim_value for k in a.conflicts}
+            if universal and values <= (stated_any if _history(c) else stated_now):
+                rules.append("universal-quantifier")  # stated elsewhere, yet refuted
+            elif values & (stated_any - stated_now):
+                rules.append("history-documents")  # only a history agrees
+        if note and decided is conflict:
+            rules.append("superseded")
+        rules += _reading(claim_text, c, a)
+        if agree is not None and decided is agree and agree[0] not in candidates:
+            rules.append("continued-sentence")
     return AlignmentResult(
         conflict=conflict,
         agree=agree,
@@ -132,7 +151,25 @@ def run_alignment(claim_text: str, candidates: Sequence[Candidate]) -> Alignment
         quantifier_mismatch=bool(top and top.quantifier_mismatch),
         examined=tuple(examined),
         unstated_numbers=_unstated_numbers(claim_text, examined),
+        rules=tuple(dict.fromkeys(rules)),
     )
+
+
+def _reading(claim_text: str, c: Candidate, a: Alignment) -> list[str]:
+    """The rules that changed how sentence ``c`` was read (``a``: what it concluded; read
+    without the rule, it would conclude something else), or let it in."""
+    out = []
+    current = _current_only(c.text)
+    read = _in_document(c)
+    if current != c.text and align(claim_text, read.replace(current, c.text)).verdict_hint != (
+        a.verdict_hint
+    ):
+        out.append("history-asides")
+    if read != current and align(claim_text, current).verdict_hint != a.verdict_hint:
+        out.append("header-lines")
+    if (c.cosine < MIN_COSINE or a.subject_overlap < MIN_SUBJECT) and _values_vouch(c, a):
+        out.append("values-vouch")
+    return out
 
 
 #: Documents that tell what happened rather than how things are: their past values do not

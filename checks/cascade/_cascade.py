@@ -42,7 +42,7 @@ class Policy:
     judge_band: tuple[float, float] = (0.3, 0.7)  # P(supported) range the judge is asked in
     claim_timeout: float = 30.0  # seconds per claim
     run_timeout: float | None = None  # seconds for every check of one run; None: no limit
-    disable_rules: frozenset[str] = frozenset()  # alignment rule families switched off
+    disable_rules: frozenset[str] = frozenset()  # alignment rules switched off (RULES)
     entailment_windows: int = 4  # candidate sentences read with their neighbours per claim
     entail_threshold: float = 0.5  # P(entails) at or above which a near copy reads as support
     stages: tuple[str, ...] = tuple(s.name for s in STAGES)  # per-claim stages that run

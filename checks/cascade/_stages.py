@@ -44,6 +44,9 @@ class ClaimState:
     score: float = 0.0
     evidence: list[Candidate] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # the parts of ``reason``, in order
+    #: the stage that set the label, with the rules behind it: "alignment[ports]",
+    #: "scorer[agree: durations]", "scorer", "entailment", "judge", "guards[unstated-numbers]"
+    decided_by: str = ""
     usage: Usage = field(default_factory=Usage)
 
     @property
@@ -62,7 +65,9 @@ class ClaimState:
             self.label,
             float(min(1.0, max(0.0, self.score))),
             tuple(_dedupe(c.evidence() for c in self.evidence[:3])),
-            "; ".join(self.notes),
+            "; ".join(
+                [f"decided by {self.decided_by}", *self.notes] if self.decided_by else self.notes
+            ),
         )
 
 
@@ -132,11 +137,14 @@ class VerdictStage(Stage):
         if aligned.conflict is not None:
             cand, al = aligned.conflict
             state.label, state.score = "contradicted", min(p_sup, 0.1)
+            state.decided_by = _named("alignment", aligned.rules)
             notes.insert(0, f"alignment: {al.explain} ({cand.source}:{cand.line})")
             state.evidence = [cand]
         else:
             agree = aligned.agree
-            state.label = _label(probs, ctx.policy, ent, agreed=agree is not None)
+            state.label, by = _label(probs, ctx.policy, ent, agreed=agree is not None)
+            agreeing = ("agree: " + ", ".join(aligned.rules),) if agree and aligned.rules else ()
+            state.decided_by = _named(by, agreeing if by == "scorer" else ())
             state.score = p_sup + probs["contradicted"] if agree is not None else p_sup
             evidence = [agree[0]] if agree else []
             cited = (*_cited(ent, state.label), *state.cands[:2])
@@ -162,6 +170,7 @@ class JudgeStage(Stage):
         answer = ctx.judge(state.text, state.cands[:4])
         state.usage = answer.usage
         state.label, state.score = answer.label, _blend(p_sup, answer.label)
+        state.decided_by = self.name
         state.notes.append(f"judge: {answer.label} ({answer.why})")
         ctx.done(self.name)
 
@@ -177,6 +186,7 @@ class GuardsStage(Stage):
         unstated = state.alignment.unstated_numbers
         if state.label == "supported" and unstated:
             state.label, state.score = "unverifiable", min(state.score, 0.4)
+            state.decided_by = _named(self.name, ("unstated-numbers",))
             state.notes.insert(0, "alignment: no evidence states " + ", ".join(unstated))
         if state.label == "unverifiable" and not state.evidence:
             state.notes.append("no passage of the corpus is about this")
@@ -218,24 +228,34 @@ def stages(names: Iterable[str]) -> list[Stage]:
     return [s for s in STAGES if s.name in keep]
 
 
-def _label(probs: dict[str, float], policy: Policy, ent: Entailment, *, agreed: bool) -> Label:
-    """The scorer's label. Without a conflicting value, the mass it puts on "contradicted"
-    means "on topic": where a sentence about the subject states the claim's values, that
-    mass counts for support, and the claim is never called contradicted. Where no value
-    agrees, a claim the scorer finds contradicted (close to its evidence, yet not the same)
-    is read by the entailment model: contradicted only if its windows contradict the claim
-    at least as strongly as they entail it; else supported if they entail it, else
-    unverifiable."""
+def _label(
+    probs: dict[str, float], policy: Policy, ent: Entailment, *, agreed: bool
+) -> tuple[Label, str]:
+    """The scorer's label, and the stage that decided it ("scorer"; "entailment" where the
+    scorer's "contradicted" went to the entailment model's windows). Without a conflicting
+    value, the mass it puts on "contradicted" means "on topic": where a sentence about the
+    subject states the claim's values, that mass counts for support, and the claim is never
+    called contradicted. Where no value agrees, a claim the scorer finds contradicted (close
+    to its evidence, yet not the same) is read by the entailment model: contradicted only if
+    its windows contradict the claim at least as strongly as they entail it; else supported
+    if they entail it, else unverifiable."""
     if agreed:
         on_topic = probs["supported"] + probs["contradicted"]
-        return "supported" if on_topic >= policy.support_threshold else "unverifiable"
+        return ("supported" if on_topic >= policy.support_threshold else "unverifiable"), "scorer"
     if probs["supported"] >= policy.support_threshold:
-        return "supported"
+        return "supported", "scorer"
     if probs["contradicted"] >= policy.contradict_threshold:
+        by = "scorer" if ent.entailing is None and ent.contradicting is None else "entailment"
         if ent.contradict >= ent.entail:
-            return "contradicted"
-        return "supported" if ent.entail >= policy.entail_threshold else "unverifiable"
-    return "unverifiable"
+            return "contradicted", by
+        return ("supported" if ent.entail >= policy.entail_threshold else "unverifiable"), by
+    return "unverifiable", "scorer"
+
+
+def _named(stage: str, rules: Iterable[str]) -> str:
+    """``stage[rule, ...]``, or ``stage`` alone."""
+    named = ", ".join(rules)
+    return f"{stage}[{named}]" if named else stage
 
 
 def _cited(ent: Entailment, label: Label) -> list[Candidate]:

@@ -29,6 +29,7 @@ COMMANDS = {
     "demo": "demo",
     "gate": "gate",
     "usage": "usage",
+    "rules": "rules",
 }
 
 

@@ -21,6 +21,7 @@ __all__ = [
     "REPORT_FORMATS_HELP",
     "checker_options",
     "config",
+    "disable_rule_option",
     "emit",
     "entailment_option",
     "index_option",
@@ -68,6 +69,35 @@ def entailment_option(f: F) -> F:
         callback=remember,
         help="Entailment model: a model folder (Hugging Face cross-encoder) or a registered "
         "name [default: bundled, or `entailment` in [tool.verify]].",
+    )(f)
+
+
+def disable_rule_option(f: F) -> F:
+    """``--disable-rule NAME`` (repeatable): switch a rule of the alignment stage off for this
+    command, on top of config ``disable_rules`` (``verify rules`` lists them)."""
+
+    def remember(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> None:
+        if not value:
+            return
+        from checks.alignment import check_rules
+
+        names = [n.strip() for given in value for n in given.split(",") if n.strip()]
+        try:
+            check_rules(names)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), ctx, param) from None
+        conf = config(ctx)
+        off = sorted({*conf["disable_rules"], *names})
+        ctx.find_root().obj = conf.with_values(disable_rules=off)
+
+    return click.option(
+        "--disable-rule",
+        metavar="NAME",
+        multiple=True,
+        expose_value=False,
+        callback=remember,
+        help="Switch this rule of the alignment stage off (repeatable, or comma-separated; "
+        "`verify rules` lists them) [default: none, or `disable_rules` in [tool.verify]].",
     )(f)
 
 

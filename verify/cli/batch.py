@@ -24,6 +24,7 @@ from ..policy import GatePolicy
 from ._options import (
     checker_options,
     config,
+    disable_rule_option,
     entailment_option,
     index_option,
     resolve_index_dir,
@@ -73,6 +74,7 @@ def _load_plugins(ctx: click.Context, param: click.Parameter, given: tuple[str, 
 )
 @index_option
 @entailment_option
+@disable_rule_option
 @click.option(
     "--workers",
     type=click.IntRange(min=1),

@@ -14,7 +14,7 @@ from checks.evidence import EvidenceSource
 from ..bench import VERDICTS, BenchResult, load_dataset, run_bench
 from ..checker import judge_from, make_cascade
 from ..errors import ExitCode
-from ._options import config, entailment_option, index_option, progress_bar
+from ._options import config, disable_rule_option, entailment_option, index_option, progress_bar
 
 __all__ = ["command"]
 
@@ -23,6 +23,7 @@ __all__ = ["command"]
 @click.argument("dataset_dir", type=click.Path(path_type=Path))
 @index_option
 @entailment_option
+@disable_rule_option
 @click.option("--split", default=None, help="Only claims whose `split` field is this (e.g. dev).")
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Only the first N claims.")
 @click.option(

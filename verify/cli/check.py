@@ -18,6 +18,7 @@ from ..policy import GatePolicy, exit_code
 from ._options import (
     checker_options,
     config,
+    disable_rule_option,
     emit,
     entailment_option,
     index_option,
@@ -73,6 +74,7 @@ def read_text_input(text: str | None, file: Path | None) -> str:
 )
 @index_option
 @entailment_option
+@disable_rule_option
 @click.option(
     "--context",
     "contexts",

@@ -18,6 +18,7 @@ from ._options import (
     REPORT_FORMAT,
     REPORT_FORMATS_HELP,
     config,
+    disable_rule_option,
     emit,
     entailment_option,
     progress_bar,
@@ -163,6 +164,7 @@ def _read_lines(path: Path, what: str) -> tuple[str, ...]:
     help="Embedder for the on-the-fly index [default: minilm].",
 )
 @entailment_option
+@disable_rule_option
 @click.option(
     "--judge",
     default=None,

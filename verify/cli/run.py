@@ -14,6 +14,7 @@ from ..agent import ReplayBackend, Step, get_backend, make_runner
 from ..errors import ExitCode
 from ._options import (
     config,
+    disable_rule_option,
     emit,
     entailment_option,
     index_option,
@@ -44,6 +45,7 @@ def step_line(step: Step, prefix: str = "") -> str:
 @click.argument("task")
 @index_option
 @entailment_option
+@disable_rule_option
 @click.option(
     "--model",
     default=None,

@@ -1,0 +1,475 @@
+"""The hand-written rules of the alignment stage: named objects, each with its examples, and a
+switch to turn some off.
+
+Every rule of the deterministic stage is a ``Rule`` in ``RULES``: a name, one line on what it
+matches, and examples (a claim, the evidence, what the stage concludes with the rule on and
+with it off), which ``tests/test_rules.py`` turns into tests. Its code asks ``enabled(name)``
+where the rule begins; the verdict's reason names the rules that decided it
+(``Alignment.rules``). ``disabled_rules(names)`` turns rules off for what runs inside it (a
+``ContextVar``: a thread or task elsewhere is untouched), so the worth of each can be measured
+by leaving it out (``benchmarks/ablation.py``; ``--disable-rule NAME``; config
+``disable_rules``; ``checks.cascade.Policy.disable_rules``)::
+
+    with disabled_rules({"roles", "unasserted"}):
+        aligned = run_alignment(claim, candidates)
+
+A value kind switched off is not read at all: the stage neither agrees nor conflicts on it.
+Where to add a rule: docs/architecture.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Literal
+
+__all__ = [
+    "KIND_RULE",
+    "RULES",
+    "Example",
+    "Passage",
+    "Rule",
+    "check_rules",
+    "disabled",
+    "disabled_rules",
+    "enabled",
+]
+
+#: What the stage concludes from a claim and its evidence: a value or polarity conflict, an
+#: agreeing sentence (with a number no evidence states: "agree+unstated"), or neither.
+Conclusion = Literal["conflict", "agree", "agree+unstated", "unstated", "neither"]
+
+
+@dataclass(frozen=True)
+class Passage:
+    """One evidence sentence of an example, as retrieval would hand it over."""
+
+    text: str
+    source: str = "docs/a.md"
+    line: int = 1
+    cosine: float = 0.9  # how close the embedder found it to the claim
+    chunk: str = ""  # the chunk it came from [default: ``source#line``]
+    superseded: bool = False
+    heading: str = ""  # its document's title and headings
+
+
+@dataclass(frozen=True)
+class Example:
+    """A claim and its evidence that the rule decides: what the stage concludes with the rule
+    on (``on``) and with it off (``off``)."""
+
+    claim: str
+    evidence: tuple[Passage, ...]
+    on: Conclusion
+    off: Conclusion
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A hand-written rule of the alignment stage."""
+
+    name: str
+    matches: str  # what it matches or does, in one line
+    kind: Literal["polarity", "structure", "value"]
+    examples: tuple[Example, ...]
+
+
+def _value(name: str, matches: str, claim: str, evidence: str, off: Conclusion) -> Rule:
+    """A value rule: the claim's value differs from the evidence's (a conflict); off, the
+    value is not read at all."""
+    return Rule(name, matches, "value", (Example(claim, (Passage(evidence),), "conflict", off),))
+
+
+_HISTORY = Passage(
+    "Pages were acknowledged within 10 minutes.",
+    "docs/2024-03.md",
+    cosine=0.95,
+    heading="Postmortem: slow paging > Timeline",
+)
+
+_ALL: tuple[Rule, ...] = (
+    # -- polarity
+    Rule(
+        "negation",
+        'one side negates what the other states ("never retried" / "retries")',
+        "polarity",
+        (
+            Example(
+                "Uploads are retried.",
+                (Passage("Uploads are never retried."),),
+                "conflict",
+                "agree",
+            ),
+        ),
+    ),
+    Rule(
+        "antonyms",
+        'opposite state words conflict ("enabled" / "disabled", "manual" / "automatic")',
+        "polarity",
+        (
+            Example(
+                "Compression is enabled for uploads.",
+                (Passage("Compression is disabled for uploads."),),
+                "conflict",
+                "neither",
+            ),
+        ),
+    ),
+    Rule(
+        "quantifiers",
+        '"all" against "some"/"only"/"no", and opposite bounds ("at most" / "at least")',
+        "polarity",
+        (
+            Example(
+                "All uploads are scanned for malware.",
+                (Passage("Only some uploads are scanned for malware."),),
+                "conflict",
+                "agree",
+            ),
+        ),
+    ),
+    Rule(
+        "universal-quantifier",
+        "a claim about all of something is refuted by one counterexample",
+        "polarity",
+        (
+            Example(
+                "All pull requests need two approvals.",
+                (
+                    Passage("Pull requests need two approvals.", cosine=0.95),
+                    Passage(
+                        "Pull requests to the release branch need three approvals.",
+                        line=2,
+                        cosine=0.8,
+                    ),
+                ),
+                "conflict",
+                "agree",
+            ),
+        ),
+    ),
+    Rule(
+        "conditions",
+        "a negation in an if/unless/when clause or a table cell of conditions is no fact",
+        "polarity",
+        (
+            Example(
+                "The page is acknowledged.",
+                (Passage("If the page is not acknowledged, it escalates."),),
+                "agree",
+                "conflict",
+            ),
+        ),
+    ),
+    Rule(
+        "instructions",
+        'a prohibition ("Do not raise X") denies only the action its verb names',
+        "polarity",
+        (
+            Example(
+                "The upload timeout can be overridden with FERRO_UPLOAD_TIMEOUT.",
+                (Passage("Do not raise the upload timeout during an incident without approval."),),
+                "neither",
+                "conflict",
+            ),
+        ),
+    ),
+    Rule(
+        "unasserted",
+        "what was only discussed, proposed or considered is not stated",
+        "polarity",
+        (
+            Example(
+                "The transcode call is left without retries.",
+                (
+                    Passage(
+                        "We discussed adding retries to the transcode call and decided against it."
+                    ),
+                ),
+                "neither",
+                "conflict",
+            ),
+        ),
+    ),
+    Rule(
+        "counterfactual",
+        'a "would have" clause states nothing',
+        "polarity",
+        (
+            Example(
+                "The transcode call is never retried.",
+                (Passage("Retrying the transcode call would have doubled the load."),),
+                "agree",
+                "conflict",
+            ),
+        ),
+    ),
+    Rule(
+        "roles",
+        'who holds a role ("lead Priya Raman") and who must approve',
+        "polarity",
+        (
+            Example(
+                "Li Ming leads the Media team.",
+                (Passage("Owning team: Media (Team Ash), lead Sarah Fleming, deputy Li Ming."),),
+                "conflict",
+                "agree",
+            ),
+        ),
+    ),
+    # -- document structure
+    Rule(
+        "history-documents",
+        "a history (postmortem, changelog) agreeing does not excuse a current document disagreeing",
+        "structure",
+        (
+            Example(
+                "Pages are acknowledged within 10 minutes.",
+                (
+                    Passage(
+                        "Pages must be acknowledged within 5 minutes.", "docs/paging-policy.md"
+                    ),
+                    _HISTORY,
+                ),
+                "conflict",
+                "agree",
+            ),
+        ),
+    ),
+    Rule(
+        "history-asides",
+        'asides on older values ("(previously 5 years)") are left out',
+        "structure",
+        (
+            Example(
+                "Raw uploads are kept for 30 days.",
+                (
+                    Passage(
+                        "Raw uploads are kept (previously for 30 days) until the account closes."
+                    ),
+                ),
+                "neither",
+                "agree",
+            ),
+        ),
+    ),
+    Rule(
+        "header-lines",
+        "a document's short header line is read with the document's name",
+        "structure",
+        (
+            Example(
+                "The paging policy dates from 2024-02-01.",
+                (Passage("Effective 2024-03-01.", "docs/paging-policy.md"),),
+                "conflict",
+                "unstated",
+            ),
+        ),
+    ),
+    Rule(
+        "continued-sentence",
+        "a value may be left to the next sentence of the chunk",
+        "structure",
+        (
+            Example(
+                "The signing key is rotated every 90 days.",
+                (
+                    Passage("The signing key is injected from the vault.", chunk="k", cosine=0.9),
+                    Passage("It is rotated every 90 days.", line=2, chunk="k", cosine=0.3),
+                ),
+                "agree",
+                "neither",
+            ),
+        ),
+    ),
+    Rule(
+        "values-vouch",
+        "two agreeing values on half the subject make a sentence about the claim",
+        "structure",
+        (
+            Example(
+                "The gold tier has a 500 GB quota and a 30-day retention.",
+                (Passage("Tier: gold; Quota: 500 GB; Retention: 30 days", cosine=0.4),),
+                "agree",
+                "neither",
+            ),
+        ),
+    ),
+    Rule(
+        "superseded",
+        "a superseded document loses to a current one",
+        "structure",
+        (
+            Example(
+                "Raw uploads are kept for 14 days.",
+                (
+                    Passage(
+                        "Raw uploads are kept for 14 days.",
+                        "docs/v2.md",
+                        cosine=0.95,
+                        superseded=True,
+                    ),
+                    Passage("Raw uploads are kept for 30 days.", "docs/retention.md"),
+                ),
+                "conflict",
+                "agree",
+            ),
+        ),
+    ),
+    Rule(
+        "unstated-numbers",
+        "a number that no evidence states is never supported",
+        "structure",
+        (
+            Example(
+                "The gateway runs 12 replicas.",
+                (Passage("The gateway runs replicas in each region."),),
+                "unstated",
+                "neither",
+            ),
+        ),
+    ),
+    # -- value kinds
+    _value(
+        "durations",
+        'durations and periods ("30s", "half a minute", "nightly")',
+        "Sessions expire after 30 minutes.",
+        "Sessions expire after 45 minutes.",
+        "agree+unstated",
+    ),
+    _value(
+        "sizes",
+        'sizes ("10 MB", "10 MiB")',
+        "The upload limit is 10 MB.",
+        "The upload limit is 20 MB.",
+        "agree+unstated",
+    ),
+    _value(
+        "percentages",
+        'percentages ("58%", "38 percent")',
+        "The error budget is 2%.",
+        "The error budget is 5%.",
+        "agree+unstated",
+    ),
+    _value(
+        "money",
+        'amounts of money ("£96,400", "USD 10")',
+        "The monthly fee is $40.",
+        "The monthly fee is $60.",
+        "agree+unstated",
+    ),
+    _value(
+        "dates",
+        'dates, weekdays and times of day ("2024-05-01", "May 2024", "09:00 UTC")',
+        "The freeze starts on 2024-11-22.",
+        "The freeze starts on 2024-11-25.",
+        "agree+unstated",
+    ),
+    _value(
+        "versions",
+        'versions ("3.14.2", "v3", "Python 3.11")',
+        "The gateway runs version 3.4.2.",
+        "The gateway runs version 3.4.5.",
+        "agree+unstated",
+    ),
+    _value(
+        "ports",
+        'ports ("port 8443", ":8443")',
+        "The gateway listens on port 8443.",
+        "The gateway listens on port 9443.",
+        "agree+unstated",
+    ),
+    _value(
+        "status-codes",
+        'status codes ("HTTP 413", "returns 422")',
+        "Oversized uploads return HTTP 413.",
+        "Oversized uploads return HTTP 400.",
+        "agree+unstated",
+    ),
+    _value(
+        "counts",
+        'counts of a noun and rates ("30 connections", "40 emails per second")',
+        "The pool holds 30 connections.",
+        "The pool holds 50 connections.",
+        "agree+unstated",
+    ),
+    _value(
+        "numbers",
+        "bare numbers",
+        "The retry limit is 3.",
+        "The retry limit is 5.",
+        "agree+unstated",
+    ),
+    _value(
+        "identifiers",
+        "config keys, env vars, paths, endpoints, files and other identifiers",
+        "The limit is set by `upload.max_file_size_mb`.",
+        "The limit is set by `upload.max_part_size_mb`.",
+        "neither",
+    ),
+    _value(
+        "names",
+        'capitalized names of people, teams and products ("Aiko Tanaka", "Lantern")',
+        "The gateway is owned by Team Ash.",
+        "The gateway is owned by Team Birch.",
+        "neither",
+    ),
+)
+
+#: rule name -> the rule, in the order ``verify rules`` and the ablation list them
+RULES: dict[str, Rule] = {rule.name: rule for rule in _ALL}
+
+#: value kind (``Value.kind``; an identifier of unit "name" is a name) -> the rule reading it
+KIND_RULE: dict[str, str] = {
+    "duration": "durations",
+    "size": "sizes",
+    "percent": "percentages",
+    "money": "money",
+    "date": "dates",
+    "time": "dates",
+    "version": "versions",
+    "port": "ports",
+    "status_code": "status-codes",
+    "count": "counts",
+    "number": "numbers",
+    "identifier": "identifiers",
+}
+
+_DISABLED: ContextVar[frozenset[str]] = ContextVar("verify_disabled_rules", default=frozenset())
+
+
+def check_rules(names: Iterable[str]) -> frozenset[str]:
+    """``names`` as a frozenset; a name that is no rule raises ``ValueError`` naming them all."""
+    wanted = frozenset(names)
+    unknown = sorted(wanted - RULES.keys())
+    if unknown:
+        raise ValueError(
+            f"unknown rule{'' if len(unknown) == 1 else 's'} {', '.join(unknown)}; "
+            f"known: {', '.join(RULES)} (`verify rules` lists them)"
+        )
+    return wanted
+
+
+@contextmanager
+def disabled_rules(names: Iterable[str]) -> Iterator[frozenset[str]]:
+    """Turn the rules ``names`` off (on top of those already off) inside the block."""
+    off = _DISABLED.get() | check_rules(names)
+    token = _DISABLED.set(off)
+    try:
+        yield off
+    finally:
+        _DISABLED.reset(token)
+
+
+def disabled() -> frozenset[str]:
+    """The rules turned off here (a cache key for what they change)."""
+    return _DISABLED.get()
+
+
+def enabled(name: str) -> bool:
+    """Is rule ``name`` on here? An unknown name raises: a typo must not read as "on"."""
+    if name not in RULES:
+        check_rules([name])
+    return name not in _DISABLED.get()
