@@ -14,7 +14,6 @@ from ._align import Alignment, Conflict, Hint, align
 from ._bounds import Qualifier
 from ._polarity import Negation, Polarity, Quantifier, QuantifierKind, polarity
 from ._rules import RULES, Example, Passage, Rule, check_rules, disabled_rules, enabled
-from ._text import Word, is_content, stem, words
 from ._values import Norm, Value, ValueKind, extract_values
 
 __all__ = [
@@ -33,14 +32,10 @@ __all__ = [
     "Rule",
     "Value",
     "ValueKind",
-    "Word",
     "align",
     "check_rules",
     "disabled_rules",
     "enabled",
     "extract_values",
-    "is_content",
     "polarity",
-    "stem",
-    "words",
 ]

@@ -22,7 +22,8 @@ Calling that a contradiction would flag true claims more often than it catches f
 
 from __future__ import annotations
 
-from ._text import stem
+from checks.language import stem
+
 from ._values import Value
 
 __all__ = ["agree", "comparable", "consistent", "date_fields", "opposite_bounds", "relative_gap"]

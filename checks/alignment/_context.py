@@ -18,9 +18,9 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from checks.language import STOPWORDS, compounds, is_content, stem, words
+
 from ._identifiers import identifier_parts
-from ._lexicon import STOPWORDS
-from ._text import compounds, is_content, stem, words
 from ._values import Value
 
 __all__ = [

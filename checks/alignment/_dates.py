@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import re
 
-from ._lexicon import MONTHS, STOPWORDS, WEEKDAYS
+from checks.language import STOPWORDS
+
+from ._lexicon import MONTHS, WEEKDAYS
 from ._scan import Scan
 
 __all__ = ["scan_dates", "scan_times", "scan_versions"]

@@ -32,7 +32,9 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from ._lexicon import FILE_EXTENSIONS, HTTP_METHODS, MONTHS, NUMBER_WORDS, STOPWORDS, WEEKDAYS
+from checks.language import STOPWORDS
+
+from ._lexicon import FILE_EXTENSIONS, HTTP_METHODS, MONTHS, NUMBER_WORDS, WEEKDAYS
 
 __all__ = ["IdSpan", "find_identifiers", "find_names", "identifier_parts"]
 

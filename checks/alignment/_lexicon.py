@@ -1,10 +1,12 @@
-"""Word tables the alignment rules read: stopwords, number words, units, months.
+"""Word tables the alignment rules read: number words, units, months, antonyms.
 
 Everything here is general English or general engineering vocabulary, never words of one
 corpus: the rules must carry over to any company's documentation.
 """
 
 from __future__ import annotations
+
+from checks.language import wordset
 
 __all__ = [
     "ANTONYMS",
@@ -14,44 +16,13 @@ __all__ = [
     "FILE_EXTENSIONS",
     "FRACTIONS",
     "HTTP_METHODS",
-    "IRREGULAR",
     "MONTHS",
     "NUMBER_WORDS",
     "SCALE_WORDS",
     "SIZE_UNITS",
-    "STOPWORDS",
-    "SYNONYMS",
     "WEEKDAYS",
-    "wordset",
 ]
 
-
-def wordset(text: str) -> frozenset[str]:
-    """The whitespace-separated words of ``text``: tables of words read best as prose."""
-    return frozenset(text.split())
-
-
-# Function words and verbs too generic to say what a sentence is about. Negation and
-# quantifier words are here too: they carry polarity, read by ``_polarity``, not subject.
-STOPWORDS: frozenset[str] = wordset(
-    """
-    a an the this that these those there here it its it's they them their theirs he she him
-    her his we us our you your i me my mine one's
-    is are was were be been being am do does did doing done have has had having
-    can could may might must shall should will would ought
-    not no nor never none nothing neither without cannot can't won't isn't aren't wasn't
-    weren't don't doesn't didn't hasn't haven't hadn't shouldn't wouldn't couldn't mustn't
-    all every each any some most many much more less few several both either only just also
-    always often usually sometimes
-    of in on at to from by for with about as into onto over under than then so such very
-    and or but if else when while where which who whom whose what why how because since
-    until unless though although whether
-    up down out off via per within between through during before after above below across
-    again still even yet already too instead rather
-    get gets got make makes made use uses used using go goes went gone let lets
-    e.g i.e etc vs
-    """
-)
 
 NUMBER_WORDS: dict[str, int] = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
@@ -132,33 +103,6 @@ FILE_EXTENSIONS: frozenset[str] = wordset(
     lock log gguf bin tar gz tgz zip whl proto tf hcl mjml ipynb pem crt key
     """
 )
-
-#: Irregular forms, agent nouns and abbreviations mapped to a base word before stemming,
-#: so "led" meets "lead", "owner" meets "owns", "db" meets "database".
-IRREGULAR: dict[str, str] = {
-    "led": "lead", "leader": "lead", "owner": "own", "ownership": "own",
-    "ran": "run", "sent": "send", "kept": "keep", "held": "hold", "wrote": "write",
-    "written": "write", "writer": "write", "reader": "read", "took": "take", "taken": "take",
-    "began": "begin", "begun": "begin", "gave": "give", "given": "give", "chose": "choose",
-    "chosen": "choose", "froze": "freeze", "frozen": "freeze", "broke": "break",
-    "broken": "break", "paid": "pay", "storage": "store", "maintainer": "maintain",
-    "reviewer": "review", "approver": "approve", "approval": "approve",
-    "approvals": "approve", "automated": "automatic", "automatically": "automatic",
-    "expiry": "expire", "expiration": "expire", "deletion": "delete", "creation": "create",
-    "failure": "fail", "failures": "fail", "config": "configure",
-    "configuration": "configure", "db": "database", "dbs": "databases",
-    "env": "environment", "repo": "repository", "max": "maximum", "min": "minimum",
-    "msg": "message", "auth": "authenticate", "authentication": "authenticate",
-    "children": "child", "people": "person", "var": "variable", "vars": "variables",
-}  # fmt: skip
-
-#: A few general synonym classes (verbs of keeping, owning, requiring), as base words.
-SYNONYMS: dict[str, str] = {
-    "retain": "keep", "store": "keep", "hold": "keep", "persist": "keep",
-    "belong": "own", "deliver": "send", "remove": "delete", "purge": "delete",
-    "erase": "delete", "require": "need", "mandatory": "need", "commence": "begin",
-    "invoke": "call", "mail": "email",
-}  # fmt: skip
 
 #: Pairs of state words that negate one another ("enabled" vs "disabled").
 ANTONYMS: dict[str, str] = {

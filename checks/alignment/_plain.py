@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import re
 
+from checks.language import STOPWORDS
+
 from ._identifiers import identifier_parts
-from ._lexicon import DURATION_UNITS, STOPWORDS
+from ._lexicon import DURATION_UNITS
 from ._numbers import NUMBER, parse_number
 from ._scan import Found, Scan
 

@@ -17,10 +17,11 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from checks.language import Word, compounds, is_content, stem, words, wordset
+
 from ._bounds import BOUND_BEFORE
-from ._lexicon import ANTONYMS, wordset
+from ._lexicon import ANTONYMS
 from ._rules import enabled
-from ._text import Word, compounds, is_content, stem, words
 from ._values import extract_values
 
 __all__ = [

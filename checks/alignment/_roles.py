@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import re
 
-from ._lexicon import wordset
+from checks.language import DETERMINERS, wordset
+
 from ._rules import enabled
 from ._sides import Side
 
@@ -163,11 +164,12 @@ _APPROVAL_BEFORE = re.compile(
     r"((?:[\w-]+\s+){0,2}[\w-]+)['’]s\s+(?:written\s+)?(?:approval|sign-off)\b"
 )
 _APPROVAL_AFTER = re.compile(r"\b(?:approval|sign-off)\s+(?:from|of|by)\s+([^.;,()]+)")
-_DETERMINERS = frozenset("the a an both either his her their its our your with and".split())
+#: words around an approver's name that are not part of it
+_NOT_HOLDER = DETERMINERS | wordset("with and")
 
 
 def _holder(words: str) -> str:
-    kept = [w for w in words.lower().split() if w not in _DETERMINERS]
+    kept = [w for w in words.lower().split() if w not in _NOT_HOLDER]
     return " ".join(kept[-2:])
 
 

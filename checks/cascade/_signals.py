@@ -9,9 +9,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from ..alignment import Alignment, is_content, words
+from ..alignment import Alignment
 from ..entailment import Entailment
 from ..evidence import Candidate
+from ..language import is_content, words
 from ._alignment_stage import AlignmentResult
 
 __all__ = ["SIGNALS", "signals"]

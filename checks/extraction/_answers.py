@@ -28,17 +28,18 @@ from __future__ import annotations
 from typing import Final
 
 from checks.extraction._extract import extract_claims
-from checks.extraction._lexicon import (
+from checks.language import (
     AUX,
     DETERMINERS,
     DISCOURSE,
     MODALS,
     PREPOSITIONS,
     SUBJECT_PRONOUNS,
+    Token,
+    tokenize,
     verb_tags,
-    word_set,
+    wordset,
 )
-from checks.extraction._tokens import Token, tokenize
 from checks.types import Claim
 
 __all__ = ["SHORT_WORDS", "answer_claims", "answer_statement", "is_bare_answer"]
@@ -46,13 +47,13 @@ __all__ = ["SHORT_WORDS", "answer_claims", "answer_statement", "is_bare_answer"]
 #: An answer of at most this many words is read with its question even if it has a claim.
 SHORT_WORDS: Final = 4
 
-_YES: Final = word_set("yes yeah yep yup correct true")
-_NO: Final = word_set("no nope incorrect false")
+_YES: Final = wordset("yes yeah yep yup correct true")
+_NO: Final = wordset("no nope incorrect false")
 #: What may follow a yes or no that adds nothing: "Yes, it is.", "No, they don't."
-_TAG: Final = AUX | SUBJECT_PRONOUNS | word_set("not i you we there that so")
-_BE: Final = word_set("is are was were am")
-_HAVE: Final = word_set("has have had")
-_DO: Final = word_set("do does did")
+_TAG: Final = AUX | SUBJECT_PRONOUNS | wordset("not i you we there that so")
+_BE: Final = wordset("is are was were am")
+_HAVE: Final = wordset("has have had")
+_DO: Final = wordset("do does did")
 _ENDS_CLAUSE: Final = (",", ";", ":")
 
 

@@ -14,7 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Literal
 
-from checks.extraction._tokens import code_spans
+from checks.language import code_spans
 
 __all__ = ["Block", "BlockKind", "blocks", "table_cells", "trim"]
 

@@ -12,16 +12,9 @@ from __future__ import annotations
 import re
 from typing import Final, Literal
 
-from checks.extraction._lexicon import (
-    AUX,
-    OBJECT_WORDS,
-    PREPOSITIONS,
-    SUBORDINATORS,
-    verb_tags,
-    word_set,
-)
-from checks.extraction._tokens import Token, tokenize
+from checks.extraction._lexicon import OBJECT_WORDS
 from checks.extraction._verbs import finite
+from checks.language import AUX, PREPOSITIONS, SUBORDINATORS, Token, tokenize, verb_tags, wordset
 
 __all__ = ["REASONS", "Reason", "clause_reason", "content_start", "sentence_reason", "word_count"]
 
@@ -127,7 +120,7 @@ _OPINION = re.compile(
     """,
     re.IGNORECASE | re.VERBOSE,
 )
-_LEAD_ADVERBS: Final = word_set(
+_LEAD_ADVERBS: Final = wordset(
     """
     please just simply now first then next finally also afterwards lastly secondly thirdly
     always quickly carefully immediately instead additionally so and"""
@@ -135,7 +128,7 @@ _LEAD_ADVERBS: Final = word_set(
 
 
 #: Verb forms that open statements far more often than commands ("Last week, ...").
-_NOT_COMMANDS: Final = word_set("last state lie matter result sound stage value name type")
+_NOT_COMMANDS: Final = wordset("last state lie matter result sound stage value name type")
 
 
 def word_count(text: str, start: int = 0, end: int | None = None) -> int:

@@ -10,26 +10,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from checks.extraction._lexicon import AUX, MODALS, PREPOSITIONS, SUBORDINATORS, verb_tags, word_set
-from checks.extraction._tokens import Token
 from checks.extraction._verbs import finite, past_participle
+from checks.language import AUX, MODALS, PREPOSITIONS, SUBORDINATORS, Token, verb_tags, wordset
 
 __all__ = ["Clause", "bare", "first_verb", "main_start", "read_clause"]
 
-_LEAD_SKIP: Final = word_set(
+_LEAD_SKIP: Final = wordset(
     """
     so however also then thus therefore additionally moreover furthermore meanwhile finally
     and but next first instead otherwise now"""
 )
-_SG3: Final = word_set("is was has does 's isn't wasn't hasn't doesn't")
-_PAST: Final = word_set("was were had did wasn't weren't hadn't didn't")
-_PLURAL: Final = word_set("are were have do 're 've am aren't weren't haven't don't")
-_NEG_MODALS: Final = word_set(
+_SG3: Final = wordset("is was has does 's isn't wasn't hasn't doesn't")
+_PAST: Final = wordset("was were had did wasn't weren't hadn't didn't")
+_PLURAL: Final = wordset("are were have do 're 've am aren't weren't haven't don't")
+_NEG_MODALS: Final = wordset(
     "won't can't cannot couldn't shouldn't mustn't wouldn't mightn't shan't"
 )
-_SEMI_MODALS: Final = word_set("have has had need needs ought")
-_BE_HAVE: Final = word_set("is are was were be been being am 's 're has have had")
-_CHAIN_ADVERBS: Final = word_set("also always usually still only just automatically")
+_SEMI_MODALS: Final = wordset("have has had need needs ought")
+_BE_HAVE: Final = wordset("is are was were be been being am 's 're has have had")
+_CHAIN_ADVERBS: Final = wordset("also always usually still only just automatically")
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,29 +18,28 @@ from typing import Final
 
 from checks.extraction._blocks import trim
 from checks.extraction._clause import Clause, first_verb, main_start, read_clause
-from checks.extraction._lexicon import (
+from checks.extraction._verbs import finite, verb_like
+from checks.language import (
     DETERMINERS,
     PREPOSITIONS,
     SUBJECT_PRONOUNS,
     SUBORDINATORS,
     VERB_BASES,
+    Token,
+    tokenize,
     verb_tags,
-    word_set,
+    wordset,
 )
-from checks.extraction._tokens import Token, tokenize
-from checks.extraction._verbs import finite, verb_like
 
 __all__ = ["Part", "split_compound"]
 
 MIN_WORDS: Final = 3
-_RIGHT_SKIP: Final = word_set(
+_RIGHT_SKIP: Final = wordset(
     "then also still so thus therefore however instead additionally now later afterwards finally"
 )
-_NO_LEFT_END: Final = (
-    DETERMINERS | PREPOSITIONS | word_set("not and or between both either neither")
-)
-_RANGE_WORDS: Final = word_set("between both either neither")
-_JOINS: Final = word_set("and or but nor")
+_NO_LEFT_END: Final = DETERMINERS | PREPOSITIONS | wordset("not and or between both either neither")
+_RANGE_WORDS: Final = wordset("between both either neither")
+_JOINS: Final = wordset("and or but nor")
 _CONTRACTED: Final = {
     "it's": "is",
     "they're": "are",

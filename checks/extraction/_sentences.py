@@ -16,9 +16,8 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 from checks.extraction._blocks import blocks, trim
-from checks.extraction._lexicon import word_set
-from checks.extraction._tokens import code_spans
 from checks.extraction._visible import visible
+from checks.language import code_spans, wordset
 
 __all__ = ["Unit", "UnitKind", "split_sentences", "units"]
 
@@ -35,22 +34,22 @@ _ACRONYM = re.compile(r"(?:[a-z]\.)+[a-z]")
 _PLAIN_LOWER = re.compile(r"[a-z]+[,;:]?")
 
 #: Never end a sentence: titles and in-sentence Latin/English abbreviations.
-_NEVER: Final = word_set(
+_NEVER: Final = wordset(
     """
     e.g i.e eg vs v cf approx viz esp ca resp incl excl dr mr mrs ms prof rev gen col lt sgt
     capt hon gov sen rep mt messrs w.r.t a.k.a"""
 )
 #: End no sentence when a number follows ("No. 5", "Fig. 3", "v. 2").
-_NUMBERED: Final = word_set(
+_NUMBERED: Final = wordset(
     "no nos fig figs eq eqs sec ch vol vols pp p art ref ver nr op para tab pt ex"
 )
 #: May end a sentence: split only when a typical sentence opener follows.
-_MAYBE: Final = word_set(
+_MAYBE: Final = wordset(
     """
     inc ltd co corp jr sr al bros llc min max mins secs hr hrs dept univ est st ave jan feb
     mar apr jun jul aug sep sept oct nov dec"""
 )
-_OPENERS: Final = word_set(
+_OPENERS: Final = wordset(
     """
     The This That These Those It Its They Their There He She His Her We Our You Your I In On
     At For But And However If When After Before A An So Then Also As To By With Each Every All

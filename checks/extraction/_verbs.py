@@ -11,25 +11,18 @@ from __future__ import annotations
 
 from typing import Final
 
-from checks.extraction._lexicon import (
-    DETERMINERS,
-    DISCOURSE,
-    PREPOSITIONS,
-    verb_tags,
-    word_set,
-)
-from checks.extraction._tokens import Token
+from checks.language import DETERMINERS, DISCOURSE, PREPOSITIONS, Token, verb_tags, wordset
 
 __all__ = ["finite", "past_participle", "verb_like"]
 
 _PLURAL_PRONOUNS: Final = frozenset({"i", "you", "we", "they"})
-_NOT_PLURAL: Final = word_set(
+_NOT_PLURAL: Final = wordset(
     """
     is was has does this its us his hers yes thus always sometimes perhaps besides as less
     plus minus across unless bus gas status focus process access address class"""
 )
 _AFTER_VERB: Final = (
-    DETERMINERS | PREPOSITIONS | DISCOURSE | word_set("it them him her us me back and or but")
+    DETERMINERS | PREPOSITIONS | DISCOURSE | wordset("it them him her us me back and or but")
 )
 
 

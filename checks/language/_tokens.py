@@ -1,4 +1,12 @@
-"""Words of a sentence with their offsets; an inline code span is always one token.
+"""The one tokenizer: a text's tokens and words, with their offsets.
+
+``tokenize`` splits a text at whitespace, an inline code span always one token: what clause
+detection reads. ``words`` are the letter runs of those tokens (a word starts with a letter;
+inner apostrophes stay, "isn't"; hyphens, dots and digits split), each with its stem: what
+alignment compares. A word never crosses a token's edge, so ``words(text)`` is the words of
+every token of ``tokenize(text)`` in order (tests/test_language.py holds it to that); it is
+read with one regular expression over the text because alignment asks for the words of
+every candidate sentence.
 
 Offsets index the original text (never a lower-cased copy: ``"İ".lower()`` is two
 characters long), so every span built from tokens slices the source exactly.
@@ -9,14 +17,22 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
-__all__ = ["Token", "code_spans", "tokenize"]
+from ._lexicon import STOPWORDS
+from ._stem import stem
+
+__all__ = ["Token", "Word", "code_spans", "compounds", "is_content", "tokenize", "words"]
 
 _LEAD = "\"'“”‘’([{*_<>"
 _TRAIL = "\"'“”‘’)]}*_<>,;:.!?…"
 _IDENT_CHARS = frozenset("_-/.@#=:$\\+~|")
 _BACKTICKS = re.compile(r"`+")
 _NUMBER = re.compile(r"[~≈<>]?\d[\d.,:]*%?[a-z]{0,3}")
+_PARTICLES = frozenset({"over", "out", "down", "back", "off"})
+_INFLECTIONS = ("", "s", "es", "ed", "d", "ing")
+# A word starts with a letter; inner apostrophes stay ("isn't"), hyphens and dots split.
+_WORD = re.compile(r"[^\W\d_][\w'’]*", re.UNICODE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,3 +120,61 @@ def tokenize(text: str, start: int = 0, end: int | None = None) -> list[Token]:
         raw = text[t0:i]
         tokens.append(Token(t0, i, raw, _word(raw), code))
     return tokens
+
+
+@dataclass(frozen=True)
+class Word:
+    """One word token: its surface ``text``, lowercase ``lower``, ``stem`` and span."""
+
+    text: str
+    lower: str
+    stem: str
+    start: int
+    end: int
+
+
+def words(text: str) -> list[Word]:
+    """The words of ``text``, left to right."""
+    return list(_words(text))
+
+
+@lru_cache(maxsize=8192)
+def _words(text: str) -> tuple[Word, ...]:
+    """``words`` of ``text``, read once: layout, polarity and the signals all ask."""
+    out: list[Word] = []
+    for m in _WORD.finditer(text):
+        raw = m.group()
+        lower = raw.lower().replace("’", "'")
+        if lower.endswith("'s"):
+            lower = lower[:-2]
+        lower = lower.strip("'")
+        if not lower:
+            continue
+        out.append(Word(raw, lower, stem(lower), m.start(), m.end()))
+    return tuple(out)
+
+
+def compounds(text: str, toks: list[Word], skip: list[bool]) -> dict[int, set[str]]:
+    """Particle verbs spelled as one word: "fails over" -> "failover", "times out" -> "timeout".
+
+    Returns token index -> the extra spellings of that token.
+    """
+    out: dict[int, set[str]] = {}
+    for j in range(len(toks) - 1):
+        a, b = toks[j], toks[j + 1]
+        if skip[j] or b.lower not in _PARTICLES or text[a.end : b.start] not in (" ", "-"):
+            continue
+        joined = set()
+        for suffix in _INFLECTIONS:
+            if suffix and not a.lower.endswith(suffix):
+                continue
+            base = a.lower[: len(a.lower) - len(suffix)] if suffix else a.lower
+            if len(base) >= 2:
+                joined.add(stem(base + b.lower))
+        out.setdefault(j, set()).update(joined)
+    return out
+
+
+def is_content(word: Word) -> bool:
+    """A word that says what a sentence is about: not a stopword, not a lone letter."""
+    return len(word.lower) > 1 and word.lower not in STOPWORDS
