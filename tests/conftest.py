@@ -9,6 +9,10 @@ from fakes import Built, HashEmbedder, register, write_corpus
 
 import retrieval
 
+# The helpers in tests/support assert as the tests do: registered before anything imports them,
+# so that pytest rewrites their asserts and a failure shows its values.
+pytest.register_assert_rewrite("support")
+
 # Registered when the test session starts, by the same public path a plugin would use, so that
 # `verify ... --embedder fake-hash` works in any test and an index built with the fake opens by
 # the name stored in its meta.

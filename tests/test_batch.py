@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 from fakes import FAKE_EMBEDDER, HashEmbedder
-from test_check_cli import CONTRADICTED, SUPPORTED, UNRELATED, indexed_workdir
+from support.corpus import CONTRADICTED, SUPPORTED, UNRELATED, indexed_workdir
 
 import retrieval
 from verify.batch import BatchChecker

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_batch_run import Popen, by_id, env, items, jsonl, lines, start, wait_for_lines, workdir
+from support.batch import Popen, by_id, env, items, jsonl, lines, start, wait_for_lines, workdir
 
 #: Starts a one-node cluster, prints its address, and shuts it down when stdin closes.
 CLUSTER = """

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -24,10 +23,22 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 from click.testing import CliRunner, Result
-from fakes import FAKE_EMBEDDER, FAKE_ENTAILMENT, FakeEntailment, HashEmbedder
+from fakes import FAKE_EMBEDDER, FakeEntailment, HashEmbedder
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
-from test_check_cli import CONTRADICTED, SUPPORTED, UNRELATED, indexed_workdir
+from support.batch import (
+    CONTEXT,
+    PLUGINS,
+    TESTS,
+    by_id,
+    items,
+    jsonl,
+    lines,
+    start,
+    wait_for_lines,
+    workdir,
+)
+from support.corpus import CONTRADICTED, SUPPORTED, UNRELATED
 
 import retrieval
 from checks.entailment import register_entailment
@@ -35,51 +46,7 @@ from verify.batchrun._inputs import FORMATS, entries
 from verify.batchrun._progress import Progress
 from verify.cli import cli
 
-TESTS = Path(__file__).resolve().parent
-PLUGINS = "fakes:register"
-CONTEXT = (
-    "The gateway listens on port 8443 for HTTPS traffic. Raw uploads are kept for 14 days. "
-    "The transcoder runs 6 workers."
-)
-TEXTS = (
-    "The gateway listens on port {port}.",
-    "Raw uploads are kept for {days} days.",
-    "The transcoder runs {workers} workers.",
-    "Bananas ripen faster next to apples.",
-)
-VERIFY = "from verify.cli import main; main()"
-Popen = subprocess.Popen[str]
-
-
 # -- inputs, runs and what they wrote ----------------------------------------------------------
-
-
-def items(n: int, *, index_every: int = 0) -> list[dict[str, Any]]:
-    """``n`` items with ids ``i0``...; supported, contradicted and unrelated texts against
-    one context; every ``index_every``-th item has no context (checked against the index)."""
-    out = []
-    for i in range(n):
-        text = TEXTS[i % len(TEXTS)].format(
-            port=(8443, 9443)[i % 2], days=(14, 30)[i // 2 % 2], workers=(6, 8)[i // 3 % 2]
-        )
-        item: dict[str, Any] = {"id": f"i{i}", "text": text, "context": [CONTEXT]}
-        if index_every and i % index_every == 0:
-            del item["context"]
-        out.append(item)
-    return out
-
-
-def jsonl(path: Path, rows: list[dict[str, Any]] | list[str]) -> Path:
-    lines = (r if isinstance(r, str) else json.dumps(r) for r in rows)
-    path.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
-    return path
-
-
-def workdir(root: Path) -> Path:
-    """``root`` with the corpus, its fake index and a verify.toml naming the fake entailment."""
-    indexed_workdir(root)
-    (root / "verify.toml").write_text(f'entailment = "{FAKE_ENTAILMENT}"\n', encoding="utf-8")
-    return root
 
 
 @pytest.fixture
@@ -93,43 +60,6 @@ def batch(*args: str | Path, quiet: bool = True, embedder: str = FAKE_EMBEDDER) 
     """``verify batch`` in this process (its workers are processes of their own)."""
     argv = ["batch", "--embedder", embedder, *(["-q"] if quiet else []), *map(str, args)]
     return CliRunner().invoke(cli, argv)
-
-
-def env() -> dict[str, str]:
-    """The environment of a ``verify`` subprocess: the fakes importable and loaded."""
-    path = os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)
-    return {
-        **os.environ,
-        "PYTHONPATH": path,
-        "VERIFY_PLUGINS": PLUGINS,
-        "HF_HUB_OFFLINE": "1",
-        "TRANSFORMERS_OFFLINE": "1",
-        "TOKENIZERS_PARALLELISM": "false",
-    }
-
-
-def start(cwd: Path, *args: str | Path, extra_env: dict[str, str] | None = None) -> Popen:
-    """``verify batch`` as a process of its own, to be killed."""
-    argv = [sys.executable, "-c", VERIFY, "batch", "--embedder", FAKE_EMBEDDER, "-q"]
-    return subprocess.Popen(
-        [*argv, *map(str, args)],
-        cwd=cwd,
-        env={**env(), **(extra_env or {})},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
-def lines(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
-
-
-def by_id(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """The rows keyed by id, after asserting that no id is there twice."""
-    ids = [r["id"] for r in rows]
-    assert len(ids) == len(set(ids)), f"{len(ids) - len(set(ids))} id(s) written twice"
-    return {r["id"]: r for r in rows}
 
 
 def check_batch(cwd: Path, path: Path) -> tuple[int, dict[str, dict[str, Any]]]:
@@ -162,20 +92,6 @@ def alive(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"
-
-
-def wait_for_lines(path: Path, n: int, proc: subprocess.Popen[str], timeout: float = 180) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if path.exists() and path.read_bytes().count(b"\n") >= n:
-            return
-        if proc.poll() is not None:
-            _, err = proc.communicate()
-            pytest.fail(f"verify batch ended (exit {proc.returncode}) before {n} lines: {err}")
-        time.sleep(0.05)
-    proc.kill()
-    _, err = proc.communicate()
-    pytest.fail(f"no {n} lines in {path} within {timeout} s: {err}")
 
 
 # -- the same lines as verify check --batch, keyed by id ------------------------------------

@@ -16,23 +16,13 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from fakes import FAKE_EMBEDDER, HashEmbedder, deny_reading, write_corpus
+from fakes import FAKE_EMBEDDER, deny_reading
+from support.corpus import CONTRADICTED, SUPPORTED, UNRELATED, indexed_workdir
 
-import retrieval
 from checks.scorer import Scorer
 from verify.cli import cli
 
-SUPPORTED = "The gateway listens on port 8443."
-CONTRADICTED = "The gateway listens on port 9443."
-UNRELATED = "Bananas ripen faster next to apples."
 FORMATS = ("text", "json", "md", "html", "junit", "sarif")
-
-
-def indexed_workdir(root: Path) -> Path:
-    """``root`` holding a corpus and its index at the default place (``.verify/index``)."""
-    write_corpus(root / "corpus")
-    retrieval.build_index([root / "corpus"], root / ".verify" / "index", HashEmbedder())
-    return root
 
 
 @pytest.fixture
