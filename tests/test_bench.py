@@ -10,14 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
-from fakes import FAKE_EMBEDDER, FakeGenerator
+from click.testing import CliRunner
+from fakes import FakeGenerator
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support.bench import assert_every_claim_failed, bench, break_the_scorer
 
 from checks.cascade import Policy
 from checks.llm import Generator, register_generator
-from checks.scorer import Scorer
 from verify.bench import auroc, metrics
 from verify.cli import cli
 
@@ -54,10 +54,6 @@ def write_dataset(
 def dataset(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
     return write_dataset(tmp_path / "tiny")
-
-
-def bench(folder: Path, *args: str) -> Result:
-    return CliRunner().invoke(cli, ["bench", str(folder), "--embedder", FAKE_EMBEDDER, "-q", *args])
 
 
 # -- the command -------------------------------------------------------------------------------
@@ -184,29 +180,6 @@ def test_a_dataset_that_is_not_one_exits_2(
     res = bench(folder)
     assert res.exit_code == 2, res.output
     assert res.stdout == "" and len(res.stderr.strip().splitlines()) == 1
-
-
-def break_the_scorer(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Make the committed scorer raise on every claim (its weights otherwise intact)."""
-    from checks.scorer import default_scorer
-
-    real = default_scorer()
-
-    class _Exploding(Scorer):
-        def predict(self, signals: Any) -> dict[str, float]:
-            raise RuntimeError("scorer exploded")
-
-    broken = _Exploding(real.features, real.mean, real.scale, real.coef, real.intercept)
-    monkeypatch.setattr("checks.cascade._cascade.default_scorer", lambda: broken)
-
-
-def assert_every_claim_failed(res: Result, n: int) -> None:
-    """Exit 3, and the measurement still printed, with every claim an error."""
-    assert res.exit_code == 3, res.output
-    data = json.loads(res.stdout)
-    assert data["metrics"]["errors"] == n
-    assert {p["verdict"] for p in data["predictions"]} == {E}
-    assert "could not be checked" in res.stderr
 
 
 def test_bench_with_a_broken_checker_exits_3(

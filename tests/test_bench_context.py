@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_bench import assert_every_claim_failed, bench, break_the_scorer
+from support.bench import assert_every_claim_failed, bench, break_the_scorer
 
 from verify.bench import BINARY, load_dataset, metrics
 
