@@ -37,7 +37,12 @@ import pytest
 from click.testing import CliRunner
 from fakes import FakeGenerator, HashEmbedder, cand, write_corpus
 from robustness import tally
-from test_reports import assert_inert_html, assert_inert_markdown, assert_valid_sarif, junit_suite
+from support.report_checks import (
+    assert_inert_html,
+    assert_inert_markdown,
+    assert_valid_sarif,
+    junit_suite,
+)
 
 import reports
 import retrieval
