@@ -6,14 +6,12 @@ import json
 import os
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +21,7 @@ import pytest
 from fakes import CORPUS_FILES, CORPUS_RECORDS, Built, EmbedderCrashed, HashEmbedder, write_corpus
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support.index_data import MODES, QUERIES, index_contents, rankings
 
 from retrieval import (
     Document,
@@ -43,16 +42,6 @@ from retrieval._segments import segment_chunk
 
 TESTS = Path(__file__).resolve().parent
 REPO = TESTS.parent
-MODES: list[Mode] = ["hybrid", "dense", "lexical"]
-
-QUERIES = {
-    "which port does the gateway listen on for https": "docs/gateway.md",
-    "how long are raw uploads kept after transcoding": "docs/retention.md",
-    "transcoder workers ffmpeg-jobs queue": "config/service.yaml",
-    "remaining quota of a tenant": "src/quota.py",
-    "oncall rotation monday noon": "notes.txt",
-    "invoices emailed business day": "corpus.jsonl#faq-1",
-}
 
 
 # -- helpers ------------------------------------------------------------------------------
@@ -61,42 +50,6 @@ QUERIES = {
 def _sources(folder: Path, query: str, k: int = 5, mode: Mode = "hybrid") -> list[str]:
     with Index.open(folder) as index:
         return [h.chunk.source for h in index.search(query, k, mode=mode)]
-
-
-def _answers(folder: Path, k: int = 1000) -> dict[str, list[tuple[str, float]]]:
-    """Every query's full ranking as (chunk_id, score), for comparing two indexes."""
-    out = {}
-    with Index.open(folder) as index:
-        for q in QUERIES:
-            for mode in MODES:
-                hits = index.search(q, k, mode=mode)
-                out[f"{mode}:{q}"] = sorted((h.chunk.chunk_id, round(h.score, 5)) for h in hits)
-    return out
-
-
-def _contents(folder: Path) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[str]]:
-    """(chunks, segments with their vectors, files) of the live generation, order-free."""
-    with (
-        Index.open(folder) as index,
-        closing(
-            sqlite3.connect(f"file:{index.generation / 'chunks.sqlite'}?mode=ro", uri=True)
-        ) as conn,
-    ):
-        chunks = sorted(
-            conn.execute("SELECT chunk_id, source, start_line, end_line, text, heading FROM chunks")
-        )
-        segments = sorted(
-            (cid, line, text, tuple(np.round(index.vectors[row], 5)))
-            for cid, line, text, row in conn.execute(
-                "SELECT c.chunk_id, s.line, s.text, s.row FROM segments s "
-                "JOIN chunks c ON c.id = s.chunk"
-            )
-        )
-        files = sorted(r[0] for r in conn.execute("SELECT source || ' ' || sha256 FROM files"))
-        fts = conn.execute("SELECT count(*) FROM chunks_fts").fetchone()[0]
-        assert fts == len(chunks), "the FTS table holds exactly the chunks"
-        assert len(index.vectors) == len(segments)
-    return chunks, segments, files
 
 
 def _segments_of(corpus: Path, source: str) -> int:
@@ -208,12 +161,12 @@ def test_an_hnsw_index_is_saved_loaded_and_searched(corpus: Path, tmp_path: Path
 
 
 def test_an_unchanged_corpus_embeds_nothing(built_index: Built, corpus: Path) -> None:
-    before = _contents(built_index.folder)
+    before = index_contents(built_index.folder)
     again = HashEmbedder()
     report = build_index([corpus], built_index.folder, again)
     assert again.calls == 0 and report.embedded == 0
     assert report.unchanged == report.documents and report.added == report.updated == 0
-    assert _contents(built_index.folder) == before
+    assert index_contents(built_index.folder) == before
 
 
 def test_only_a_changed_file_is_re_embedded(built_index: Built, corpus: Path) -> None:
@@ -255,7 +208,7 @@ def test_a_deleted_file_is_removed_from_the_index(built_index: Built, corpus: Pa
     for mode in MODES:
         found = _sources(built_index.folder, "raw uploads kept fourteen days audit", 1000, mode)
         assert "docs/retention.md" not in found
-    chunks, segments, files = _contents(built_index.folder)
+    chunks, segments, files = index_contents(built_index.folder)
     assert not any(c[1] == "docs/retention.md" for c in chunks)
     assert not any(f.startswith("docs/retention.md ") for f in files)
     assert len(segments) == report.segments < before.segments
@@ -288,7 +241,7 @@ def test_rebuild_re_embeds_everything(built_index: Built, corpus: Path) -> None:
     report = build_index([corpus], built_index.folder, again, rebuild=True)
     assert report.added == report.documents and report.unchanged == 0
     assert report.embedded == report.segments == built_index.report.segments
-    assert _contents(built_index.folder) == _contents(built_index.folder)
+    assert index_contents(built_index.folder) == index_contents(built_index.folder)
 
 
 def test_another_embedder_re_embeds_everything(built_index: Built, corpus: Path) -> None:
@@ -347,8 +300,8 @@ def test_incremental_updates_equal_a_fresh_rebuild(edits: list[tuple[str, str, l
             build_index([corpus], folder, HashEmbedder())
         fresh = Path(tmp) / "fresh"
         build_index([corpus], fresh, HashEmbedder())
-        assert _contents(folder) == _contents(fresh)
-        assert _answers(folder) == _answers(fresh)
+        assert index_contents(folder) == index_contents(fresh)
+        assert rankings(folder) == rankings(fresh)
 
 
 # -- opening a broken index ---------------------------------------------------------------
@@ -423,8 +376,8 @@ def test_indexing_over_a_corrupt_index_starts_afresh(
 
 def test_a_failed_build_leaves_the_previous_index_live(built_index: Built, corpus: Path) -> None:
     before, answers, live = (
-        _contents(built_index.folder),
-        _answers(built_index.folder),
+        index_contents(built_index.folder),
+        rankings(built_index.folder),
         _live(built_index.folder),
     )
     (corpus / "notes.txt").write_text("Entirely new words about rotation.\n", encoding="utf-8")
@@ -432,8 +385,8 @@ def test_a_failed_build_leaves_the_previous_index_live(built_index: Built, corpu
     with pytest.raises(EmbedderCrashed):
         build_index([corpus], built_index.folder, HashEmbedder(fail_after=0))
     assert _live(built_index.folder) == live
-    assert _contents(built_index.folder) == before
-    assert _answers(built_index.folder) == answers
+    assert index_contents(built_index.folder) == before
+    assert rankings(built_index.folder) == answers
     assert not [g for g in _generations(built_index.folder) if g.endswith(".tmp")]
 
 
@@ -501,7 +454,7 @@ def test_a_killed_build_leaves_the_previous_index_live(
     built_index: Built, corpus: Path, tmp_path: Path
 ) -> None:
     folder = built_index.folder
-    before, answers, live = _contents(folder), _answers(folder), _live(folder)
+    before, answers, live = index_contents(folder), rankings(folder), _live(folder)
     (corpus / "notes.txt").write_text("Words the killed build never finishes.\n", encoding="utf-8")
     marker = tmp_path / "embedding-started"
     child = subprocess.Popen(
@@ -523,8 +476,8 @@ def test_a_killed_build_leaves_the_previous_index_live(
         child.communicate()
     assert child.returncode == -signal.SIGKILL
     assert _live(folder) == live and not live.endswith(".tmp")
-    assert _contents(folder) == before
-    assert _answers(folder) == answers
+    assert index_contents(folder) == before
+    assert rankings(folder) == answers
     # the next build finishes the job and clears what the killed one left behind
     report = build_index([corpus], folder, HashEmbedder())
     assert report.updated == 1

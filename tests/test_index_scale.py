@@ -13,7 +13,7 @@ import faiss
 import numpy as np
 import pytest
 from fakes import Built, HashEmbedder, write_corpus
-from test_index import QUERIES, _answers, _contents
+from support.index_data import QUERIES, index_contents, rankings
 
 import retrieval._ingest
 import retrieval._matrix
@@ -188,8 +188,8 @@ def test_windows_and_batches_of_any_size_write_the_same_index(
     small = HashEmbedder()
     report = build_index([corpus], tmp_path / "streamed", small)
     assert report.embedded == report.segments == len(small.texts)
-    assert _contents(tmp_path / "streamed") == _contents(tmp_path / "whole")
-    assert _answers(tmp_path / "streamed") == _answers(tmp_path / "whole")
+    assert index_contents(tmp_path / "streamed") == index_contents(tmp_path / "whole")
+    assert rankings(tmp_path / "streamed") == rankings(tmp_path / "whole")
 
 
 def test_a_streamed_update_keeps_old_rows_beside_new_ones(
@@ -207,7 +207,7 @@ def test_a_streamed_update_keeps_old_rows_beside_new_ones(
     assert (report.added, report.updated, report.removed) == (1, 1, 1)
     assert report.embedded == len(again.texts) < report.segments
     build_index([corpus], tmp_path / "fresh", HashEmbedder())
-    assert _contents(folder) == _contents(tmp_path / "fresh")
+    assert index_contents(folder) == index_contents(tmp_path / "fresh")
 
 
 def test_the_embedder_sees_one_window_at_a_time(
