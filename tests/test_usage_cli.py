@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner, Result
-from test_usage import AGENTS, DAY, T0, TASKS, _session
+from support.usage_data import AGENTS, DAY, T0, TASKS, session
 
 from verify.cli import cli
 from verify.cli.usage import parse_since
@@ -27,7 +27,7 @@ def ledger(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with Ledger.open(path) as opened:
         for day, task in enumerate(TASKS):
             for agent in AGENTS:
-                _session(opened, agent, task, day, team="red" if agent == "concise" else "blue")
+                session(opened, agent, task, day, team="red" if agent == "concise" else "blue")
     return path
 
 
@@ -176,7 +176,7 @@ def test_the_default_ledger_comes_from_config(
     missing = invoke("usage")
     assert missing.exit_code == 2 and "custom/ledger.db" in missing.stderr
     with Ledger.open(tmp_path / "custom" / "ledger.db") as opened:
-        _session(opened, "concise", "retries", 0)
+        session(opened, "concise", "retries", 0)
     found = invoke("usage", "--json")
     assert found.exit_code == 0, found.output
     assert json.loads(found.stdout)["rows"][0]["verified_units"] == 4

@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 from click.testing import CliRunner
-from test_usage import AGENTS, TASKS, _session
+from support.usage_data import AGENTS, TASKS, session
 
 from verify.cli import cli
 from verify.ledger import Ledger
@@ -202,7 +202,7 @@ def page(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     with Ledger.open(ledger_path) as ledger:
         for day, task in enumerate(TASKS):
             for agent in AGENTS:
-                _session(ledger, agent, task, day)
+                session(ledger, agent, task, day)
     out = folder / "usage.html"
     result = CliRunner().invoke(
         cli,
