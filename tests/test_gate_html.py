@@ -1,10 +1,10 @@
 """The reviewer's HTML page of ``verify gate``: the diff with each finding under its line.
 
-Real git repositories are built on the fly with ``test_gate_cli``'s helpers and gated
+Real git repositories are built on the fly with ``support.gate``'s helpers and gated
 through the CLI with the fake embedder. The page is parsed row by row: a finding must sit
 right after the line it is on, its evidence beside it; text from the diff, the description
 and the corpus is hostile and must stay text; the page fetches nothing and runs nothing,
-and headless Chromium (``test_usage_html``'s fixture) shows it without a console message.
+and headless Chromium (``conftest.py``'s fixture) shows it without a console message.
 """
 
 from __future__ import annotations
@@ -17,24 +17,14 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from test_gate_cli import (
-    BASE_FILES,
-    EMBED,
-    agent_commit,
-    commit,
-    gate,
-    git,
-    repo,
-)
-from test_usage_html import _run_chromium, chromium, console_messages, decode_png, pixels_near
+from support.browser import console_messages, decode_png, pixels_near, run_chromium
+from support.gate import BASE_FILES, EMBED, agent_commit, commit, gate, git
 
 import reports
 import verify.gate._hunks as hunks_module
 from checks.types import Claim, Evidence, Finding, Outcome, Usage, Verdict
 from verify.gate import Change, MemorySnapshot, parse_patch
 from verify.gate._hunks import review_hunks
-
-__all__ = ["chromium", "repo"]  # fixtures, used by name
 
 BIDI = "\u202e"
 HOSTILE_CODE = "</td></tr><script>alert(1)</script>"
@@ -435,13 +425,13 @@ def test_the_page_renders_in_chromium_without_a_console_message(
 ) -> None:
     _, _, page = render_gate(hostile_repo, tmp_path, "--base", "main", "--format", "json")
     path = tmp_path / "page.html"
-    done = _run_chromium(chromium, tmp_path / "profile", "--dump-dom", path.as_uri())
+    done = run_chromium(chromium, tmp_path / "profile", "--dump-dom", path.as_uri())
     assert done.returncode == 0, done.stderr[-2000:]
     assert console_messages(done.stderr) == []
     assert "<script" not in done.stdout.lower()  # the DOM Chromium built has none either
     assert done.stdout.count('class="f"') == page.count('class="f"')
     shot = tmp_path / "shot.png"
-    done = _run_chromium(
+    done = run_chromium(
         chromium, tmp_path / "profile", f"--screenshot={shot}", "--window-size=1200,1400",
         path.as_uri(),
     )  # fmt: skip
