@@ -18,7 +18,7 @@ from fakes import FakeClock, FakeEvidence, FakeJudge, cand, hand_scorer
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from checks._errors import CheckError
+from checks import CheckError
 from checks.cascade import SIGNALS, Cascade, CascadeResult, Policy
 from checks.evidence import Candidate
 from checks.scorer import CLASSES, Scorer

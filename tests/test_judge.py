@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from fakes import FakeEvidence, FakeGenerator, HashEmbedder, cand, write_corpus
 
 import retrieval
-from checks._errors import CheckError
+from checks import CheckError
 from checks.cascade import Cascade, Policy
 from checks.judge import GRAMMAR, Judge, LlmJudge, build_messages
 from checks.llm import (
