@@ -1,4 +1,5 @@
-"""Renderers for an ``Outcome``: text, JSON, Markdown, HTML, JUnit XML and SARIF.
+"""Reports: the document of one command's answer (``Outcome``, with the gate's ``Finding``,
+``DiffHunk`` and ``DiffLine``) and its renderers: text, JSON, Markdown, HTML, JUnit XML, SARIF.
 
 ``render(outcome, fmt)`` returns the report as a string ending in a newline;
 ``write_atomic(path, data)`` writes one so that no reader sees half of it, through a
@@ -14,14 +15,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from importlib import metadata
 
-from checks.types import Outcome
 from reports import _html, _json, _junit, _markdown, _sarif, _text
 from reports._io import write_atomic
+from reports._outcome import DiffHunk, DiffLine, Finding, Outcome
 from reports._tempfiles import is_temp_name, sweep_temp, temp_name
 
 __all__ = [
     "DEFAULT_VERSION",
     "FORMATS",
+    "DiffHunk",
+    "DiffLine",
+    "Finding",
+    "Outcome",
     "Renderer",
     "formats",
     "is_temp_name",

@@ -9,10 +9,10 @@ the findings, the agent's steps and the tokens. Escaping, styles and the page he
 
 from __future__ import annotations
 
-from checks.types import Outcome
 from reports import _html_gate
 from reports._common import VERDICT_ORDER, extras, plain, steps
 from reports._html_kit import card, esc, head
+from reports._outcome import Outcome
 
 
 def render(outcome: Outcome, *, title: str, version: str) -> str:

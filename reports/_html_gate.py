@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from collections import Counter
 
-from checks.types import DiffHunk, DiffLine, Finding, Outcome
 from reports._common import extras, plain
 from reports._html_kit import card, esc, head
+from reports._outcome import DiffHunk, DiffLine, Finding, Outcome
 
 #: characters of one diff line shown on the page (a minified file is one huge line)
 MAX_CHARS = 1000

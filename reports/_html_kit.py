@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import html
 
-from checks.types import Outcome, Verdict
+from checks.types import Verdict
 from reports._common import escape_code, segments, unit_score, where
+from reports._outcome import Outcome
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
 CSS = """

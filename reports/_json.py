@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import json
 
-from checks.types import Outcome
 from reports._common import json_escape, reveal
+from reports._outcome import Outcome
 
 
 def render(outcome: Outcome) -> str:

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from checks.types import Finding, Outcome, Verdict
+from checks.types import Verdict
 from reports._common import reveal, shorten, where
+from reports._outcome import Finding, Outcome
 
 _NAME_CHARS = 60
 

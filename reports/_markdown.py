@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import re
 
-from checks.types import Outcome, Verdict
+from checks.types import Verdict
 from reports._common import VERDICT_ORDER, escape_code, extras, is_hidden, steps, where
+from reports._outcome import Outcome
 
 #: GitHub refuses comments over 65,536 characters; rows past this budget are summarised.
 MAX_CHARS = 60_000

@@ -14,8 +14,9 @@ import json
 from typing import Any
 from urllib.parse import quote
 
-from checks.types import Evidence, Finding, Outcome, Verdict
+from checks.types import Evidence, Verdict
 from reports._common import json_escape, reveal, shorten, where
+from reports._outcome import Finding, Outcome
 
 SCHEMA_URI = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"

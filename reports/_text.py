@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from checks.types import Outcome, Verdict
+from checks.types import Verdict
 from reports._common import VERDICT_ORDER, extras, reveal, steps, where
+from reports._outcome import Outcome
 
 _COLORS = {"supported": "32", "contradicted": "31", "unverifiable": "33", "error": "35"}
 _INDENT = "    "

@@ -23,7 +23,8 @@ from hypothesis import strategies as st
 import retrieval
 from checks.evidence import IndexEvidence
 from checks.extraction import extract_claims
-from checks.types import LABELS, Outcome
+from checks.types import LABELS
+from reports import Outcome
 from verify.checker import Checker
 from verify.config import Config
 

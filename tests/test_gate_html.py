@@ -22,7 +22,8 @@ from support.gate import BASE_FILES, EMBED, agent_commit, commit, gate, git
 
 import reports
 import verify.gate._hunks as hunks_module
-from checks.types import Claim, Evidence, Finding, Outcome, Usage, Verdict
+from checks.types import Claim, Evidence, Usage, Verdict
+from reports import Finding, Outcome
 from verify.gate import Change, MemorySnapshot, parse_patch
 from verify.gate._hunks import review_hunks
 

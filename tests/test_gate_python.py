@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from checks.types import Finding
+from reports import Finding
 from verify.gate import (
     Change,
     Context,

@@ -12,7 +12,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from checks.types import Finding, Usage
+from checks.types import Usage
+from reports import Finding
 from verify.errors import InputError
 from verify.gate import (
     RULES,

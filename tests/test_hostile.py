@@ -49,7 +49,8 @@ import retrieval
 from checks.cascade import Cascade, Policy
 from checks.evidence import IndexEvidence
 from checks.judge import LlmJudge, build_messages
-from checks.types import Claim, Evidence, Finding, Label, Outcome, Verdict
+from checks.types import Claim, Evidence, Label, Verdict
+from reports import Finding, Outcome
 from verify.checker import Checker
 from verify.cli import cli
 from verify.policy import GatePolicy

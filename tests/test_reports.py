@@ -31,7 +31,8 @@ from support.report_checks import (
 )
 
 import reports
-from checks.types import Claim, Evidence, Finding, Outcome, Usage, Verdict
+from checks.types import Claim, Evidence, Usage, Verdict
+from reports import Finding, Outcome
 from reports._tempfiles import MAX_AGE
 
 # --------------------------------------------------------------------------- fixtures
@@ -152,6 +153,10 @@ def test_public_api() -> None:
     assert reports.__all__ == [
         "DEFAULT_VERSION",
         "FORMATS",
+        "DiffHunk",
+        "DiffLine",
+        "Finding",
+        "Outcome",
         "Renderer",
         "formats",
         "is_temp_name",

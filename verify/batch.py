@@ -18,7 +18,7 @@ from typing import Any
 
 from checks.evidence import EvidenceSource, IndexEvidence
 from checks.judge import Judge
-from checks.types import Outcome
+from reports import Outcome
 from retrieval import Embedder, get_embedder
 
 from .checker import Checker, context_evidence, make_cascade, open_index

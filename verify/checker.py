@@ -17,7 +17,8 @@ from checks.evidence import ContextEvidence, EvidenceSource, IndexEvidence
 from checks.extraction import answer_claims, extract_claims
 from checks.judge import Judge, LlmJudge
 from checks.llm import Generator, LlamaCppGenerator, get_generator
-from checks.types import Claim, Outcome
+from checks.types import Claim
+from reports import Outcome
 from retrieval import Embedder, Index, get_embedder
 
 from .config import Config

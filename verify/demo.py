@@ -12,8 +12,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from checks.types import Outcome, Usage
-from reports import render, write_atomic
+from checks.types import Usage
+from reports import Outcome, render, write_atomic
 from retrieval import Index, build_index, get_embedder
 
 from .agent import Backend, CallLog, ReplayBackend, RunResult, Step, get_backend, make_runner

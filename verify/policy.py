@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from checks.types import BLOCKING_DEFAULT, LABELS, Decision, Finding, Label, Verdict
+from checks.types import BLOCKING_DEFAULT, LABELS, Decision, Label, Verdict
+from reports import Finding
 
 from .config import Config
 from .errors import ExitCode, InputError

@@ -25,7 +25,8 @@ import numpy as np
 from checks.alignment import align
 from checks.evidence import Candidate
 from checks.judge import Judge, JudgeAnswer
-from checks.types import Claim, Decision, Finding, Usage, Verdict
+from checks.types import Claim, Decision, Usage, Verdict
+from reports import Finding
 from retrieval import Embedder, split_prose
 
 from ..checker import Checker

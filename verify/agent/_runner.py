@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from checks import CheckTimeout
-from checks.types import BLOCKING_DEFAULT, Claim, Label, Outcome, Usage, Verdict
+from checks.types import BLOCKING_DEFAULT, Claim, Label, Usage, Verdict
+from reports import Outcome
 from retrieval import Index, RetrievalError
 
 from ..errors import InternalError, VerifyError

@@ -12,6 +12,8 @@ against the corpus (``prose/*``), and tokens per verified changed line (``budget
 Add a language with ``register_language`` (see ``LanguagePlugin``).
 """
 
+from reports import Finding
+
 from . import _python as _python  # registers the Python plugin
 from ._budget import ledger_usage, read_usage
 from ._change import Change, is_doc_path, is_test_path, load_from_git, load_from_patch
@@ -41,6 +43,7 @@ __all__ = [
     "DirSnapshot",
     "Environment",
     "FileChange",
+    "Finding",
     "GateOptions",
     "GitSnapshot",
     "Hunk",

@@ -19,7 +19,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from checks.types import Finding, Usage
+from checks.types import Usage
+from reports import Finding
 
 from ..errors import InputError
 from ._change import Change

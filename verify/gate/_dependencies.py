@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import tomllib
 
-from checks.types import Finding
+from reports import Finding
 
 from ._change import Change
 from ._deps import (

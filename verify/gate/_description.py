@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from checks.alignment import extract_values
-from checks.types import Finding
+from reports import Finding
 
 from ._change import Change, is_doc_path, is_test_path
 from ._languages import LogicChange, plugin_instance

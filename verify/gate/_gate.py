@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from checks.evidence import IndexEvidence
-from checks.types import Finding, Outcome, Usage
+from checks.types import Usage
+from reports import Finding, Outcome
 
 from ..checker import Checker
 from ..config import Config

@@ -1,6 +1,6 @@
 """The change as a reviewer reads it: its description and diff hunks, cut to fit one page.
 
-``review_hunks`` turns the parsed patch into ``checks.types.DiffHunk`` values (the only way
+``review_hunks`` turns the parsed patch into ``reports.DiffHunk`` values (the only way
 the diff can reach ``reports``). A page holds at most ``MAX_LINES`` diff lines: hunks with a
 finding on them come first, then the rest of the files that exist after the change, then
 the bodies of deleted files; whatever does not fit is counted in ``omitted``, never dropped
@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Literal
 
-from checks.types import DiffHunk, DiffLine, Finding
+from reports import DiffHunk, DiffLine, Finding
 
 from ._change import Change
 from ._diff import FileChange, Hunk

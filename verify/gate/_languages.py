@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import ClassVar
 
-from checks.types import Finding
+from reports import Finding
 
 from ._change import Change
 from ._deps import Environment

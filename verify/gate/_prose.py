@@ -13,7 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from checks.extraction import extract_claims
-from checks.types import Claim, Finding, Usage, Verdict
+from checks.types import Claim, Usage, Verdict
+from reports import Finding
 
 from ..checker import Checker, extraction_failed
 from ._change import Change, is_doc_path

@@ -59,5 +59,5 @@ class VerifySpec:
     @hookspec
     def register_report_formats(self, register: Callable[[str, Callable[..., str]], None]) -> None:
         """Call ``register(name, render)`` for each report format: ``render(outcome, *,
-        color, title, version) -> str`` turns a ``checks.types.Outcome`` into the report,
+        color, title, version) -> str`` turns a ``reports.Outcome`` into the report,
         escaping every string of agent or corpus text for its format."""

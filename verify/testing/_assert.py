@@ -9,7 +9,7 @@ from ._context import Context, Passages
 from ._session import Block, current_verifier
 
 if TYPE_CHECKING:
-    from checks.types import Outcome
+    from reports import Outcome
     from retrieval import Index
 
 __all__ = ["assert_grounded"]

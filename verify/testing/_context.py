@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from checks.evidence import ContextEvidence
-    from checks.types import Outcome
+    from reports import Outcome
 
     from ._session import Block, Verifier
 

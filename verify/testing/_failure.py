@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from checks.types import Outcome
+    from reports import Outcome
 
     from ..policy import GatePolicy
 

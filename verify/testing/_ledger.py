@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from checks.types import Outcome
+    from reports import Outcome
 
     from ..ledger import Ledger
 

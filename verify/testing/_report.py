@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from checks.types import Outcome
+    from reports import Outcome
 
 __all__ = ["REPORT_FORMATS", "Checked", "report_format", "session_outcome", "write_report"]
 
@@ -54,7 +54,8 @@ def report_format(path: Path) -> str:
 
 def session_outcome(checked: list[Checked]) -> Outcome:
     """The checks of a session as one ``Outcome``."""
-    from checks.types import Outcome, Usage
+    from checks.types import Usage
+    from reports import Outcome
 
     verdicts = []
     parts: list[str] = []

@@ -26,7 +26,7 @@ from ._report import Checked
 if TYPE_CHECKING:
     from checks.evidence import EvidenceSource
     from checks.judge import Judge
-    from checks.types import Outcome
+    from reports import Outcome
     from retrieval import Embedder, Index
 
     from ..config import Config

@@ -21,9 +21,9 @@ from typing import Any, ClassVar
 import numpy as np
 
 from checks.entailment import EntailmentModel
-from checks.types import Finding, Outcome
+from reports import Outcome
 from retrieval import Embedder
-from verify.gate import Context, FileChange, LanguagePlugin
+from verify.gate import Context, FileChange, Finding, LanguagePlugin
 from verify.plugins import hookimpl
 
 _WORD = re.compile(r"\w+")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar
 
-from checks.types import Finding
+from reports import Finding
 
 from .._diff import FileChange
 from .._languages import Context, LanguagePlugin, LogicChange, ProseBlock, register_language

@@ -21,7 +21,8 @@ import builtins
 import re
 from collections.abc import Iterator
 
-from checks.types import Evidence, Finding
+from checks.types import Evidence
+from reports import Finding
 
 from .._deps import Environment, closest
 from .._diff import FileChange
