@@ -34,7 +34,7 @@ from checks.evidence import IndexEvidence
 from retrieval import Index
 from verify import agent
 from verify.agent import (
-    ActionGate,
+    ActionChecker,
     AgentRunner,
     Backend,
     CallLog,
@@ -47,7 +47,7 @@ from verify.agent import (
 from verify.checker import Checker
 from verify.cli import cli
 from verify.ledger import Ledger
-from verify.policy import GatePolicy
+from verify.policy import BlockPolicy
 
 TRUE = "The gateway listens on port 8443."
 TRUE_2 = "Health checks are served on port 9100."
@@ -78,13 +78,13 @@ def make_runner(
     embedder: HashEmbedder | None = None,
     **kw: Any,
 ) -> AgentRunner:
-    checker = Checker(cascade or ScriptedCascade(), GatePolicy())
-    gate = ActionGate(
+    checker = Checker(cascade or ScriptedCascade(), BlockPolicy())
+    precheck = ActionChecker(
         checker, Workspace(ws), allow_commands=list(allow), embedder=embedder or HashEmbedder()
     )
     return AgentRunner(
         backend,
-        gate,
+        precheck,
         Workspace(ws),
         index=index,
         ledger=ledger,
@@ -201,7 +201,7 @@ def test_a_search_adds_passages_to_the_context(index: Index, ws: Path) -> None:
 def test_a_blocked_search_adds_nothing(index: Index, ws: Path) -> None:
     backend = ScriptedBackend([search("raw uploads fourteen days"), answer(TRUE)])
     runner = make_runner(backend, index, ws)
-    runner.gate.allow_actions = {"answer"}  # the policy forbids searching
+    runner.precheck.allow_actions = {"answer"}  # the policy forbids searching
     result = runner.run("port?")
     assert not result.steps[0].executed
     assert backend.calls[1].context == backend.calls[0].context
@@ -237,11 +237,11 @@ def _inject(fault: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     if fault == "cascade":
         return {"cascade": ScriptedCascade(raise_on="port")}
     if fault == "policy":
-        monkeypatch.setattr(ActionGate, "_policy", boom)
+        monkeypatch.setattr(ActionChecker, "_policy", boom)
     elif fault == "claim_vs_action":
-        monkeypatch.setattr(agent._gate, "_claim_vs_action", boom)
+        monkeypatch.setattr(agent._precheck, "_claim_vs_action", boom)
     elif fault == "internal":
-        monkeypatch.setattr(agent._gate, "_internal_consistency", boom)
+        monkeypatch.setattr(agent._precheck, "_internal_consistency", boom)
     elif fault == "samples":
         return {"samples": 2, "embedder": HashEmbedder(fail_after=0)}
     return {}
@@ -463,7 +463,7 @@ def scripted_checker(monkeypatch: pytest.MonkeyPatch) -> None:
     """`verify run` builds its checker with the scripted cascade (the real policy)."""
 
     def build(evidence: Any, config: Any, **kw: Any) -> Checker:
-        return Checker(ScriptedCascade(), GatePolicy.from_config(config))
+        return Checker(ScriptedCascade(), BlockPolicy.from_config(config))
 
     monkeypatch.setattr(Checker, "build", build)
 

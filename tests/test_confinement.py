@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from robustness import tally
 
 from verify.agent import (
-    ActionGate,
+    ActionChecker,
     AgentRunner,
     ConfinementError,
     Workspace,
@@ -35,7 +35,7 @@ from verify.agent import (
 )
 from verify.agent._commands import MAX_OUTPUT, SAFE_PATH
 from verify.checker import Checker
-from verify.policy import GatePolicy
+from verify.policy import BlockPolicy
 
 F = TypeVar("F", bound=Callable[..., Any])
 TRIED: Counter[str] = Counter()
@@ -443,14 +443,14 @@ def test_the_runner_refuses_an_escaping_write_before_anything_runs(
     backend = ScriptedBackend(
         [write("../outside/x.md", "x\n"), write("link/x.md", "x\n"), write("/tmp/x.md", "x\n")]
     )
-    gate = ActionGate(
-        Checker(ScriptedCascade(), GatePolicy()),
+    precheck = ActionChecker(
+        Checker(ScriptedCascade(), BlockPolicy()),
         Workspace(ws),
         allow_commands=[],
         embedder=HashEmbedder(),
     )
     before = snapshot(tmp_path)
-    result = AgentRunner(backend, gate, Workspace(ws), samples=0, max_steps=3).run("t")
+    result = AgentRunner(backend, precheck, Workspace(ws), samples=0, max_steps=3).run("t")
     assert [s.executed for s in result.steps] == [False, False, False]
     assert [f.rule for s in result.steps for f in s.check.findings] == ["policy/workspace"] * 3
     assert snapshot(tmp_path) == before
@@ -633,12 +633,12 @@ def test_small_output_is_whole_and_stderr_kept(tmp_path: Path) -> None:
 def test_an_allowed_command_through_the_runner_runs_in_the_workspace(tmp_path: Path) -> None:
     ws = tmp_path / "ws"
     backend = ScriptedBackend([command("touch", "made.txt", reason="")])
-    gate = ActionGate(
-        Checker(ScriptedCascade(), GatePolicy()),
+    precheck = ActionChecker(
+        Checker(ScriptedCascade(), BlockPolicy()),
         Workspace(ws),
         allow_commands=["touch"],
         embedder=HashEmbedder(),
     )
-    result = AgentRunner(backend, gate, Workspace(ws), samples=0, max_steps=1).run("t")
+    result = AgentRunner(backend, precheck, Workspace(ws), samples=0, max_steps=1).run("t")
     assert result.steps[0].executed and (ws / "made.txt").is_file()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ws"]

@@ -33,8 +33,8 @@ from verify.gate import (
 from verify.gate._budget import budget, verified_lines
 from verify.gate._corpus import materialize
 from verify.gate._dependencies import dependency_findings
-from verify.gate._deps import read_manifest, requirement_name
 from verify.gate._description import description_findings
+from verify.gate._packages import read_manifest, requirement_name
 from verify.gate._prose import prose_blocks
 
 

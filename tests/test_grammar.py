@@ -28,7 +28,7 @@ from checks.llm import LlamaCppGenerator, bundled_model_path
 from retrieval import Index, build_index
 from verify.agent import (
     ACTION_GRAMMAR,
-    ActionGate,
+    ActionChecker,
     AgentRunner,
     LlamaBackend,
     Proposal,
@@ -39,7 +39,7 @@ from verify.agent import (
 from verify.checker import Checker
 from verify.errors import InputError
 from verify.ledger import Ledger
-from verify.policy import GatePolicy
+from verify.policy import BlockPolicy
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -399,15 +399,15 @@ def test_smollm2_under_the_grammar_always_proposes_a_parseable_action(
     proposals = []
     with Ledger.open(tmp_path / "ledger.db") as ledger:
         for task in [t for t in TASKS if t["id"] in CHOSEN]:
-            gate = ActionGate(
-                Checker(ScriptedCascade(), GatePolicy()),
+            precheck = ActionChecker(
+                Checker(ScriptedCascade(), BlockPolicy()),
                 Workspace(tmp_path / "ws"),
                 allow_commands=[],
                 embedder=HashEmbedder(),
             )
             runner = AgentRunner(
                 backend,
-                gate,
+                precheck,
                 Workspace(tmp_path / "ws"),
                 index=demo_hash_index,
                 ledger=ledger,

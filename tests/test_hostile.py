@@ -53,7 +53,7 @@ from checks.types import Claim, Evidence, Label, Verdict
 from reports import Finding, Outcome
 from verify.checker import Checker
 from verify.cli import cli
-from verify.policy import GatePolicy
+from verify.policy import BlockPolicy
 
 TRUE_PORT = "The gateway listens on port 8443."
 FALSE_PORT = "The gateway listens on port 9443."
@@ -275,7 +275,7 @@ def corpus_labels(index: retrieval.Index) -> list[Label]:
 
 
 def answer_outcome(index: retrieval.Index, text: str) -> Outcome:
-    return Checker(Cascade(IndexEvidence(index)), GatePolicy()).check_text(text)
+    return Checker(Cascade(IndexEvidence(index)), BlockPolicy()).check_text(text)
 
 
 # -- (b) every report format, inert -----------------------------------------------------------

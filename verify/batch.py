@@ -24,7 +24,7 @@ from retrieval import Embedder, get_embedder
 from .checker import Checker, context_evidence, make_cascade, open_index
 from .config import Config
 from .errors import ExitCode, exit_code_for
-from .policy import GatePolicy, exit_code
+from .policy import BlockPolicy, exit_code
 
 __all__ = [
     "BadLine",
@@ -129,13 +129,13 @@ class BatchChecker:
         index_dir: Path,
         embedder: str,
         judge: Judge | None = None,
-        gate: GatePolicy | None = None,
+        policy: BlockPolicy | None = None,
     ) -> None:
         self.config = config
         self.index_dir = index_dir
         self.embedder: Embedder = get_embedder(embedder)  # an unknown name fails now (exit 2)
         self.judge = judge
-        self.gate = gate or GatePolicy.from_config(config)
+        self.policy = policy or BlockPolicy.from_config(config)
         self._index: IndexEvidence | None = None
         self._index_failed: Exception | None = None
 
@@ -147,7 +147,7 @@ class BatchChecker:
         else:
             evidence = self._index_evidence()
         cascade = make_cascade(evidence, self.config, judge=self.judge, started=time.monotonic())
-        return Checker(cascade, self.gate).check_text(item.text, item.question)
+        return Checker(cascade, self.policy).check_text(item.text, item.question)
 
     def open_index(self) -> None:
         """Open the index now rather than at the first item that needs it (a worker that

@@ -1,4 +1,4 @@
-"""From text to an ``Outcome``: extract claims, run the cascade, apply the gate policy.
+"""From text to an ``Outcome``: extract claims, run the cascade, apply the block policy.
 
 The one place that wires an evidence source, a scorer and an optional judge together for
 ``check``, ``run``, ``gate`` and ``bench``: every cascade is built by ``make_cascade``.
@@ -23,7 +23,7 @@ from retrieval import Embedder, Index, get_embedder
 
 from .config import Config
 from .errors import InputError, InternalError
-from .policy import GatePolicy, decide
+from .policy import BlockPolicy, decide
 
 __all__ = [
     "Checker",
@@ -147,7 +147,7 @@ def judge_from(name: str | None) -> Judge | None:
 @dataclass
 class Checker:
     cascade: Cascade
-    gate: GatePolicy
+    policy: BlockPolicy  # which verdicts block, and how many may
 
     @classmethod
     def build(
@@ -156,7 +156,7 @@ class Checker:
         config: Config,
         *,
         judge: str | None = None,
-        gate: GatePolicy | None = None,
+        policy: BlockPolicy | None = None,
         started: float | None = None,
     ) -> Checker:
         """``started``: when the run began (``time.monotonic``) [default: when the command
@@ -167,7 +167,7 @@ class Checker:
             judge=judge_from(judge),
             started=config.started if started is None else started,
         )
-        return cls(cascade, gate or GatePolicy.from_config(config))
+        return cls(cascade, policy or BlockPolicy.from_config(config))
 
     def check_claims(self, claims: Sequence[Claim]) -> CascadeResult:
         return self.cascade.check(claims)
@@ -185,8 +185,8 @@ class Checker:
         result = self.cascade.check(claims)
         return Outcome(
             tuple(result.verdicts),
-            decide(result.verdicts, self.gate),
+            decide(result.verdicts, self.policy),
             usage=result.usage,
             text=text,
-            blocking=self.gate.block,
+            blocking=self.policy.block,
         )

@@ -1,4 +1,4 @@
-"""The gate policy: which verdicts block, how many are tolerated, and the resulting exit code."""
+"""The block policy: which verdicts block, how many are tolerated, and the resulting exit code."""
 
 from __future__ import annotations
 
@@ -11,18 +11,18 @@ from reports import Finding
 from .config import Config
 from .errors import ExitCode, InputError
 
-__all__ = ["GatePolicy", "decide", "exit_code"]
+__all__ = ["BlockPolicy", "decide", "exit_code"]
 
 
 @dataclass(frozen=True)
-class GatePolicy:
+class BlockPolicy:
     block: frozenset[Label] = BLOCKING_DEFAULT
     max_blocking: int = 0
 
     @classmethod
     def from_config(
         cls, config: Config, *, block: Iterable[str] | None = None, max_blocking: int | None = None
-    ) -> GatePolicy:
+    ) -> BlockPolicy:
         labels = list(block if block is not None else config["block"])
         bad = [x for x in labels if x not in LABELS]
         if bad:
@@ -37,7 +37,7 @@ class GatePolicy:
 
 
 def decide(
-    verdicts: Sequence[Verdict], policy: GatePolicy, findings: Sequence[Finding] = ()
+    verdicts: Sequence[Verdict], policy: BlockPolicy, findings: Sequence[Finding] = ()
 ) -> Decision:
     if any(v.label == "error" for v in verdicts):
         return "block"

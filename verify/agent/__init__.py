@@ -11,7 +11,7 @@ from ._backends import (
     register_backend,
 )
 from ._commands import CommandResult, check_command, run_command
-from ._gate import ActionGate, ModelCall, StepCheck, texts_to_check
+from ._precheck import ActionChecker, ModelCall, StepCheck, texts_to_check
 from ._runner import AgentRunner, CallLog, RunResult, Step
 from ._setup import make_runner
 from ._workspace import ConfinementError, Workspace
@@ -20,7 +20,7 @@ __all__ = [
     "ACTION_GRAMMAR",
     "KINDS",
     "Action",
-    "ActionGate",
+    "ActionChecker",
     "AgentRunner",
     "Backend",
     "CallLog",

@@ -11,7 +11,7 @@ from checks.types import Usage
 
 from ._actions import Action
 from ._backends import Proposal
-from ._gate import StepCheck
+from ._precheck import StepCheck
 
 __all__ = ["CallLog", "begin_action", "log_action", "log_calls", "summary"]
 

@@ -1,4 +1,4 @@
-"""The agent loop: propose one action, gate it, act only if it passed, feed back the result.
+"""The agent loop: propose one action, check it, act only if it passed, feed back the result.
 
 Every model call (agent step, extra samples, each judge call) is written to the ledger with
 its tokens. A blocked action is not executed: the agent gets the reasons and may try again
@@ -25,7 +25,7 @@ from ..errors import InternalError, VerifyError
 from ._actions import Action
 from ._backends import Backend, Proposal, ReplayBackend, Turn
 from ._commands import run_command
-from ._gate import ActionGate, StepCheck
+from ._precheck import ActionChecker, StepCheck
 from ._record import CallLog, begin_action, log_action, log_calls
 from ._workspace import ConfinementError, Workspace
 
@@ -65,7 +65,7 @@ class RunResult:
     usage_by_purpose: dict[str, Usage] = field(default_factory=dict)
     answer: str = ""
     error: str = ""  # why the run stopped short (its deadline); such a run never passes
-    blocking: frozenset[Label] = BLOCKING_DEFAULT  # the verdicts the gate blocks on
+    blocking: frozenset[Label] = BLOCKING_DEFAULT  # the verdicts the policy blocks on
 
     @property
     def verified_actions(self) -> int:
@@ -115,7 +115,7 @@ class AgentRunner:
     def __init__(
         self,
         backend: Backend,
-        gate: ActionGate,
+        precheck: ActionChecker,
         workspace: Workspace,
         *,
         index: Index | None = None,
@@ -129,7 +129,7 @@ class AgentRunner:
         on_step: Callable[[Step], None] | None = None,
     ) -> None:
         self.backend = backend
-        self.gate = gate
+        self.precheck = precheck
         self.workspace = workspace
         self.index = index
         self.ledger = ledger
@@ -143,7 +143,7 @@ class AgentRunner:
 
     def run(self, task: str) -> RunResult:
         result = RunResult(
-            uuid.uuid4().hex[:12], task, self.agent, blocking=self.gate.checker.gate.block
+            uuid.uuid4().hex[:12], task, self.agent, blocking=self.precheck.checker.policy.block
         )
         if self.ledger:
             self.ledger.start_run(run_id=result.run_id, task=task, agent=self.agent, user=self.user)
@@ -223,7 +223,7 @@ class AgentRunner:
             check = StepCheck("block")
         else:
             try:
-                check = self.gate.check(
+                check = self.precheck.check(
                     action,
                     [s.action.text for s in samples if s.action and s.action.kind == "answer"],
                 )
@@ -269,7 +269,7 @@ class AgentRunner:
             reasons += [
                 f"{v.label}: {v.claim.text or v.reason}"
                 for v in check.verdicts
-                if v.label in self.gate.checker.gate.block
+                if v.label in self.precheck.checker.policy.block
             ]
             return "blocked: " + "; ".join(reasons)[:600]
         try:
@@ -283,7 +283,7 @@ class AgentRunner:
             if action.kind == "run_command":
                 res = run_command(
                     action.argv,
-                    self.gate.allow_commands,
+                    self.precheck.allow_commands,
                     self.workspace.root,
                     timeout=self.command_timeout,
                 )

@@ -12,7 +12,7 @@ from retrieval import Index
 from ..checker import Checker
 from ..config import Config
 from ._backends import Backend
-from ._gate import ActionGate
+from ._precheck import ActionChecker
 from ._runner import AgentRunner, CallLog, Step
 from ._workspace import Workspace
 
@@ -35,7 +35,7 @@ def make_runner(
 ) -> AgentRunner:
     # the run's deadline counts from now, not from when the command (a demo of many runs) began
     checker = Checker.build(IndexEvidence(index), config, judge=judge, started=time.monotonic())
-    gate = ActionGate(
+    precheck = ActionChecker(
         checker,
         Workspace(workspace),
         allow_commands=list(config["allow_commands"]),
@@ -43,7 +43,7 @@ def make_runner(
     )
     return AgentRunner(
         backend,
-        gate,
+        precheck,
         Workspace(workspace),
         index=index,
         ledger=ledger,

@@ -19,7 +19,7 @@ from typing import Any
 from ..batch import BatchChecker, BatchItem, check_row
 from ..checker import judge_from
 from ..config import Config
-from ..policy import GatePolicy
+from ..policy import BlockPolicy
 from . import _plugins
 from ._inputs import Entry
 
@@ -37,7 +37,7 @@ class WorkerSpec:
     """Everything a worker needs to check items as the driver would, on any machine."""
 
     config: Config
-    gate: GatePolicy
+    policy: BlockPolicy
     index_dir: str  # absolute: every worker, on every node, opens this path read-only
     embedder: str
     judge: str | None = None
@@ -82,7 +82,7 @@ class Worker:
             index_dir=Path(spec.index_dir),
             embedder=spec.embedder,
             judge=judge_from(spec.judge),
-            gate=spec.gate,
+            policy=spec.policy,
         )
         if spec.needs_index:
             self.checker.open_index()

@@ -20,7 +20,7 @@ from ..batchrun import (
     run,
 )
 from ..checker import entailment_model, judge_from
-from ..policy import GatePolicy
+from ..policy import BlockPolicy
 from ._options import (
     checker_options,
     config,
@@ -166,7 +166,7 @@ def command(
     blocks = [b.strip() for b in block.split(",")] if block else None
     spec = WorkerSpec(
         config=conf,
-        gate=GatePolicy.from_config(conf, block=blocks, max_blocking=max_blocking),
+        policy=BlockPolicy.from_config(conf, block=blocks, max_blocking=max_blocking),
         index_dir=str(resolve_index_dir(ctx, index_dir).absolute()),
         embedder=_absolute(embedder or conf["embedder"]),
         judge=_absolute(judge) if judge else None,

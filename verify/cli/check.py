@@ -14,7 +14,7 @@ from reports import render
 from ..batch import BadLine, BatchChecker, check_row, error_line, exit_code_of, read_line
 from ..checker import Checker, evidence_from, judge_from
 from ..errors import ExitCode, InputError
-from ..policy import GatePolicy, exit_code
+from ..policy import BlockPolicy, exit_code
 from ._options import (
     checker_options,
     config,
@@ -133,21 +133,21 @@ def command(
         _batch_alone(text, file, contexts, fmt, out)
     fmt = resolve_format(fmt, as_json)
     blocks = [b.strip() for b in block.split(",")] if block else None
-    gate = GatePolicy.from_config(conf, block=blocks, max_blocking=max_blocking)
+    policy = BlockPolicy.from_config(conf, block=blocks, max_blocking=max_blocking)
     if batch is not None:
         checker = BatchChecker(
             conf,
             index_dir=resolve_index_dir(ctx, index_dir),
             embedder=embedder or conf["embedder"],
             judge=judge_from(judge),
-            gate=gate,
+            policy=policy,
         )
         ctx.exit(int(run_batch(checker, batch, quiet)))
     body = read_text_input(text, file)
     evidence = evidence_from(
         resolve_index_dir(ctx, index_dir), contexts, embedder or conf["embedder"]
     )
-    outcome = Checker.build(evidence, conf, judge=judge, gate=gate).check_text(body)
+    outcome = Checker.build(evidence, conf, judge=judge, policy=policy).check_text(body)
     color = out is None and sys.stdout.isatty()
     emit(rendered(fmt, lambda: render(outcome, fmt, color=color, title="verify check")), out)
     say_errors(outcome.verdicts)

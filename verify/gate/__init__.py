@@ -17,7 +17,6 @@ from reports import Finding
 from . import _python as _python  # registers the Python plugin
 from ._budget import ledger_usage, read_usage
 from ._change import Change, is_doc_path, is_test_path, load_from_git, load_from_patch
-from ._deps import Environment, closest, known_packages, normalize, osa_distance
 from ._description import Statement, read_description
 from ._diff import DiffError, FileChange, Hunk, Patch, apply_hunks, parse_patch
 from ._gate import GATE_POLICY, GateOptions, code_findings, run_gate
@@ -31,6 +30,7 @@ from ._languages import (
     plugin_for,
     register_language,
 )
+from ._packages import Environment, closest, known_packages, normalize, osa_distance
 from ._rules import RULES, Rule
 from ._snapshot import DirSnapshot, GitSnapshot, MemorySnapshot, Overlay, Snapshot
 

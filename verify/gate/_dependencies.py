@@ -13,7 +13,7 @@ import tomllib
 from reports import Finding
 
 from ._change import Change
-from ._deps import (
+from ._packages import (
     Environment,
     ManifestError,
     closest,

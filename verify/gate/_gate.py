@@ -19,22 +19,22 @@ from reports import Finding, Outcome
 
 from ..checker import Checker
 from ..config import Config
-from ..policy import GatePolicy, decide
+from ..policy import BlockPolicy, decide
 from ._budget import budget, verified_lines
 from ._change import Change
 from ._corpus import WithoutChange, gate_index
 from ._dependencies import dependency_findings
-from ._deps import Environment, declared
 from ._description import description_findings
 from ._diff import FileChange
 from ._hunks import review_hunks
 from ._languages import Context, LanguagePlugin, plugin_for
+from ._packages import Environment, declared
 from ._prose import check_prose, prose_blocks
 
 __all__ = ["GateOptions", "run_gate"]
 
 #: what blocks in the gate: a contradicted prose claim (also a finding) or an error
-GATE_POLICY = GatePolicy(frozenset({"contradicted", "error"}), 0)
+GATE_POLICY = BlockPolicy(frozenset({"contradicted", "error"}), 0)
 
 
 @dataclass

@@ -19,8 +19,8 @@ from typing import ClassVar
 from reports import Finding
 
 from ._change import Change
-from ._deps import Environment
 from ._diff import FileChange
+from ._packages import Environment
 
 __all__ = [
     "Context",

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from reports import Outcome
 
-    from ..policy import GatePolicy
+    from ..policy import BlockPolicy
 
 __all__ = ["GroundingError", "failure_message"]
 
@@ -26,7 +26,7 @@ class GroundingError(AssertionError):
         self.outcome = outcome
 
 
-def failure_message(outcome: Outcome, gate: GatePolicy, *, what: str = "assert_grounded") -> str:
+def failure_message(outcome: Outcome, gate: BlockPolicy, *, what: str = "assert_grounded") -> str:
     """One line naming the claims that block and the policy, then every claim as the text
     report shows it: verdict, score, reason, and each evidence quote under its
     ``path:line`` (hidden characters made visible, so a hostile answer cannot rewrite the

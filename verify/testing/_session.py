@@ -8,7 +8,7 @@ model name, shared by every index and context), each index (opened once per fold
 entailment model (``verify.checker.entailment_model``, one per process) and the judge.
 Verdicts come from the same cascade as ``verify check``, built by
 ``verify.checker.make_cascade`` with the config's thresholds and timeouts; which verdicts
-block is the config's gate policy unless a check passes its own ``block``.
+block is the config's block policy unless a check passes its own ``block``.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from retrieval import Embedder, Index
 
     from ..config import Config
-    from ..policy import GatePolicy
+    from ..policy import BlockPolicy
 
 __all__ = ["Block", "Verifier", "activate", "current_verifier", "deactivate"]
 
@@ -188,11 +188,11 @@ class Verifier:
             raise GroundingError(failure_message(outcome, self._gate(block), what=what), outcome)
         return outcome
 
-    def _gate(self, block: Block) -> GatePolicy:
-        from ..policy import GatePolicy
+    def _gate(self, block: Block) -> BlockPolicy:
+        from ..policy import BlockPolicy
 
         labels = [b.strip() for b in block.split(",")] if isinstance(block, str) else block
-        return GatePolicy.from_config(self.config, block=labels)
+        return BlockPolicy.from_config(self.config, block=labels)
 
     def _prepare(
         self,
@@ -200,7 +200,7 @@ class Verifier:
         context: Context | Passages | None,
         index: str | Path | Index | None,
         block: Block,
-    ) -> tuple[GatePolicy, EvidenceSource]:
+    ) -> tuple[BlockPolicy, EvidenceSource]:
         from checks.evidence import IndexEvidence
         from retrieval import Index
 

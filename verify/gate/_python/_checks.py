@@ -24,8 +24,8 @@ from collections.abc import Iterator
 from checks.types import Evidence
 from reports import Finding
 
-from .._deps import Environment, closest
 from .._diff import FileChange
+from .._packages import Environment, closest
 from ._defs import Signature
 from ._modules import RepoModules
 from ._resolve import ClassRef, FileResolver, FileScope, FuncRef, Missing, ModRef, Resolver

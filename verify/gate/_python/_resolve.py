@@ -13,7 +13,7 @@ import ast
 from collections import Counter
 from dataclasses import dataclass, field
 
-from .._deps import Environment, closest
+from .._packages import Environment, closest
 from ._defs import (
     ClassInfo,
     FunctionInfo,

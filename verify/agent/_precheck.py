@@ -35,7 +35,7 @@ from ._actions import Action
 from ._commands import check_command
 from ._workspace import ConfinementError, Workspace
 
-__all__ = ["ActionGate", "ModelCall", "StepCheck", "texts_to_check"]
+__all__ = ["ActionChecker", "ModelCall", "StepCheck", "texts_to_check"]
 
 _PROSE_SUFFIXES = {".md", ".markdown", ".txt", ".rst", ""}
 _PATHISH = re.compile(
@@ -108,7 +108,7 @@ def _comments(source: str, suffix: str) -> str:
     return "\n".join(parts)
 
 
-class ActionGate:
+class ActionChecker:
     def __init__(
         self,
         checker: Checker,
@@ -154,7 +154,7 @@ class ActionGate:
                 for cid, score in consistency.items()
                 if score < SAMPLE_AGREEMENT
             ]
-        decision = decide(verdicts, self.checker.gate, findings)
+        decision = decide(verdicts, self.checker.policy, findings)
         calls = list(self._judge.calls) if self._judge is not None else []
         return StepCheck(decision, verdicts, findings, consistency, usage, calls)
 
