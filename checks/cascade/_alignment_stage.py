@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from ..alignment import Alignment, align, enabled, extract_values, polarity
+from ..alignment import Alignment, align, disabled_rules, enabled, extract_values, polarity
 from ..evidence import Candidate
 
 __all__ = ["AlignmentResult", "run_alignment"]
@@ -156,20 +156,22 @@ def run_alignment(claim_text: str, candidates: Sequence[Candidate]) -> Alignment
 
 
 def _reading(claim_text: str, c: Candidate, a: Alignment) -> list[str]:
-    """The rules that changed how sentence ``c`` was read (``a``: what it concluded; read
-    without the rule, it would conclude something else), or let it in."""
-    out = []
-    current = _current_only(c.text)
-    read = _in_document(c)
-    if current != c.text and align(claim_text, read.replace(current, c.text)).verdict_hint != (
-        a.verdict_hint
-    ):
-        out.append("history-asides")
-    if read != current and align(claim_text, current).verdict_hint != a.verdict_hint:
-        out.append("header-lines")
+    """The rules that changed what sentence ``c`` concluded (``a``): read with the rule
+    switched off, it would conclude something else; or that let it in at all."""
+    out = [
+        rule
+        for rule in ("history-asides", "header-lines")
+        if enabled(rule) and _without(rule, claim_text, c) != a.verdict_hint
+    ]
     if (c.cosine < MIN_COSINE or a.subject_overlap < MIN_SUBJECT) and _values_vouch(c, a):
         out.append("values-vouch")
     return out
+
+
+def _without(rule: str, claim_text: str, c: Candidate) -> str:
+    """What ``c`` concludes about the claim with ``rule`` switched off."""
+    with disabled_rules({rule}):
+        return align(claim_text, _in_document(c)).verdict_hint
 
 
 #: Documents that tell what happened rather than how things are: their past values do not
