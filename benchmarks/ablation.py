@@ -4,12 +4,12 @@
 
 Runs the checker on every dev set with all rules on (the baseline), then once per rule with
 that rule switched off (config ``disable_rules``, as ``verify bench --disable-rule NAME``
-would run), in one process: the embedding model is loaded once, and a text is embedded once
-for all runs. Prints one row per rule (``checks.alignment.RULES``), one column per set: the
-change of balanced accuracy (supported vs not) when the rule is off, and of macro-F1 where
-the set has three labels. **A negative change means the rule helps there.** A rule that does
-not help on the sets it was not written against (all but internal-dev) is a candidate for
-removal.
+would run), in one process: the models are loaded once, a text is embedded once and an
+entailment pair is scored once for all runs. Prints one row per rule
+(``checks.alignment.RULES``), one column per set: the change of balanced accuracy (supported
+vs not) when the rule is off, and of macro-F1 where the set has three labels. **A negative
+change means the rule helps there.** A rule that does not help on the sets it was not written
+against (all but internal-dev) is a candidate for removal.
 
 Sets (``--sets``, default all):
 
@@ -47,6 +47,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks._common import CACHE, SHARED, read_jsonl, require
 from checks.alignment import RULES, check_rules
 from checks.cascade import Cascade
+from checks.entailment import (
+    DEFAULT_ENTAILMENT,
+    EntailmentModel,
+    Probabilities,
+    get_entailment,
+    register_entailment,
+)
 from checks.evidence import EvidenceSource
 from checks.extraction import answer_claims
 from retrieval import Embedder, get_embedder, register_embedder
@@ -90,6 +97,37 @@ class _Memo(Embedder):
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         return np.stack([self._seen[t] for t in texts])
+
+
+class _MemoEntailment(EntailmentModel):
+    """The entailment model, each (premise, hypothesis) pair scored once for all runs: a rule
+    switched off changes which windows are read only now and then, so most rows are cheap."""
+
+    def __init__(self, inner: EntailmentModel) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self._seen: dict[tuple[str, str], npt.NDArray[np.float32]] = {}
+
+    def load(self) -> None:
+        self.inner.load()
+
+    def predict_batch(self, pairs: Sequence[tuple[str, str]]) -> Probabilities:
+        return self.inner.predict_batch(pairs)
+
+    def predict(
+        self,
+        pairs: Sequence[tuple[str, str]],
+        *,
+        batch_size: int = 32,
+        timeout: float | None = None,
+    ) -> Probabilities:
+        missing = list(dict.fromkeys(p for p in pairs if p not in self._seen))
+        if missing:
+            probs = self.inner.predict(missing, batch_size=batch_size, timeout=timeout)
+            self._seen.update(zip(missing, probs, strict=True))
+        if not pairs:
+            return np.zeros((0, 3), dtype=np.float32)
+        return np.stack([self._seen[p] for p in pairs])
 
 
 def _config(off: Iterable[str]) -> Config:
@@ -212,6 +250,8 @@ def ablate(
     inner.load()
     shared = _Memo(inner)
     register_embedder(EMBEDDER, lambda: shared)  # every run (run_bench too) gets this one
+    entailment = _MemoEntailment(get_entailment(DEFAULT_ENTAILMENT))
+    register_entailment(DEFAULT_ENTAILMENT, lambda: entailment)  # likewise, pairs scored once
     runners = _runners(sets, limit, shared)
     report: dict[str, Any] = {"limit": limit, "baseline": {}, "rules": {}}
     for name, run in runners.items():
