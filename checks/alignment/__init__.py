@@ -12,8 +12,10 @@ switches some off for what runs inside it, to measure what each is worth.
 
 from ._align import Alignment, Conflict, Hint, align
 from ._bounds import Qualifier
+from ._catalog import RULES
 from ._polarity import Negation, Polarity, Quantifier, QuantifierKind, polarity
-from ._rules import RULES, Example, Passage, Rule, check_rules, disabled_rules, enabled
+from ._rule import Example, Passage, Rule
+from ._switches import check_rules, disabled_rules, enabled
 from ._values import Norm, Value, ValueKind, extract_values
 
 __all__ = [

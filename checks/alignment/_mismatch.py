@@ -12,8 +12,8 @@ from __future__ import annotations
 from ._compare import opposite_bounds
 from ._context import role_score, word_contexts
 from ._polarity import QuantifierKind, antonym
-from ._rules import enabled
 from ._sides import Side
+from ._switches import enabled
 from ._values import Value
 
 __all__ = ["NEG_ROLE_MIN", "NEG_ROLE_SINGLE", "negation_mismatch", "quantifier_mismatch"]

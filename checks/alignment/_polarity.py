@@ -21,7 +21,7 @@ from checks.language import Word, compounds, is_content, stem, words, wordset
 
 from ._bounds import BOUND_BEFORE
 from ._lexicon import ANTONYMS
-from ._rules import enabled
+from ._switches import enabled
 from ._values import extract_values
 
 __all__ = [

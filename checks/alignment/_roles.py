@@ -19,8 +19,8 @@ import re
 
 from checks.language import DETERMINERS, wordset
 
-from ._rules import enabled
 from ._sides import Side
+from ._switches import enabled
 
 __all__ = ["organisation", "role_mismatch", "roles"]
 

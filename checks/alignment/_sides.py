@@ -11,7 +11,7 @@ from functools import lru_cache
 
 from ._context import Layout, context, layout
 from ._polarity import Polarity, polarity
-from ._rules import disabled
+from ._switches import disabled
 from ._values import Value, extract_values
 
 __all__ = ["Side", "side"]

@@ -40,12 +40,13 @@ from functools import lru_cache
 from typing import Literal, cast
 
 from ._bounds import Qualifier, bound_after, bound_before
+from ._catalog import KIND_RULE
 from ._dates import scan_dates, scan_times, scan_versions
 from ._identifiers import find_identifiers, find_names
 from ._plain import attach_keys, link_ranges, scan_plain
 from ._quantities import UNIT_WORDS, scan_quantities
-from ._rules import KIND_RULE, disabled
 from ._scan import Found, Norm, Scan
+from ._switches import disabled
 
 __all__ = ["Norm", "Value", "ValueKind", "extract_values", "rule_of"]
 

@@ -1,79 +1,17 @@
-"""The hand-written rules of the alignment stage: named objects, each with its examples, and a
-switch to turn some off.
+"""The hand-written rules of the alignment stage, each a ``Rule`` with its examples.
 
-Every rule of the deterministic stage is a ``Rule`` in ``RULES``: a name, one line on what it
-matches, and examples (a claim, the evidence, what the stage concludes with the rule on and
-with it off), which ``tests/test_rules.py`` turns into tests. Its code asks ``enabled(name)``
-where the rule begins; the verdict's reason names the rules that decided it
-(``Alignment.rules``). ``disabled_rules(names)`` turns rules off for what runs inside it (a
-``ContextVar``: a thread or task elsewhere is untouched), so the worth of each can be measured
-by leaving it out (``benchmarks/ablation.py``; ``--disable-rule NAME``; config
-``disable_rules``; ``checks.cascade.Policy.disable_rules``)::
-
-    with disabled_rules({"roles", "unasserted"}):
-        aligned = run_alignment(claim, candidates)
-
-A value kind switched off is not read at all: the stage neither agrees nor conflicts on it.
+Every rule of the deterministic stage is listed here, in the order ``verify rules`` and the
+ablation benchmark show them. Its code asks ``enabled(name)`` (``_switches.py``) where the
+rule begins; the verdict's reason names the rules that decided it (``Alignment.rules``). A
+value kind switched off is not read at all: the stage neither agrees nor conflicts on it.
 Where to add a rule: docs/architecture.md.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
-from dataclasses import dataclass
-from typing import Literal
+from ._rule import Conclusion, Example, Passage, Rule
 
-__all__ = [
-    "KIND_RULE",
-    "RULES",
-    "Example",
-    "Passage",
-    "Rule",
-    "check_rules",
-    "disabled",
-    "disabled_rules",
-    "enabled",
-]
-
-#: What the stage concludes from a claim and its evidence: a value or polarity conflict, an
-#: agreeing sentence (with a number no evidence states: "agree+unstated"), or neither.
-Conclusion = Literal["conflict", "agree", "agree+unstated", "unstated", "neither"]
-
-
-@dataclass(frozen=True)
-class Passage:
-    """One evidence sentence of an example, as retrieval would hand it over."""
-
-    text: str
-    source: str = "docs/a.md"
-    line: int = 1
-    cosine: float = 0.9  # how close the embedder found it to the claim
-    chunk: str = ""  # the chunk it came from [default: ``source#line``]
-    superseded: bool = False
-    heading: str = ""  # its document's title and headings
-
-
-@dataclass(frozen=True)
-class Example:
-    """A claim and its evidence that the rule decides: what the stage concludes with the rule
-    on (``on``) and with it off (``off``)."""
-
-    claim: str
-    evidence: tuple[Passage, ...]
-    on: Conclusion
-    off: Conclusion
-
-
-@dataclass(frozen=True)
-class Rule:
-    """A hand-written rule of the alignment stage."""
-
-    name: str
-    matches: str  # what it matches or does, in one line
-    kind: Literal["polarity", "structure", "value"]
-    examples: tuple[Example, ...]
+__all__ = ["KIND_RULE", "RULES"]
 
 
 def _value(name: str, matches: str, claim: str, evidence: str, off: Conclusion) -> Rule:
@@ -436,40 +374,3 @@ KIND_RULE: dict[str, str] = {
     "number": "numbers",
     "identifier": "identifiers",
 }
-
-_DISABLED: ContextVar[frozenset[str]] = ContextVar("verify_disabled_rules", default=frozenset())
-
-
-def check_rules(names: Iterable[str]) -> frozenset[str]:
-    """``names`` as a frozenset; a name that is no rule raises ``ValueError`` naming them all."""
-    wanted = frozenset(names)
-    unknown = sorted(wanted - RULES.keys())
-    if unknown:
-        raise ValueError(
-            f"unknown rule{'' if len(unknown) == 1 else 's'} {', '.join(unknown)}; "
-            f"known: {', '.join(RULES)} (`verify rules` lists them)"
-        )
-    return wanted
-
-
-@contextmanager
-def disabled_rules(names: Iterable[str]) -> Iterator[frozenset[str]]:
-    """Turn the rules ``names`` off (on top of those already off) inside the block."""
-    off = _DISABLED.get() | check_rules(names)
-    token = _DISABLED.set(off)
-    try:
-        yield off
-    finally:
-        _DISABLED.reset(token)
-
-
-def disabled() -> frozenset[str]:
-    """The rules turned off here (a cache key for what they change)."""
-    return _DISABLED.get()
-
-
-def enabled(name: str) -> bool:
-    """Is rule ``name`` on here? An unknown name raises: a typo must not read as "on"."""
-    if name not in RULES:
-        check_rules([name])
-    return name not in _DISABLED.get()
