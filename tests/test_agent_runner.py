@@ -307,6 +307,28 @@ def test_the_deadline_stops_the_loop_between_steps(index: Index, ws: Path) -> No
     assert result.outcome().extra["error"] == result.error
 
 
+def test_several_runs_report_together_with_a_stopped_one_as_an_error(
+    index: Index, ws: Path
+) -> None:
+    done = make_runner(ScriptedBackend([answer(TRUE)]), index, ws).run("port?")
+    stopped = make_runner(
+        ScriptedBackend([search("gateway"), answer(TRUE)]),
+        index,
+        ws,
+        run_timeout=0.2,
+        on_step=lambda step: time.sleep(0.4),
+    ).run("port?")
+    assert not done.errored and stopped.errored
+
+    outcome = agent.runs_outcome([done, stopped])
+    assert outcome.decision == "block"
+    assert outcome.summary()["error"] == 1  # the stopped run's deadline, as in `verify run`
+    assert [r["error"] for r in outcome.extra["runs"]] == ["", stopped.error]
+    assert [s["run_id"] for s in outcome.extra["steps"]] == [done.run_id, stopped.run_id]
+    assert outcome.extra["verified_actions"] == done.verified_actions + stopped.verified_actions
+    assert agent.runs_outcome([done]).decision == done.decision
+
+
 def test_a_crashing_backend_still_closes_the_run_in_the_ledger(index: Index, ws: Path) -> None:
     class Crashing(ScriptedBackend):
         def propose(self, *args: Any, **kwargs: Any) -> Proposal | None:
@@ -559,3 +581,27 @@ def test_verify_run_exits_3_when_the_model_crashes(
 
 def test_run_result_without_steps_never_passes() -> None:
     assert RunResult("r", "t", "a").decision == "block"
+
+
+def test_verify_demo_runs_a_registered_agent_and_the_recorded_transcript(
+    registered: dict[str, ScriptedBackend], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``verify demo`` end to end on the bundled corpus and real embedder, the agent being a
+    scripted backend registered by name (the path a plugin's agent takes)."""
+    registered["fake-demo"] = ScriptedBackend(
+        [answer("The Ingot upload gateway listens on port 9999.")]  # the corpus says 8443
+    )
+    register_backend("fake-demo", lambda: registered["fake-demo"])
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(
+        cli, ["demo", "--model", "fake-demo", "--tasks", "1", "--workdir", "w", "--json", "-q"]
+    )
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    runs = out["runs"]
+    assert len(runs) == 2 and runs[1]["agent"] == "replay"  # the task, then the transcript
+    assert runs[0]["decision"] == "block"  # the false port was caught
+    assert out["decision"] == "block" and out["summary"]["contradicted"] >= 1
+    assert {s["run_id"] for s in out["steps"]} == {r["run_id"] for r in runs}
+    report = Path(out["report"])
+    assert report.is_file() and "9999" in report.read_text(encoding="utf-8")

@@ -11,6 +11,8 @@ from ._backends import (
     register_backend,
 )
 from ._commands import CommandResult, check_command, run_command
+from ._demo import DemoResult, demo_paths, run_demo
+from ._outcome import run_outcome, runs_outcome
 from ._precheck import ActionChecker, ModelCall, StepCheck, texts_to_check
 from ._runner import AgentRunner, CallLog, RunResult, Step
 from ._setup import make_runner
@@ -26,6 +28,7 @@ __all__ = [
     "CallLog",
     "CommandResult",
     "ConfinementError",
+    "DemoResult",
     "LlamaBackend",
     "ModelCall",
     "Proposal",
@@ -36,10 +39,14 @@ __all__ = [
     "Turn",
     "Workspace",
     "check_command",
+    "demo_paths",
     "get_backend",
     "make_runner",
     "parse_action",
     "register_backend",
     "run_command",
+    "run_demo",
+    "run_outcome",
+    "runs_outcome",
     "texts_to_check",
 ]

@@ -25,6 +25,7 @@ from ..errors import InternalError, VerifyError
 from ._actions import Action
 from ._backends import Backend, Proposal, ReplayBackend, Turn
 from ._commands import run_command
+from ._outcome import run_outcome
 from ._precheck import ActionChecker, StepCheck
 from ._record import CallLog, begin_action, log_action, log_calls
 from ._workspace import ConfinementError, Workspace
@@ -85,30 +86,8 @@ class RunResult:
         self.usage_by_purpose[purpose] = self.usage_by_purpose.get(purpose, Usage()) + u
 
     def outcome(self) -> Outcome:
-        verdicts: list[Verdict] = [v for s in self.steps for v in s.check.verdicts]
-        if self.error:
-            verdicts.append(Verdict(Claim("run", "", 0, 0), "error", 0.0, (), self.error))
-        total = sum(self.usage_by_purpose.values(), Usage())
-        tokens = total.prompt_tokens + total.completion_tokens
-        return Outcome(
-            tuple(verdicts),
-            "block" if self.decision == "block" else "pass",
-            findings=tuple(f for s in self.steps for f in s.check.findings),
-            usage=total,  # no text: claims come from several texts, spans differ
-            blocking=self.blocking,
-            extra={
-                "run_id": self.run_id,
-                "task": self.task,
-                "agent": self.agent,
-                "steps": [s.to_json() for s in self.steps],
-                "usage_by_purpose": {k: v.to_json() for k, v in self.usage_by_purpose.items()},
-                "verified_actions": self.verified_actions,
-                "error": self.error,
-                "tokens_per_verified_action": (
-                    round(tokens / self.verified_actions, 1) if self.verified_actions else None
-                ),
-            },
-        )
+        """The answer of ``verify run`` for this run (``run_outcome``)."""
+        return run_outcome(self)
 
 
 class AgentRunner:

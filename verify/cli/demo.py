@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ..demo import run_demo
+from ..agent import run_demo
 from ..errors import ExitCode
 from ._options import config, progress_bar
 from .run import step_line

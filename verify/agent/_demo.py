@@ -8,26 +8,28 @@ writes an HTML report a reviewer can read.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from checks.types import Usage
 from reports import Outcome, render, write_atomic
 from retrieval import Index, build_index, get_embedder
 
-from .agent import Backend, CallLog, ReplayBackend, RunResult, Step, get_backend, make_runner
-from .config import Config
-from .errors import InputError
+from ..config import Config
+from ..errors import InputError
+from ._backends import Backend, ReplayBackend, get_backend
+from ._outcome import runs_outcome
+from ._runner import CallLog, RunResult, Step
+from ._setup import make_runner
 
-__all__ = ["DemoResult", "combine", "demo_paths", "run_demo"]
+__all__ = ["DemoResult", "demo_paths", "run_demo"]
 
 Say = Callable[[str], None]
 
 
 def demo_paths() -> tuple[Path, Path, Path]:
     """(corpus folder, tasks file, replay transcript) shipped with the project."""
-    root = Path(__file__).resolve().parents[1] / "corpora"
+    root = Path(__file__).resolve().parents[2] / "corpora"
     corpus, tasks, replay = root / "demo", root / "demo_tasks.jsonl", root / "demo_replay.jsonl"
     for p in (corpus, tasks, replay):
         if not p.exists():
@@ -45,46 +47,6 @@ class DemoResult:
     report: Path
 
 
-def combine(runs: Sequence[RunResult]) -> Outcome:
-    """One report for several runs: every claim and step, usage and verified actions summed."""
-    verdicts = tuple(v for r in runs for s in r.steps for v in s.check.verdicts)
-    findings = tuple(f for r in runs for s in r.steps for f in s.check.findings)
-    usage = sum((u for r in runs for u in r.usage_by_purpose.values()), Usage())
-    by_purpose: dict[str, Usage] = {}
-    for r in runs:
-        for k, u in r.usage_by_purpose.items():
-            by_purpose[k] = by_purpose.get(k, Usage()) + u
-    steps = [
-        {**s.to_json(), "task": r.task, "run_id": r.run_id, "agent": r.agent}
-        for r in runs
-        for s in r.steps
-    ]
-    verified = sum(r.verified_actions for r in runs)
-    tokens = usage.prompt_tokens + usage.completion_tokens
-    return Outcome(
-        verdicts,
-        "block" if any(r.decision == "block" for r in runs) else "pass",
-        findings=findings,
-        usage=usage,
-        extra={
-            "runs": [
-                {
-                    "run_id": r.run_id,
-                    "task": r.task,
-                    "agent": r.agent,
-                    "decision": r.decision,
-                    "verified_actions": r.verified_actions,
-                }
-                for r in runs
-            ],
-            "steps": steps,
-            "usage_by_purpose": {k: v.to_json() for k, v in by_purpose.items()},
-            "verified_actions": verified,
-            "tokens_per_verified_action": round(tokens / verified, 1) if verified else None,
-        },
-    )
-
-
 def run_demo(
     config: Config,
     *,
@@ -96,7 +58,7 @@ def run_demo(
     tasks_limit: int = 5,
     progress: Callable[[int, int], None] | None = None,
 ) -> DemoResult:
-    from .ledger import Ledger
+    from ..ledger import Ledger
 
     corpus, tasks_file, replay = demo_paths()
     embedder = get_embedder(config["embedder"])
@@ -148,7 +110,7 @@ def run_demo(
                 samples=0,
             )
         )
-    outcome = combine(runs)
+    outcome = runs_outcome(runs)
     report.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(report, render(outcome, "html", title="verify demo"))
     return DemoResult(outcome, runs, report)
