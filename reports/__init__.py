@@ -17,12 +17,13 @@ from importlib import metadata
 
 from reports import _html, _json, _junit, _markdown, _sarif, _text
 from reports._io import write_atomic
-from reports._outcome import DiffHunk, DiffLine, Finding, Outcome
+from reports._outcome import JSON, DiffHunk, DiffLine, Finding, Outcome
 from reports._tempfiles import is_temp_name, sweep_temp, temp_name
 
 __all__ = [
     "DEFAULT_VERSION",
     "FORMATS",
+    "JSON",
     "DiffHunk",
     "DiffLine",
     "Finding",

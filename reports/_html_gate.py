@@ -16,10 +16,11 @@ stays light. Text goes through ``esc`` like every HTML page; lines over ``MAX_CH
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 
 from reports._common import extras, plain
 from reports._html_kit import card, esc, head
-from reports._outcome import DiffHunk, DiffLine, Finding, Outcome
+from reports._outcome import JSON, DiffHunk, DiffLine, Finding, Outcome
 
 #: characters of one diff line shown on the page (a minified file is one huge line)
 MAX_CHARS = 1000
@@ -157,7 +158,7 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
-def _figure(extra: dict[str, object], key: str) -> str:
+def _figure(extra: Mapping[str, JSON], key: str) -> str:
     return esc(plain(extra[key])) if key in extra else "?"
 
 

@@ -9,12 +9,16 @@ The claims, evidence and verdicts inside are the core types of ``checks.types``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias
 
 from checks.types import BLOCKING_DEFAULT, LABELS, Decision, Evidence, Label, Usage, Verdict
 
-__all__ = ["DiffHunk", "DiffLine", "Finding", "Outcome"]
+__all__ = ["JSON", "DiffHunk", "DiffLine", "Finding", "Outcome"]
+
+#: A value JSON can carry: what a command adds to its answer besides verdicts and findings.
+JSON: TypeAlias = bool | int | float | str | list["JSON"] | dict[str, "JSON"] | None
 
 
 @dataclass(frozen=True)
@@ -73,7 +77,9 @@ class Outcome:
     findings: tuple[Finding, ...] = ()
     usage: Usage = field(default_factory=Usage)
     text: str = ""  # the checked text, so renderers can highlight claims in place
-    extra: dict[str, Any] = field(default_factory=dict)  # command-specific keys (steps, ...)
+    #: the command's own keys of its JSON answer, after the common ones: ``run`` its
+    #: ``steps``, ``gate`` its ``changed_lines``, ... (README, "JSON output")
+    extra: Mapping[str, JSON] = field(default_factory=dict)
     hunks: tuple[DiffHunk, ...] = ()  # gate: the change itself, for HTML only (not in JSON)
     #: the verdicts that blocked under the policy that decided (``--block``): reports mark
     #: those, not the default set

@@ -153,6 +153,7 @@ def test_public_api() -> None:
     assert reports.__all__ == [
         "DEFAULT_VERSION",
         "FORMATS",
+        "JSON",
         "DiffHunk",
         "DiffLine",
         "Finding",

@@ -81,18 +81,17 @@ def command(
         )
     o = result.outcome
     summary = o.summary()
-    extra = o.extra
     if as_json:
         click.echo(json.dumps({**o.to_json(), "report": str(result.report)}, indent=2))
     else:
-        blocked = sum(1 for s in extra["steps"] if s["decision"] == "block")
+        blocked = sum(1 for r in result.runs for s in r.steps if s.check.decision == "block")
         click.echo(
             f"\n{len(o.verdicts)} claims: {summary['supported']} supported, "
             f"{summary['contradicted']} contradicted, {summary['unverifiable']} unverifiable, "
             f"{summary['error']} error; {blocked} actions blocked, "
-            f"{extra['verified_actions']} verified actions executed; "
+            f"{o.extra['verified_actions']} verified actions executed; "
             f"{o.usage.prompt_tokens + o.usage.completion_tokens} tokens "
-            f"({extra['tokens_per_verified_action']} per verified action)"
+            f"({o.extra['tokens_per_verified_action']} per verified action)"
         )
         click.echo(f"report: {result.report}")
     if any(r.errored for r in result.runs):

@@ -17,10 +17,9 @@ import json
 import math
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from checks.types import Usage
-from reports import Finding
+from reports import JSON, Finding
 
 from ..errors import InputError
 from ._change import Change
@@ -126,11 +125,11 @@ def verified_lines(change: Change, findings: Sequence[Finding]) -> tuple[int, in
 
 def budget(
     tokens: Usage, verified: int, ceiling: float | None
-) -> tuple[dict[str, Any], list[Finding]]:
+) -> tuple[dict[str, JSON], list[Finding]]:
     """The figures for the report, and a finding if they are over ``ceiling``."""
     total = tokens.prompt_tokens + tokens.completion_tokens
     per_line = total / verified if verified else (math.inf if total else 0.0)
-    figures: dict[str, Any] = {
+    figures: dict[str, JSON] = {
         "agent_tokens": total,
         "tokens_per_verified_line": round(per_line, 2) if math.isfinite(per_line) else None,
     }

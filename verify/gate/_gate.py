@@ -10,12 +10,12 @@ verdict that could not be computed; ``warn`` findings and unverifiable claims ne
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from checks.evidence import IndexEvidence
 from checks.types import Usage
-from reports import Finding, Outcome
+from reports import JSON, Finding, Outcome
 
 from ..checker import Checker
 from ..config import Config
@@ -47,7 +47,6 @@ class GateOptions:
     max_tokens_per_line: float | None = None
     findings: tuple[Finding, ...] = ()  # found before the rules ran (the ledger's budget)
     progress: Callable[[int, int], None] | None = None
-    extra: dict[str, object] = field(default_factory=dict)
 
 
 def run_gate(change: Change, config: Config, options: GateOptions) -> Outcome:
@@ -74,7 +73,7 @@ def run_gate(change: Change, config: Config, options: GateOptions) -> Outcome:
     prose = check_prose(change, prose_blocks(change), make_checker)
     findings += prose.findings
     changed, verified = verified_lines(change, findings)
-    extra: dict[str, object] = {
+    extra: dict[str, JSON] = {
         "change": change.label,
         "changed_files": len(change.files),
         "changed_lines": changed,
@@ -85,7 +84,6 @@ def run_gate(change: Change, config: Config, options: GateOptions) -> Outcome:
         extra.update(figures)
         findings += over
     findings += options.findings
-    extra.update(options.extra)
     findings.sort(key=lambda f: (f.severity != "block", f.path, f.line, f.rule))
     decision = decide(prose.verdicts, GATE_POLICY, findings)
     if not findings:

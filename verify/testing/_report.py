@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from reports import Outcome
+    from reports import JSON, Outcome
 
 __all__ = ["REPORT_FORMATS", "Checked", "report_format", "session_outcome", "write_report"]
 
@@ -59,13 +59,13 @@ def session_outcome(checked: list[Checked]) -> Outcome:
 
     verdicts = []
     parts: list[str] = []
-    checks: list[dict[str, Any]] = []
+    checks: list[JSON] = []
     usage = Usage()
     offset = 0
     for check in checked:
         head = f"## {check.label}\n"
         offset += len(head)
-        ids = []
+        ids: list[JSON] = []
         for v in check.outcome.verdicts:
             claim = replace(
                 v.claim,
