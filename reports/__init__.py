@@ -7,7 +7,9 @@ temporary file named by ``temp_name()``; ``sweep_temp(folder)`` clears the ones 
 left and ``is_temp_name`` tells them apart (the project's one convention for temporary files,
 see ``reports._tempfiles``). This package
 imports nothing of ours but ``checks.types``; every string of agent or corpus text is
-treated as hostile and escaped for the format at hand (see each ``_<format>`` module).
+treated as hostile and escaped for the format at hand (see each ``_<format>`` module), with
+the helpers other reports (``verify usage``) and plugins' formats use too: ``reveal`` (hidden
+characters as visible escapes, for text), ``escape_html`` and ``escape_markdown``.
 """
 
 from __future__ import annotations
@@ -16,7 +18,10 @@ from collections.abc import Callable
 from importlib import metadata
 
 from reports import _html, _json, _junit, _markdown, _sarif, _text
+from reports._common import reveal
+from reports._html_kit import esc as escape_html
 from reports._io import write_atomic
+from reports._markdown import escape_markdown
 from reports._outcome import JSON, DiffHunk, DiffLine, Finding, Outcome
 from reports._tempfiles import is_temp_name, sweep_temp, temp_name
 
@@ -29,10 +34,13 @@ __all__ = [
     "Finding",
     "Outcome",
     "Renderer",
+    "escape_html",
+    "escape_markdown",
     "formats",
     "is_temp_name",
     "register_format",
     "render",
+    "reveal",
     "sweep_temp",
     "temp_name",
     "write_atomic",

@@ -1,11 +1,11 @@
 """GitHub-flavoured Markdown for a pull-request comment.
 
-Every string from an agent or the corpus goes through ``_cell``, which leaves nothing the
-Markdown or HTML parser would act on: ASCII punctuation is backslash-escaped (no links,
-images, emphasis, code spans, HTML tags or autolinked e-mail addresses), ``|`` becomes
-``&#124;`` (the table splitter looks for a literal pipe before any escape is read), line
-breaks become ``<br>``, ``@name`` is put in a code span (a comment would notify the user),
-and hidden characters are shown as code like `` `\\u202e` ``.
+Every string from an agent or the corpus goes through ``escape_markdown`` (``_cell`` here),
+which leaves nothing the Markdown or HTML parser would act on: ASCII punctuation is
+backslash-escaped (no links, images, emphasis, code spans, HTML tags or autolinked e-mail
+addresses), ``|`` becomes ``&#124;`` (the table splitter looks for a literal pipe before any
+escape is read), line breaks become ``<br>``, ``@name`` is put in a code span (a comment would
+notify the user), and hidden characters are shown as code like `` `\\u202e` ``.
 """
 
 from __future__ import annotations
@@ -108,9 +108,13 @@ def _table(
     return budget
 
 
-def _cell(s: str) -> str:
-    """Agent or corpus text made inert for one table cell (or a heading)."""
+def escape_markdown(s: str) -> str:
+    """Agent or corpus text made inert for one Markdown table cell (or a heading, a list
+    item): ``reports.escape_markdown``."""
     return _TOKEN.sub(_escape_token, s)
+
+
+_cell = escape_markdown
 
 
 def _escape_token(m: re.Match[str]) -> str:

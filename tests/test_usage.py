@@ -460,7 +460,7 @@ def test_text_and_markdown_show_the_ranking_and_evidence(sessions: Path) -> None
 
 
 def test_hostile_keys_are_inert_in_every_format(tmp_path: Path) -> None:
-    evil = "<script>alert(1)</script>|**x**\x1b[31m\u202e"
+    evil = "<script>alert(1)</script>|**x** @admin\x1b[31m\u202e\u2060"
 
     def build(ledger: Ledger) -> None:
         ledger.start_run(run_id="r", task="t", agent=evil, user=evil)
@@ -470,11 +470,15 @@ def test_hostile_keys_are_inert_in_every_format(tmp_path: Path) -> None:
 
     report = _report(_ledger_with(tmp_path, build), "agent")
     text = render(report, "text")
-    assert "\x1b" not in text and "\u202e" not in text and "\\u001b" in text
+    assert not {"\x1b", "\u202e", "\u2060"} & set(text)  # hidden characters, shown:
+    assert "\\x1b" in text and "\\u202e" in text and "\\u2060" in text
     md = render(report, "md")
-    assert "<script>" not in md and "\\|" in md and "\\*\\*x\\*\\*" in md
+    assert "<script>" not in md and "&#124;" in md and "\\*\\*x\\*\\*" in md
+    assert "`@admin`" in md  # a GitHub comment notifies nobody
+    assert not {"\x1b", "\u202e", "\u2060"} & set(md)
     page = render(report, "html")
     assert "<script>" not in page and "&lt;script&gt;" in page
+    assert not {"\x1b", "\u202e", "\u2060"} & set(page)  # nor in the plots' labels
     assert json.loads(render(report, "json"))["rows"][0]["key"] == evil.replace(
         "\x1b", "\x1b"
     )  # JSON keeps the exact key; json.dumps escapes what it must

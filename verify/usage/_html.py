@@ -2,16 +2,17 @@
 
 Self-contained: inline CSS and inline SVG drawn by ``_svg``, no script, no font, no image, no
 network; a Content-Security-Policy that allows nothing but inline style says so to the browser
-too. Every string from the ledger passes through ``html.escape``.
+too. Every string from the ledger passes through ``reports.escape_html``, hidden characters
+shown as escapes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import html
+
+from reports import escape_html
 
 from .. import __version__
-from ._render import plain
 from ._report import Report, Row
 from ._svg import Bar, Line, Point, bars, lines, scatter
 from ._waste import CATEGORIES
@@ -59,7 +60,7 @@ details{margin:.2rem 0}summary{cursor:pointer;color:#1a5fb4}
 
 
 def _e(text: str) -> str:
-    return html.escape(plain(text), quote=True)
+    return escape_html(text, visible=False)
 
 
 def _date(day: float) -> str:

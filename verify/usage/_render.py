@@ -1,14 +1,17 @@
 """The usage report as text, JSON or Markdown (HTML: ``_html``).
 
-Keys and evidence come from the ledger, which importers fill from files anybody could write:
-text output shows control characters as escapes (no terminal sequences get through), and
-Markdown escapes its own syntax so a key cannot forge a row, a link or markup.
+Keys and evidence come from the ledger, which importers fill from files anybody could write,
+so they are escaped as every report escapes agent text (``reports.reveal``,
+``reports.escape_markdown``): text output shows hidden characters as escapes (no terminal
+sequence gets through), and Markdown leaves nothing its parser would act on, so a key cannot
+forge a row, a link, markup or a mention.
 """
 
 from __future__ import annotations
 
 import json
-import re
+
+from reports import escape_markdown, reveal
 
 from ._report import Report, Row
 from ._waste import CATEGORIES
@@ -17,19 +20,7 @@ __all__ = ["FORMATS", "render"]
 
 FORMATS = ("text", "json", "md", "html")
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~])")
-
-
-def plain(text: str) -> str:
-    """``text`` with control and bidi characters shown as ``\\uXXXX`` escapes."""
-    if not _CONTROL.search(text):
-        return text
-    return _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
-
-
-def _md(text: str) -> str:
-    return _MD_SPECIAL.sub(r"\\\1", plain(text))
+_md = escape_markdown
 
 
 def _fmt_units(x: float) -> str:
@@ -55,7 +46,7 @@ def _budget_line(report: Report) -> str:
     if not over:
         return f"budget: every row within {limit} tokens per verified unit"
     return f"budget: {len(over)} over {limit} tokens per verified unit: " + ", ".join(
-        plain(r.key) for r in over
+        reveal(r.key) for r in over
     )
 
 
@@ -66,7 +57,7 @@ def _text(report: Report) -> str:
     table = [head] + [
         (
             str(i),
-            plain(r.key),
+            reveal(r.key),
             str(r.runs),
             f"{r.prompt_tokens:,}",
             f"{r.completion_tokens:,}",
@@ -90,11 +81,11 @@ def _text(report: Report) -> str:
     for r in report.rows:
         if r.wasted_tokens:
             parts = ", ".join(f"{c} {r.waste[c]:,}" for c in CATEGORIES if r.waste[c])
-            waste_lines.append(f"  {plain(r.key)}: {parts}")
+            waste_lines.append(f"  {reveal(r.key)}: {parts}")
     if waste_lines:
         lines += ["", "wasted tokens by category:", *waste_lines]
     evidence = [
-        f"  {plain(r.key)} [{flag}] {plain(line)}"
+        f"  {reveal(r.key)} [{flag}] {reveal(line)}"
         for r in report.rows
         for flag, ev in r.evidence.items()
         for line in ev

@@ -1,15 +1,17 @@
 """Three inline SVG plots, drawn from numbers: a scatter, stacked bars and line charts.
 
 No plotting library and no script: each function returns one ``<svg>`` element as a string,
-every label passed through ``html.escape``. Coordinates are rounded to 0.1 px.
+every label passed through ``reports.escape_html`` (hidden characters shown as escapes).
+Coordinates are rounded to 0.1 px.
 """
 
 from __future__ import annotations
 
-import html
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+
+from reports import escape_html
 
 __all__ = ["Bar", "Line", "Point", "bars", "lines", "nice_ticks", "scatter"]
 
@@ -42,7 +44,7 @@ class Line:
 
 
 def _e(text: str) -> str:
-    return html.escape(text, quote=True)
+    return escape_html(text, visible=False)  # no markup inside SVG text: bare escapes
 
 
 def _n(x: float) -> str:
