@@ -88,7 +88,8 @@ def vitaminc_heldout(per_label: int = 200, seed: int = 7) -> list[dict[str, Any]
     ``unverifiable`` (neutral and contradiction alike: what these claims teach the scorer is
     how far the entailment probabilities vouch for support; labelled three ways they lowered
     internal-dev, FEVER-Symmetric and WiCE alike, 2026-12-03)."""
-    from benchmarks.train_entailment import LABELS, TRAINING, Recipe, load_pairs
+    from benchmarks._nli_data import LABELS, TRAINING, load_pairs
+    from benchmarks.train_entailment import Recipe
 
     _, val, _ = load_pairs(TRAINING, SHARED, Recipe().val_share)
     rng = random.Random(seed)
