@@ -46,7 +46,7 @@ from _common import CACHE, REPO
 sys.path.insert(0, str(REPO))
 
 from verify.ledger import Ledger, fingerprint
-from verify.ledger._ledger import summary_hash
+from verify.ledger._insert import summary_hash
 from verify.usage import refresh
 
 TARGET_SECONDS = 3.0

@@ -39,7 +39,7 @@ import reports._json
 import retrieval
 import verify.checker
 import verify.gate._prose
-import verify.ledger._ledger as ledger_module
+import verify.ledger._connection as connection_module
 import verify.usage
 from checks.llm import Generation, Generator, Message, register_generator
 from checks.scorer import Scorer, default_scorer
@@ -103,6 +103,7 @@ SLOW = 0.4  # seconds a stalled stage takes
 CLAIM_TIMEOUT = 0.05  # the per-claim deadline in a timeout cell
 RUN_TIMEOUT = 0.25  # the per-run deadline in a timeout cell (the slow stage is outside a claim)
 PER_CLAIM_STAGES = ("alignment", "signals", "scorer", "judge")
+LOCK_WAIT_MS = 200  # the ledger's busy timeout in a locked cell
 
 
 class Injected(RuntimeError):
@@ -145,6 +146,9 @@ class Cell:
             groups[0] = ("index",)
         if self.fault == "load" and self.stage == "embed":
             groups[0] = ("embed",)
+        if self.fault == "locked":
+            # the wait inject() set: a patch that stopped taking effect fails here
+            groups.append((f"waited {LOCK_WAIT_MS / 1000:g}s",))
         return tuple(groups)
 
 
@@ -375,7 +379,7 @@ def faulty_ledger(mp: pytest.MonkeyPatch, exc: BaseException, when: str = "") ->
             return FaultyConnection(conn, exc, when)
         return conn
 
-    mp.setattr(ledger_module.sqlite3, "connect", connect)
+    mp.setattr(connection_module.sqlite3, "connect", connect)
 
 
 @contextmanager
@@ -456,7 +460,7 @@ def inject(cell: Cell, world: World, mp: pytest.MonkeyPatch, stack: ExitStack) -
         for owner, attr in SEAMS.get(stage, []):
             mp.setattr(owner, attr, staller(getattr(owner, attr)))
     elif fault == "locked":
-        mp.setattr(ledger_module, "BUSY_TIMEOUT_MS", 200)
+        mp.setattr(connection_module, "BUSY_TIMEOUT_MS", LOCK_WAIT_MS)
         stack.enter_context(held_lock(world.ledger))
     else:
         corrupt(world, fault)

@@ -178,17 +178,20 @@ def test_a_run_that_changes_task_changes_the_sums_of_the_task_it_left(tmp_path: 
 def test_a_report_on_current_sums_reads_while_a_writer_holds_the_lock(
     grown: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import verify.ledger._ledger as ledger_module
+    import verify.ledger._connection as connection_module
 
     with Ledger.open(grown) as ledger:
         refresh(ledger)
-    monkeypatch.setattr(ledger_module, "BUSY_TIMEOUT_MS", 200)
+    monkeypatch.setattr(connection_module, "BUSY_TIMEOUT_MS", 200)
     writer = sqlite3.connect(grown, isolation_level=None)
     try:
         writer.execute("BEGIN IMMEDIATE")
         writer.execute("UPDATE runs SET task = task")  # stale marks, not committed yet
         with Ledger.open(grown) as ledger:
             assert ledger_report(ledger, "team") == build_report(ledger.frames(), "team")
+            # the writer does hold the lock, and a write gives up after the patched wait
+            with pytest.raises(InternalError, match=r"waited 0\.2s"):
+                ledger.start_run(run_id="w", task="t", agent="a", user="u")
     finally:
         writer.execute("ROLLBACK")
         writer.close()

@@ -19,8 +19,10 @@ from ._aggregates import (
     Totals,
     day_of,
 )
+from ._connection import BUSY_TIMEOUT_MS
 from ._fingerprint import MINHASH_SIZE, Fingerprint, fingerprint, minhash
-from ._ledger import BUSY_TIMEOUT_MS, MAX_OUTPUT_CHARS, PURPOSES, Ledger
+from ._insert import MAX_OUTPUT_CHARS, PURPOSES
+from ._ledger import Ledger
 from ._read import PURPOSE_CODES, ActionFrame, CallFrame, Frames, RunFrame
 from ._records import ActionRow, CallRow, RunRow
 from ._schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
