@@ -1,11 +1,12 @@
-"""What a Python module defines: names, functions and their signatures, classes.
+"""What a ``def`` or ``class`` statement defines: functions and their signatures, classes.
 
-``collect(info, repo, tree)`` fills a ``ModuleInfo`` from a module's top-level statements
-(following ``if``/``try``/``with`` blocks, not function bodies); ``class_info`` reads a class
-body, the attributes its methods set on ``self``, and the ``__init__`` ``@dataclass`` writes.
-A function whose decorators may change its signature, or that is overloaded, gets no
-``Signature``, and a class with a metaclass, an unknown decorator or ``__getattr__`` is
-*open*: nothing about it is reported missing.
+``signature_of`` reads what a call to a function must match (a ``Signature``);
+``function_info`` adds its kind and the class its return annotation names; ``class_info``
+reads a class body, the attributes its methods set on ``self``, and the ``__init__``
+``@dataclass`` writes. A function whose decorators may change its signature, or that is
+overloaded, gets no ``Signature``, and a class with a metaclass, an unknown decorator or
+``__getattr__`` is *open*: nothing about it is reported missing. What a whole module binds:
+``_namespace``.
 """
 
 from __future__ import annotations
@@ -15,18 +16,17 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
-    from ._modules import RepoModules
+    from ._namespace import ModuleInfo
 
 __all__ = [
     "ClassInfo",
     "FunctionInfo",
-    "ModuleInfo",
     "Signature",
-    "absolute_module",
     "class_info",
-    "collect",
     "decorator_name",
+    "function_info",
     "signature_of",
+    "target_names",
 ]
 
 Kind = Literal["function", "method", "staticmethod", "classmethod"]
@@ -118,22 +118,8 @@ class ClassInfo:
     init_known: bool = False  # ``init`` is the full story (dataclass), not a lookup miss
 
 
-@dataclass
-class ModuleInfo:
-    name: str
-    path: str  # the .py file; a namespace package has ""
-    folder: str  # the package folder, "" for a plain module
-    names: set[str] = field(default_factory=set)
-    functions: dict[str, FunctionInfo] = field(default_factory=dict)
-    classes: dict[str, ClassInfo] = field(default_factory=dict)
-    imports: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # alias -> target
-    stars: list[str] = field(default_factory=list)  # absolute modules star-imported
-    rebound: set[str] = field(default_factory=set)  # names bound more than once
-    open: bool = False
-    tree: ast.Module | None = None
-
-
 def decorator_name(node: ast.expr) -> str:
+    """The last name of a decorator (``x`` of ``@a.x`` or ``@x(...)``), or ""."""
     if isinstance(node, ast.Call):
         node = node.func
     if isinstance(node, ast.Attribute):
@@ -158,139 +144,22 @@ def signature_of(fn: ast.FunctionDef | ast.AsyncFunctionDef, path: str, qualname
     )
 
 
-class _Collector:
-    """Fills a ``ModuleInfo`` from a module's top-level statements."""
-
-    def __init__(self, info: ModuleInfo, repo: RepoModules) -> None:
-        self.info = info
-        self.repo = repo
-        self.counts: dict[str, int] = {}
-
-    def run(self, tree: ast.Module) -> None:
-        self._body(tree.body)
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Global):
-                for n in node.names:
-                    self._bind(n)
-            elif (
-                isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Name)
-                and node.func.id in ("globals", "vars", "__import__")
-            ):
-                self.info.open = True
-        if "__getattr__" in self.info.functions:
-            self.info.open = True
-        self.info.rebound = {n for n, c in self.counts.items() if c > 1}
-
-    def _bind(self, name: str) -> None:
-        self.info.names.add(name)
-        self.counts[name] = self.counts.get(name, 0) + 1
-
-    def _body(self, body: list[ast.stmt]) -> None:
-        for stmt in body:
-            self._stmt(stmt)
-
-    def _stmt(self, stmt: ast.stmt) -> None:
-        info = self.info
-        if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
-            self._bind(stmt.name)
-            info.functions[stmt.name] = _function(stmt, info, stmt.name, in_class=False)
-        elif isinstance(stmt, ast.ClassDef):
-            self._bind(stmt.name)
-            info.classes[stmt.name] = class_info(stmt, info)
-        elif isinstance(stmt, ast.Assign | ast.AnnAssign | ast.AugAssign):
-            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
-            for t in targets:
-                for name in _target_names(t):
-                    self._bind(name)
-            if (
-                isinstance(stmt, ast.Assign)
-                and any(isinstance(t, ast.Name) and t.id == "__all__" for t in stmt.targets)
-                and isinstance(stmt.value, ast.List | ast.Tuple)
-            ):
-                for elt in stmt.value.elts:
-                    if isinstance(elt, ast.Constant) and isinstance(elt.value, str):
-                        info.names.add(elt.value)
-        elif isinstance(stmt, ast.Import):
-            for alias in stmt.names:
-                bound = alias.asname or alias.name.split(".")[0]
-                self._bind(bound)
-                info.imports[bound] = (alias.name if alias.asname else bound, None)
-        elif isinstance(stmt, ast.ImportFrom):
-            self._import_from(stmt)
-        elif isinstance(stmt, ast.If | ast.While):
-            self._body(stmt.body)
-            self._body(stmt.orelse)
-        elif isinstance(stmt, ast.For | ast.AsyncFor):
-            for name in _target_names(stmt.target):
-                self._bind(name)
-            self._body(stmt.body)
-            self._body(stmt.orelse)
-        elif isinstance(stmt, ast.With | ast.AsyncWith):
-            for item in stmt.items:
-                if item.optional_vars is not None:
-                    for name in _target_names(item.optional_vars):
-                        self._bind(name)
-            self._body(stmt.body)
-        elif isinstance(stmt, ast.Try | ast.TryStar):
-            self._body(stmt.body)
-            for handler in stmt.handlers:
-                if handler.name:
-                    self._bind(handler.name)
-                self._body(handler.body)
-            self._body(stmt.orelse)
-            self._body(stmt.finalbody)
-        elif isinstance(stmt, ast.Match):
-            for case in stmt.cases:
-                for node in ast.walk(case.pattern):
-                    captured = getattr(node, "name", None)
-                    if isinstance(captured, str):
-                        self._bind(captured)
-                self._body(case.body)
-        elif isinstance(stmt, ast.Expr):
-            for node in ast.walk(stmt):
-                if isinstance(node, ast.NamedExpr) and isinstance(node.target, ast.Name):
-                    self._bind(node.target.id)
-
-    def _import_from(self, stmt: ast.ImportFrom) -> None:
-        info = self.info
-        target = absolute_module(self.repo, info.path, stmt)
-        for alias in stmt.names:
-            if alias.name == "*":
-                if target is None:
-                    info.open = True
-                else:
-                    info.stars.append(target)
-                continue
-            bound = alias.asname or alias.name
-            self._bind(bound)
-            if target is not None:
-                info.imports[bound] = (target, alias.name)
-
-
-def absolute_module(repo: RepoModules, importer: str, stmt: ast.ImportFrom) -> str | None:
-    """The dotted module a ``from`` import reads from; relative ones resolved by folder."""
-    if not stmt.level:
-        return stmt.module or None
-    loc = repo.locate_relative(importer, stmt.level, stmt.module)
-    if loc is None:
-        return None
-    return "@" + (loc.path or loc.folder + "/")  # a repository location, not a dotted name
-
-
-def _target_names(node: ast.expr) -> list[str]:
+def target_names(node: ast.expr) -> list[str]:
+    """The plain names an assignment target binds (unpacking included)."""
     if isinstance(node, ast.Name):
         return [node.id]
     if isinstance(node, ast.Tuple | ast.List):
-        return [n for elt in node.elts for n in _target_names(elt)]
+        return [n for elt in node.elts for n in target_names(elt)]
     if isinstance(node, ast.Starred):
-        return _target_names(node.value)
+        return target_names(node.value)
     return []
 
 
-def _function(
+def function_info(
     fn: ast.FunctionDef | ast.AsyncFunctionDef, module: ModuleInfo, qualname: str, *, in_class: bool
 ) -> FunctionInfo:
+    """``fn`` as a ``FunctionInfo`` of ``module``: its kind, and its signature where its
+    decorators keep the one written."""
     names = [decorator_name(d) for d in fn.decorator_list]
     kind: Kind = "method" if in_class else "function"
     if "staticmethod" in names:
@@ -316,6 +185,7 @@ def _returned_class(node: ast.expr | None) -> ast.expr | None:
 
 
 def class_info(node: ast.ClassDef, module: ModuleInfo) -> ClassInfo:
+    """What class ``node`` of ``module`` defines: attributes, methods, ``__init__``."""
     info = ClassInfo(node.name, module.path, node.lineno, module, list(node.bases))
     decorators = [decorator_name(d) for d in node.decorator_list]
     if any(d not in _PLAIN_CLASS_DECORATORS for d in decorators) or node.keywords:
@@ -328,13 +198,13 @@ def class_info(node: ast.ClassDef, module: ModuleInfo) -> ClassInfo:
             if "overload" in names:
                 overloaded.add(stmt.name)
             elif not (set(names) & _PROPERTY):
-                info.methods[stmt.name] = _function(
+                info.methods[stmt.name] = function_info(
                     stmt, module, f"{node.name}.{stmt.name}", in_class=True
                 )
         elif isinstance(stmt, ast.Assign | ast.AnnAssign | ast.AugAssign):
             targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
             for t in targets:
-                info.attrs.update(_target_names(t))
+                info.attrs.update(target_names(t))
                 if isinstance(t, ast.Name) and t.id == "__slots__":
                     info.attrs.update(_strings(stmt.value))
         elif isinstance(stmt, ast.ClassDef):
@@ -436,9 +306,3 @@ def _strings(node: ast.expr | None) -> list[str]:
             e.value for e in node.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)
         ]
     return []
-
-
-def collect(info: ModuleInfo, repo: RepoModules, tree: ast.Module) -> None:
-    """Fill ``info`` from the module ``tree``."""
-    info.tree = tree
-    _Collector(info, repo).run(tree)

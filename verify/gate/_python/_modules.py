@@ -3,7 +3,7 @@
 ``RepoModules`` maps dotted names to files the way ``sys.path`` would: from the repository
 root, from the folder above each top-level package (``src/`` layouts), and from an
 importing script's own folder. Each module is parsed only when a check asks about it,
-into a ``ModuleInfo`` (see ``_defs``).
+into a ``ModuleInfo`` (see ``_namespace``).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from .._snapshot import Snapshot
-from ._defs import ModuleInfo, collect
+from ._namespace import ModuleInfo, collect
 
 __all__ = ["Location", "RepoModules"]
 

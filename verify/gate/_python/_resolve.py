@@ -14,15 +14,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from .._packages import Environment, closest
-from ._defs import (
-    ClassInfo,
-    FunctionInfo,
-    ModuleInfo,
-    Signature,
-    absolute_module,
-    class_info,
-)
+from ._defs import ClassInfo, FunctionInfo, Signature, class_info
 from ._modules import Location, RepoModules
+from ._namespace import ModuleInfo, absolute_module
 
 __all__ = ["ClassRef", "FileScope", "FuncRef", "Missing", "ModRef", "Ref", "Resolver"]
 
