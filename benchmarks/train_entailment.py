@@ -40,62 +40,16 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks._common import SHARED
-from benchmarks._nli_data import BINARY, LABELS, TRAINING, Pair, load_pairs, sample
-
-# ------------------------------------------------------------------------ batches
-
-
-def encode(tokenizer: Any, pairs: Sequence[Pair], max_length: int) -> list[list[int]]:
-    """Token ids of each pair; the premise is cut first when the two do not fit."""
-    enc = tokenizer(
-        [p.premise for p in pairs],
-        [p.hypothesis for p in pairs],
-        truncation="only_first",
-        max_length=max_length,
-    )
-    return [list(ids) for ids in enc["input_ids"]]
-
-
-def batches(n: int, lengths: Sequence[int], size: int, seed: int) -> list[list[int]]:
-    """Index batches for one epoch: shuffled, then sorted by length within pools of 50
-    batches so that padding stays small; the batch order is shuffled again."""
-    rng = random.Random(seed)
-    order = list(range(n))
-    rng.shuffle(order)
-    out: list[list[int]] = []
-    pool = size * 50
-    for start in range(0, n, pool):
-        chunk = sorted(order[start : start + pool], key=lambda i: lengths[i])
-        out += [chunk[i : i + size] for i in range(0, len(chunk), size)]
-    rng.shuffle(out)
-    return out
-
-
-def collate(ids: Sequence[Sequence[int]], sep: int, torch: Any) -> dict[str, Any]:
-    width = -(-max(len(x) for x in ids) // 8) * 8  # few distinct shapes: kernels are reused
-    input_ids = torch.zeros((len(ids), width), dtype=torch.long)
-    mask = torch.zeros((len(ids), width), dtype=torch.long)
-    types = torch.zeros((len(ids), width), dtype=torch.long)
-    for row, x in enumerate(ids):
-        input_ids[row, : len(x)] = torch.tensor(x)
-        mask[row, : len(x)] = 1
-        first_sep = list(x).index(sep)
-        types[row, first_sep + 1 : len(x)] = 1
-    return {"input_ids": input_ids, "attention_mask": mask, "token_type_ids": types}
-
-
-def loss_of(logits: Any, labels: Any, torch: Any) -> Any:
-    """3-way cross-entropy; a binary pair (label -1) counts only entailment against the rest."""
-    logp = torch.log_softmax(logits.float(), dim=-1)
-    three = labels >= 0
-    p_not = torch.logsumexp(logp[:, 1:], dim=-1)  # log(P(neutral) + P(contradiction))
-    picked = torch.where(
-        three,
-        logp.gather(1, labels.clamp(min=0).unsqueeze(1)).squeeze(1),
-        torch.where(labels == BINARY, p_not, logp[:, 0]),
-    )
-    return -picked.mean()
-
+from benchmarks._nli_data import LABELS, TRAINING, Pair, load_pairs, sample
+from benchmarks._nli_torch import (
+    autocast,
+    batches,
+    collate,
+    device_of,
+    encode,
+    loss_of,
+    save_atomic,
+)
 
 # ------------------------------------------------------------------------ training
 
@@ -171,36 +125,6 @@ def evaluate(
     return {"acc3": round(acc3, 4), "acc_entails": round(binary / max(len(pairs), 1), 4)}
 
 
-def _save_atomic(obj: Any, path: Path, torch: Any) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    torch.save(obj, tmp)
-    tmp.replace(path)
-
-
-def _device(name: str, torch: Any) -> Any:
-    if name == "auto":
-        name = "cuda" if torch.cuda.is_available() else "cpu"
-    return torch.device(name)
-
-
-def _autocast(precision: str, dev: Any, torch: Any) -> Any:
-    import contextlib
-
-    if precision == "bf16" or (precision == "auto" and _has_bf16(dev, torch)):
-        return torch.autocast(dev.type, dtype=torch.bfloat16)
-    return contextlib.nullcontext()
-
-
-def _has_bf16(dev: Any, torch: Any) -> bool:
-    if dev.type == "cuda":
-        return bool(torch.cuda.is_bf16_supported())
-    try:  # AMX / AVX512-BF16: oneDNN makes bf16 matmuls fast on such CPUs
-        mkldnn = torch.backends.mkldnn.is_available()
-        return bool(mkldnn and torch.ops.mkldnn._is_mkldnn_bf16_supported())
-    except (AttributeError, RuntimeError):
-        return False
-
-
 def train(
     recipe: Recipe,
     out: Path,
@@ -218,7 +142,7 @@ def train(
 
     torch.manual_seed(recipe.seed)
     random.seed(recipe.seed)
-    dev = _device(device, torch)
+    dev = device_of(device, torch)
     out.mkdir(parents=True, exist_ok=True)
     base = base_model_dir()
     tokenizer = AutoTokenizer.from_pretrained(base)
@@ -293,7 +217,7 @@ def train(
         print(f"resumed at step {step}/{total}", file=sys.stderr)
 
     def checkpoint() -> None:
-        _save_atomic(
+        save_atomic(
             {
                 "recipe": asdict(recipe),
                 "model": model.state_dict(),
@@ -314,7 +238,7 @@ def train(
     while step < total:
         idx = plan[step]
         batch = {k: v.to(dev) for k, v in collate([ids[i] for i in idx], sep, torch).items()}
-        with _autocast(precision, dev, torch):
+        with autocast(precision, dev, torch):
             logits = model(**batch).logits
         loss = loss_of(logits, labels_all[idx].to(dev), torch)
         loss.backward()
