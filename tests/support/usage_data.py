@@ -136,26 +136,16 @@ def _answer(
     ledger: Ledger, run: str, step: int, text: str, completion: int, supported: int, total: int = 3
 ) -> None:
     decision = "pass" if supported == total else "block"
-    ledger.record_call(
-        run_id=run,
-        purpose="agent",
-        model="smollm2",
-        prompt_tokens=900,
-        completion_tokens=completion,
-        seconds=1.0,
-        step=step,
-        verdict=decision,
-        output=text,
-    )
-    for _ in range(2):
+    for purpose, verdict in (("agent", decision), ("sample", ""), ("sample", "")):
         ledger.record_call(
             run_id=run,
-            purpose="sample",
+            purpose=purpose,
             model="smollm2",
             prompt_tokens=900,
             completion_tokens=completion,
             seconds=1.0,
             step=step,
+            verdict=verdict,
             output=text,
         )
     ledger.record_action(
