@@ -32,12 +32,14 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import queue
 import random
 import signal
 import sqlite3
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from contextlib import closing
 from dataclasses import dataclass, field
@@ -486,21 +488,41 @@ def test_verify_check_killed_while_writing_out_keeps_the_old_report(
 # -- 200 kills across index, report and ledger writes: no temporary file survives ------------
 
 #: Starts once, imports everything, then forks one child per job line (JSON: script and
-#: argv) on stdin. The child prints ``pid N`` and runs the script; the forker prints
-#: ``dead N STATUS`` once the child is reaped, so everything the child printed comes first.
-#: A fork costs milliseconds where a fresh interpreter costs a second: 200 kills stay cheap.
+#: argv) on stdin. The forker prints ``forked N`` before the child may start (a pipe holds it
+#: back), so the test knows every child's pid even if the child never prints a line. A
+#: child writes whole lines only (``Lines``). The forker prints ``dead N STATUS`` once the
+#: child is reaped, so everything the child printed comes first. A fork costs milliseconds
+#: where a fresh interpreter costs a second: 200 kills stay cheap.
 FORKER = textwrap.dedent("""
     import json, os, sys, traceback
     import fakes, reports, retrieval, verify.cli.index, verify.ledger
+
+    class Lines:  # a child's stdout: each whole line one write(2), so a kill never
+        # leaves half a line for the forker's "dead" to be glued to
+        def __init__(self):
+            self.held = ""
+
+        def write(self, text):
+            *whole, self.held = (self.held + text).split("\\n")
+            for line in whole:
+                os.write(1, (line + "\\n").encode())
+            return len(text)
+
+        def flush(self):
+            pass
 
     fakes.register()
     print("forker", flush=True)
     for line in sys.stdin:
         job = json.loads(line)
+        go, start = os.pipe()
         pid = os.fork()
         if pid == 0:
             try:
-                print("pid", os.getpid(), flush=True)
+                os.close(start)
+                os.read(go, 1)  # after the forker said "forked"
+                os.close(go)
+                sys.stdout = Lines()
                 sys.argv = ["-c", *job["argv"]]
                 exec(job["script"], {"__name__": "__main__"})
             except BaseException:
@@ -508,6 +530,10 @@ FORKER = textwrap.dedent("""
             finally:
                 sys.stdout.flush()
                 os._exit(1)  # only a writer that stopped by itself gets here
+        os.close(go)
+        print("forked", pid, flush=True)
+        os.write(start, b"x")
+        os.close(start)
         _, status = os.waitpid(pid, 0)
         print("dead", pid, status, flush=True)
 """)
@@ -547,12 +573,23 @@ KILLS = 200
 REPORT_SIZE = 1_000_000
 
 
+class Stalled(AssertionError):
+    """Nothing came from the forker in time."""
+
+
 class Forker:
     """The forking server of ``FORKER``: ``run`` a script in a fresh child, ``kill`` it."""
+
+    #: Seconds to wait for a line: a ledger writer may wait out a 60 s busy timeout.
+    PATIENCE = 180.0
+    #: Seconds a fresh child has to say it is ready, and how often it may fail to.
+    START, TRIES = 60.0, 3
 
     def __init__(self, cwd: Path) -> None:
         self.child: int | None = None  # the writer running now
         self.log = cwd / "forker.err"
+        self._out: queue.Queue[str | None] = queue.Queue()
+        self.stalled: list[str] = []  # children that never said they were ready
         with self.log.open("w", encoding="utf-8") as err:
             self.proc = subprocess.Popen(
                 [sys.executable, "-c", FORKER],
@@ -568,27 +605,60 @@ class Forker:
                     "OPENBLAS_NUM_THREADS": "1",
                 },
             )
+        threading.Thread(target=self._pump, daemon=True).start()
         self.lines("forker")
 
-    def lines(self, word: str) -> list[str]:
-        """What the forker and its child printed, up to the first line starting ``word``."""
+    def _pump(self) -> None:
+        """The forker's stdout, line by line, into a queue (None at its end)."""
         assert self.proc.stdout is not None
-        out = []
-        while not (line := self.proc.stdout.readline()).startswith(word):
-            if not line:
+        for line in self.proc.stdout:
+            self._out.put(line.rstrip("\n"))
+        self._out.put(None)
+
+    def lines(self, word: str, patience: float = PATIENCE) -> list[str]:
+        """What the forker and its child printed, up to the first line starting ``word``.
+
+        Fails, never hangs: when the forker ends, when the child dies before printing
+        ``word``, or (``Stalled``) when nothing comes for ``patience`` seconds."""
+        out: list[str] = []
+        while True:
+            try:
+                line = self._out.get(timeout=patience)
+            except queue.Empty:
+                raise Stalled(
+                    f"nothing from the forker for {patience:g}s while waiting for "
+                    f"{word!r}; last lines {out[-5:]}: {self.log.read_text()[-2000:]}"
+                ) from None
+            if line is None:
                 raise AssertionError(f"the forker ended: {self.log.read_text()[-2000:]}")
-            out.append(line.rstrip("\n"))
-        return [*out, line.rstrip("\n")]
+            if line.startswith(word):
+                return [*out, line]
+            if line.startswith("dead "):  # the child ended before saying ``word``
+                raise AssertionError(
+                    f"the writer ended before {word!r} ({line}): {self.log.read_text()[-2000:]}"
+                )
+            out.append(line)
 
     def run(self, script: str, *argv: str | Path, ready: str) -> int:
-        """Start ``script`` in a child; return its pid once it printed ``ready``."""
+        """Start ``script`` in a child; return its pid once it printed ``ready``.
+
+        A child that says nothing for ``START`` seconds is killed and started again (a fork
+        may inherit a lock that no thread of the child will release); each such start is
+        kept in ``stalled``, and ``TRIES`` in a row fail the test."""
         assert self.proc.stdin is not None
         job = {"script": script, "argv": [str(a) for a in argv]}
-        self.proc.stdin.write(json.dumps(job) + "\n")
-        self.proc.stdin.flush()
-        self.child = int(self.lines("pid")[-1].split()[1])
-        self.lines(ready)
-        return self.child
+        for _ in range(self.TRIES):
+            self.proc.stdin.write(json.dumps(job) + "\n")
+            self.proc.stdin.flush()
+            self.child = int(self.lines("forked")[-1].split()[1])
+            try:
+                self.lines(ready, patience=self.START)
+            except Stalled as exc:
+                self.stalled.append(str(exc)[:300])
+                self.kill(self.child)
+                continue
+            return self.child
+        raise AssertionError(f"{self.TRIES} children in a row stalled: {self.stalled[-1]}")
 
     def kill(self, pid: int) -> str:
         """SIGKILL the child ``pid``; what it printed after ``ready``. Asserts it was running."""
@@ -694,6 +764,7 @@ def test_200_kills_across_index_report_and_ledger_writes_leave_no_temporary_file
             assert not left, f"round {round_} ({kind}): left behind {left}"
     finally:
         forker.close()
+    assert len(forker.stalled) <= KILLS // 20, forker.stalled  # a rare stall, not a habit
     assert min(kinds.values()) >= 50, kinds
     # the kills did land inside writes: else nothing here was tested
     assert debris["index"] and debris["report"], debris
