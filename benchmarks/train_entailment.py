@@ -67,6 +67,7 @@ class Recipe:
     val_share: float = 0.04
     val_pairs: int = 3000
     seed: int = 13
+    init: str = ""  # a model folder to start from; "" = the bundled MiniLM
 
 
 def base_model_dir() -> Path:
@@ -144,7 +145,7 @@ def train(
     random.seed(recipe.seed)
     dev = device_of(device, torch)
     out.mkdir(parents=True, exist_ok=True)
-    base = base_model_dir()
+    base = Path(recipe.init) if recipe.init else base_model_dir()
     tokenizer = AutoTokenizer.from_pretrained(base)
     sep = int(tokenizer.sep_token_id)
 
@@ -171,6 +172,7 @@ def train(
 
     model = BertForSequenceClassification.from_pretrained(
         base,
+        dtype=torch.float32,  # a shipped model is fp16 on disk; train in fp32
         num_labels=3,
         id2label=dict(enumerate(LABELS)),
         label2id={name: i for i, name in enumerate(LABELS)},
@@ -292,6 +294,13 @@ def main(argv: Iterable[str] | None = None) -> None:
         action="store_true",
         help="also train the word embeddings (frozen by default: faster on a CPU)",
     )
+    ap.add_argument(
+        "--init",
+        type=Path,
+        default=None,
+        help="start from this model folder (e.g. checks/entailment/model) instead of the "
+        "bundled MiniLM",
+    )
     ap.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
     ap.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda")
     ap.add_argument(
@@ -327,6 +336,7 @@ def main(argv: Iterable[str] | None = None) -> None:
         freeze_embeddings=not args.train_embeddings,
         val_pairs=args.val_pairs,
         val_share=args.val_share,
+        init=str(args.init) if args.init else "",
     )
     train(
         recipe,
