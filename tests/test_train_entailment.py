@@ -77,6 +77,18 @@ def test_training_resumes_and_writes_a_model_the_cascade_loads(tmp_path: Path) -
     assert probs.shape == (2, 3)
     assert np.allclose(probs.sum(axis=1), 1.0, atol=1e-4)
 
+    # a second stage starts from that model (--init): with no step taken, it is that model
+    stage2 = run(tmp_path / "stage2", "--steps", "0", "--init", str(tmp_path / "model"))
+    assert stage2.returncode == 0, stage2.stderr[-2000:]
+    report2 = json.loads((tmp_path / "stage2" / "model" / "training.json").read_text("utf-8"))
+    assert report2["recipe"]["init"] == str(tmp_path / "model") and report2["steps"] == 0
+    from safetensors.numpy import load_file
+
+    before = load_file(tmp_path / "model" / "model.safetensors")
+    after = load_file(tmp_path / "stage2" / "model" / "model.safetensors")
+    assert before.keys() == after.keys()
+    assert all(np.array_equal(before[k], after[k]) for k in before)
+
 
 def test_training_without_validation_pages_stops_with_a_reason(tmp_path: Path) -> None:
     res = run(tmp_path, "--steps", "1", "--val-share", "0")  # the later flag wins
