@@ -488,11 +488,10 @@ def test_verify_check_killed_while_writing_out_keeps_the_old_report(
 # -- 200 kills across index, report and ledger writes: no temporary file survives ------------
 
 #: Starts once, imports everything, then forks one child per job line (JSON: script and
-#: argv) on stdin. The forker prints ``forked N`` before the child may start (a pipe holds it
-#: back), so the test knows every child's pid even if the child never prints a line. A
-#: child writes whole lines only (``Lines``). The forker prints ``dead N STATUS`` once the
-#: child is reaped, so everything the child printed comes first. A fork costs milliseconds
-#: where a fresh interpreter costs a second: 200 kills stay cheap.
+#: argv) on stdin. The child prints ``pid N`` and runs the script, writing whole lines only
+#: (``Lines``); the forker prints ``dead N STATUS`` once the child is reaped, so everything
+#: the child printed comes first. A fork costs milliseconds where a fresh interpreter costs a
+#: second: 200 kills stay cheap.
 FORKER = textwrap.dedent("""
     import json, os, sys, traceback
     import fakes, reports, retrieval, verify.cli.index, verify.ledger
@@ -515,14 +514,11 @@ FORKER = textwrap.dedent("""
     print("forker", flush=True)
     for line in sys.stdin:
         job = json.loads(line)
-        go, start = os.pipe()
         pid = os.fork()
         if pid == 0:
             try:
-                os.close(start)
-                os.read(go, 1)  # after the forker said "forked"
-                os.close(go)
                 sys.stdout = Lines()
+                print("pid", os.getpid(), flush=True)
                 sys.argv = ["-c", *job["argv"]]
                 exec(job["script"], {"__name__": "__main__"})
             except BaseException:
@@ -530,10 +526,6 @@ FORKER = textwrap.dedent("""
             finally:
                 sys.stdout.flush()
                 os._exit(1)  # only a writer that stopped by itself gets here
-        os.close(go)
-        print("forked", pid, flush=True)
-        os.write(start, b"x")
-        os.close(start)
         _, status = os.waitpid(pid, 0)
         print("dead", pid, status, flush=True)
 """)
@@ -573,23 +565,16 @@ KILLS = 200
 REPORT_SIZE = 1_000_000
 
 
-class Stalled(AssertionError):
-    """Nothing came from the forker in time."""
-
-
 class Forker:
     """The forking server of ``FORKER``: ``run`` a script in a fresh child, ``kill`` it."""
 
     #: Seconds to wait for a line: a ledger writer may wait out a 60 s busy timeout.
     PATIENCE = 180.0
-    #: Seconds a fresh child has to say it is ready, and how often it may fail to.
-    START, TRIES = 60.0, 3
 
     def __init__(self, cwd: Path) -> None:
         self.child: int | None = None  # the writer running now
         self.log = cwd / "forker.err"
         self._out: queue.Queue[str | None] = queue.Queue()
-        self.stalled: list[str] = []  # children that never said they were ready
         with self.log.open("w", encoding="utf-8") as err:
             self.proc = subprocess.Popen(
                 [sys.executable, "-c", FORKER],
@@ -615,18 +600,18 @@ class Forker:
             self._out.put(line.rstrip("\n"))
         self._out.put(None)
 
-    def lines(self, word: str, patience: float = PATIENCE) -> list[str]:
+    def lines(self, word: str) -> list[str]:
         """What the forker and its child printed, up to the first line starting ``word``.
 
         Fails, never hangs: when the forker ends, when the child dies before printing
-        ``word``, or (``Stalled``) when nothing comes for ``patience`` seconds."""
+        ``word``, or when nothing comes for ``PATIENCE`` seconds."""
         out: list[str] = []
         while True:
             try:
-                line = self._out.get(timeout=patience)
+                line = self._out.get(timeout=self.PATIENCE)
             except queue.Empty:
-                raise Stalled(
-                    f"nothing from the forker for {patience:g}s while waiting for "
+                raise AssertionError(
+                    f"nothing from the forker for {self.PATIENCE:g}s while waiting for "
                     f"{word!r}; last lines {out[-5:]}: {self.log.read_text()[-2000:]}"
                 ) from None
             if line is None:
@@ -640,25 +625,14 @@ class Forker:
             out.append(line)
 
     def run(self, script: str, *argv: str | Path, ready: str) -> int:
-        """Start ``script`` in a child; return its pid once it printed ``ready``.
-
-        A child that says nothing for ``START`` seconds is killed and started again (a fork
-        may inherit a lock that no thread of the child will release); each such start is
-        kept in ``stalled``, and ``TRIES`` in a row fail the test."""
+        """Start ``script`` in a child; return its pid once it printed ``ready``."""
         assert self.proc.stdin is not None
         job = {"script": script, "argv": [str(a) for a in argv]}
-        for _ in range(self.TRIES):
-            self.proc.stdin.write(json.dumps(job) + "\n")
-            self.proc.stdin.flush()
-            self.child = int(self.lines("forked")[-1].split()[1])
-            try:
-                self.lines(ready, patience=self.START)
-            except Stalled as exc:
-                self.stalled.append(str(exc)[:300])
-                self.kill(self.child)
-                continue
-            return self.child
-        raise AssertionError(f"{self.TRIES} children in a row stalled: {self.stalled[-1]}")
+        self.proc.stdin.write(json.dumps(job) + "\n")
+        self.proc.stdin.flush()
+        self.child = int(self.lines("pid")[-1].split()[1])
+        self.lines(ready)
+        return self.child
 
     def kill(self, pid: int) -> str:
         """SIGKILL the child ``pid``; what it printed after ``ready``. Asserts it was running."""
@@ -764,7 +738,6 @@ def test_200_kills_across_index_report_and_ledger_writes_leave_no_temporary_file
             assert not left, f"round {round_} ({kind}): left behind {left}"
     finally:
         forker.close()
-    assert len(forker.stalled) <= KILLS // 20, forker.stalled  # a rare stall, not a habit
     assert min(kinds.values()) >= 50, kinds
     # the kills did land inside writes: else nothing here was tested
     assert debris["index"] and debris["report"], debris

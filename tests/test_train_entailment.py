@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from safetensors.numpy import load_file
 
 from checks.entailment import CrossEncoder
 
@@ -82,8 +83,6 @@ def test_training_resumes_and_writes_a_model_the_cascade_loads(tmp_path: Path) -
     assert stage2.returncode == 0, stage2.stderr[-2000:]
     report2 = json.loads((tmp_path / "stage2" / "model" / "training.json").read_text("utf-8"))
     assert report2["recipe"]["init"] == str(tmp_path / "model") and report2["steps"] == 0
-    from safetensors.numpy import load_file
-
     before = load_file(tmp_path / "model" / "model.safetensors")
     after = load_file(tmp_path / "stage2" / "model" / "model.safetensors")
     assert before.keys() == after.keys()
