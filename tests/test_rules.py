@@ -12,18 +12,21 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 from fakes import FakeEntailment, FakeEvidence, FakeJudge, cand, hand_scorer
 
 from checks.alignment import RULES, Example, check_rules, disabled_rules, enabled
 from checks.cascade import Cascade, Policy, run_alignment
+from checks.entailment import EntailmentModel, Probabilities
 from checks.evidence import Candidate
-from checks.types import Claim
+from checks.types import Claim, Verdict
 from verify.checker import cascade_policy
 from verify.cli import cli
 from verify.config import load_config
@@ -161,23 +164,38 @@ def test_a_rule_that_decides_a_conflict_or_an_agreement_is_named_for_it(
 # -- the verdict's reason names the stage and the rules ----------------------------------------
 
 
-def reason(
+def verdict_of(
     claim: str,
     evidence: str,
     *,
     scorer: tuple[float, float, float] = (4.0, 0.0, 0.0),
     judge: FakeJudge | None = None,
     cosine: float = 0.9,
-) -> str:
-    """The reason of ``claim``'s verdict against one evidence sentence, the scorer's
-    logits fixed at ``scorer`` (supported, contradicted, unverifiable)."""
+    entailment: EntailmentModel | None = None,
+) -> Verdict:
+    """``claim``'s verdict against one evidence sentence, the scorer's logits fixed at
+    ``scorer`` (supported, contradicted, unverifiable) [entailment: ``FakeEntailment``]."""
     cascade = Cascade(
         FakeEvidence({claim: [cand(evidence, "docs/gateway.md", cosine=cosine)]}),
         scorer=hand_scorer(intercept=scorer),
         judge=judge,
-        entailment=FakeEntailment(),
+        entailment=entailment or FakeEntailment(),
     )
-    return cascade.check([Claim("c1", claim, 0, len(claim))]).verdicts[0].reason
+    return cascade.check([Claim("c1", claim, 0, len(claim))]).verdicts[0]
+
+
+def reason(claim: str, evidence: str, **how: Any) -> str:
+    return verdict_of(claim, evidence, **how).reason
+
+
+class Reads(EntailmentModel):
+    """An entailment model that reads every pair alike: P(entails), P(contradicts) fixed."""
+
+    def __init__(self, entail: float, contradict: float) -> None:
+        self.probs = [entail, 1.0 - entail - contradict, contradict]  # LABELS' order
+
+    def predict_batch(self, pairs: Sequence[tuple[str, str]]) -> Probabilities:
+        return np.array([self.probs] * len(pairs), dtype=np.float32)
 
 
 def test_a_conflict_names_the_alignment_stage_and_the_value_rule() -> None:
@@ -192,13 +210,52 @@ def test_an_agreement_names_the_scorer_and_the_rules_that_read_the_values() -> N
     assert why.startswith("decided by scorer[agree: ports]; alignment: values agree with")
 
 
+def test_names_alone_are_weighed_with_the_entailment_model() -> None:
+    # a name is imprecise (a surname, a nickname): a conflict of names alone stands only
+    # where the windows do not entail the claim
+    owned = ("The gateway is owned by Team Ash.", "The gateway is owned by Team Birch.")
+    assert not RULES["names"].precise and RULES["ports"].precise
+    entailed = verdict_of(*owned, entailment=Reads(0.9, 0.05))
+    assert entailed.label == "supported"
+    assert entailed.reason.startswith("decided by entailment[names]; alignment: names differ")
+    neutral = verdict_of(*owned, entailment=Reads(0.1, 0.1))
+    assert neutral.label == "contradicted" and neutral.reason.startswith(
+        "decided by alignment[names]"
+    )
+    # ... and an agreement of names alone does not support what the windows contradict
+    same = ("The gateway is owned by Team Ash.", "The gateway is owned by Team Ash.")
+    contradicted = verdict_of(*same, entailment=Reads(0.1, 0.9))
+    assert contradicted.label == "contradicted"
+    assert contradicted.reason.startswith("decided by entailment[names]; alignment: names agree")
+    assert verdict_of(*same, entailment=Reads(0.1, 0.1)).label == "supported"
+
+
+def test_precise_values_decide_whatever_the_entailment_model_reads() -> None:
+    port = "The gateway listens on port 8443."
+    wrong = verdict_of(port, "The gateway listens on port 9443.", entailment=Reads(0.95, 0.0))
+    assert wrong.label == "contradicted" and wrong.reason.startswith("decided by alignment[ports]")
+    right = verdict_of(port, "The gateway listens on port 8443.", entailment=Reads(0.0, 0.95))
+    assert right.label == "supported" and right.reason.startswith("decided by scorer[agree: ports]")
+
+
 def test_the_guard_names_itself_and_its_rule() -> None:
-    why = reason("The gateway runs 12 replicas.", "The gateway runs replicas in each region.")
+    claim, evidence = "The gateway runs 12 replicas.", "The gateway runs replicas in each region."
+    why = reason(claim, evidence)
     assert why.startswith("decided by guards[unstated-numbers]; alignment: no evidence states 12")
     with disabled_rules({"unstated-numbers"}):
-        assert reason("The gateway runs 12 replicas.", "The gateway runs replicas.").startswith(
-            "decided by scorer; "
-        )
+        assert reason(claim, evidence).startswith("decided by scorer; ")
+    # nor may the judge's word alone support the number
+    judged = reason(claim, evidence, scorer=(0.0, 0.0, 0.0), judge=FakeJudge(default="supported"))
+    assert judged.startswith("decided by guards[unstated-numbers]; ")
+
+
+def test_the_guard_lets_a_number_stand_where_the_entailment_model_reads_it_stated() -> None:
+    # "a dozen", "twelve": a number the value reader misses, the model may read
+    claim, evidence = "The gateway runs 12 replicas.", "The gateway runs replicas in each region."
+    stated = verdict_of(claim, evidence, entailment=Reads(0.9, 0.0))
+    assert stated.label == "supported" and stated.reason.startswith("decided by scorer; ")
+    unsure = verdict_of(claim, evidence, entailment=Reads(0.45, 0.0))  # below entail_threshold
+    assert unsure.label == "unverifiable"
 
 
 def test_the_entailment_model_is_named_where_it_overrules_the_scorers_contradiction() -> None:
@@ -262,6 +319,9 @@ def test_verify_rules_lists_every_rule_and_its_examples() -> None:
     text = CliRunner().invoke(cli, ["rules"])
     assert text.exit_code == 0
     assert [line.split()[0] for line in text.output.splitlines()] == list(RULES)
+    weighed = [line.split()[0] for line in text.output.splitlines() if "[imprecise" in line]
+    assert weighed == [name for name, rule in RULES.items() if not rule.precise] == ["names"]
     listed = json.loads(CliRunner().invoke(cli, ["rules", "--json"]).output)
     assert [r["name"] for r in listed] == list(RULES)
     assert all(r["examples"] and r["examples"][0]["claim"] for r in listed)
+    assert [r["name"] for r in listed if not r["precise"]] == ["names"]

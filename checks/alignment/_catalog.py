@@ -14,10 +14,13 @@ from ._rule import Conclusion, Example, Passage, Rule
 __all__ = ["KIND_RULE", "RULES"]
 
 
-def _value(name: str, matches: str, claim: str, evidence: str, off: Conclusion) -> Rule:
+def _value(
+    name: str, matches: str, claim: str, evidence: str, off: Conclusion, *, precise: bool = True
+) -> Rule:
     """A value rule: the claim's value differs from the evidence's (a conflict); off, the
     value is not read at all."""
-    return Rule(name, matches, "value", (Example(claim, (Passage(evidence),), "conflict", off),))
+    example = Example(claim, (Passage(evidence),), "conflict", off)
+    return Rule(name, matches, "value", (example,), precise)
 
 
 _HISTORY = Passage(
@@ -258,7 +261,7 @@ _ALL: tuple[Rule, ...] = (
     ),
     Rule(
         "unstated-numbers",
-        "a number that no evidence states is never supported",
+        "a number that no evidence states is not supported, unless the entailment model reads it",
         "structure",
         (
             Example(
@@ -353,6 +356,7 @@ _ALL: tuple[Rule, ...] = (
         "The gateway is owned by Team Ash.",
         "The gateway is owned by Team Birch.",
         "neither",
+        precise=False,
     ),
 )
 

@@ -48,3 +48,7 @@ class Rule:
     matches: str  # what it matches or does, in one line
     kind: Literal["polarity", "structure", "value"]
     examples: tuple[Example, ...]
+    #: whether a conflict or an agreement found by this rule alone decides the verdict. An
+    #: imprecise rule's finding (names: a person goes by a surname, a band by its founder's
+    #: name) is weighed with the entailment model's reading of the claim instead
+    precise: bool = True

@@ -4,10 +4,11 @@ For all claims of a check at once: retrieval, then entailment (a cross-encoder r
 claim against sentence-aligned windows around its best candidates, in one batch). Then, per
 claim, the stage objects of ``_stages`` in their one order (``STAGES``): deterministic
 alignment (a current document disagreeing on a key value of the same subject makes the claim
-``contradicted`` outright), sentence-level signals, the learned scorer, the verdict (the best
-window is cited), an optional LLM judge asked only where the scorer is uncertain, and the
-deterministic guards (a number no evidence states is never supported), which no judge
-overrules.
+``contradicted`` outright, unless only names disagree and the entailment model reads support),
+sentence-level signals, the learned scorer, the verdict (the best window is cited), an
+optional LLM judge asked only where the scorer is uncertain, and the deterministic guards
+(a number no evidence states is not supported unless the entailment model reads it as
+stated), which no judge overrules.
 Evidence that disguises a word (look-alike letters, hidden characters: ``disguised``) is left
 out before stage 1: it is not about the subject it imitates.
 Any failure in any stage makes that claim's verdict ``error`` (fail closed), with a reason

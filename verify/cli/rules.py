@@ -19,9 +19,11 @@ __all__ = ["command"]
 def command(as_json: bool) -> None:
     """List the rules of the deterministic alignment stage: name, kind, what it matches.
 
-    A verdict's reason names the rules that decided it ("decided by alignment[ports]").
-    Switch one off with --disable-rule NAME on check, batch, bench, gate and run, or with
-    `disable_rules` in [tool.verify]; benchmarks/ablation.py measures each one switched off.
+    An imprecise rule (names) does not decide alone: where a conflict or an agreement rests
+    on it only, the entailment model's reading of the claim weighs in. A verdict's reason
+    names the rules that decided it ("decided by alignment[ports]"). Switch one off with
+    --disable-rule NAME on check, batch, bench, gate and run, or with `disable_rules` in
+    [tool.verify]; benchmarks/ablation.py measures each one switched off.
 
     \b
     Example:
@@ -33,4 +35,5 @@ def command(as_json: bool) -> None:
         return
     width = max(len(name) for name in RULES)
     for rule in RULES.values():
-        click.echo(f"{rule.name:<{width}}  {rule.kind:<9}  {rule.matches}")
+        weighed = "" if rule.precise else " [imprecise: weighed with the entailment model]"
+        click.echo(f"{rule.name:<{width}}  {rule.kind:<9}  {rule.matches}{weighed}")
