@@ -45,7 +45,10 @@ class Policy:
     run_timeout: float | None = None  # seconds for every check of one run; None: no limit
     disable_rules: frozenset[str] = frozenset()  # alignment rules switched off (RULES)
     entailment_windows: int = 4  # candidate sentences read with their neighbours per claim
-    entail_threshold: float = 0.5  # P(entails) at or above which a near copy reads as support
+    #: P(entails), or P(contradicts), at or above which the entailment model's window reads as
+    #: support (or contradiction): of a claim the scorer doubts, of a conflict or an agreement
+    #: of names alone, of a number no evidence states in digits
+    entail_threshold: float = 0.5
     stages: tuple[str, ...] = tuple(s.name for s in STAGES)  # per-claim stages that run
 
     def __post_init__(self) -> None:

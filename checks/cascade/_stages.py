@@ -136,18 +136,17 @@ class VerdictStage(Stage):
         notes = [f"scorer p(supported)={p_sup:.2f} p(contradicted)={probs['contradicted']:.2f}"]
         if ent.entailing is not None:
             notes.append(_entailment_note(ent))
+        found = aligned.conflict or aligned.agree
         overruled = _overruled(aligned, ent, ctx.policy)
-        if overruled is not None:
+        if overruled is not None and found is not None:
             state.label = overruled
             state.score = ent.entail if overruled == "supported" else min(p_sup, 0.1)
             state.decided_by = _named("entailment", aligned.rules)
-            found = aligned.conflict or aligned.agree
-            assert found is not None  # _overruled reads one of them
             said = "differ" if aligned.conflict else "agree"
             notes.insert(
                 0,
-                f"alignment: names {said} ({found[0].source}:{found[0].line}), "
-                f"weighed with the entailment model",
+                f"alignment: {', '.join(_deciding(aligned.rules))} {said} "
+                f"({found[0].source}:{found[0].line}), weighed with the entailment model",
             )
             state.evidence = [*_cited(ent, overruled), *state.cands[:2]]
         elif aligned.conflict is not None:
@@ -278,20 +277,25 @@ def _overruled(aligned: AlignmentResult, ent: Entailment, policy: Policy) -> Lab
     contradict and do not entail (contradicted); None where the alignment stands."""
     if not _imprecise(aligned.rules):
         return None
-    entails = ent.entail >= policy.entail_threshold and ent.entail > ent.contradict
+    threshold = policy.entail_threshold
+    entails = ent.entail >= threshold and ent.entail > ent.contradict
     if aligned.conflict is not None:
         return "supported" if entails else None
-    contradicts = ent.contradict >= policy.contradict_threshold
-    if aligned.agree is not None and contradicts and ent.entail < policy.entail_threshold:
-        return "contradicted"
-    return None
+    contradicts = ent.contradict >= threshold and ent.entail < threshold
+    return "contradicted" if aligned.agree is not None and contradicts else None
+
+
+def _deciding(rules: Iterable[str]) -> list[str]:
+    """The value and polarity rules among ``rules``: those of document structure
+    ("header-lines", "superseded") only let a finding stand."""
+    return [r for r in rules if r in RULES and RULES[r].kind != "structure"]
 
 
 def _imprecise(rules: Iterable[str]) -> bool:
     """Whether the value and polarity rules among ``rules`` are all imprecise (and there is
-    one): rules of document structure ("header-lines", "superseded") do not count."""
-    deciding = [RULES[r] for r in rules if r in RULES and RULES[r].kind != "structure"]
-    return bool(deciding) and not any(r.precise for r in deciding)
+    one)."""
+    deciding = _deciding(rules)
+    return bool(deciding) and not any(RULES[r].precise for r in deciding)
 
 
 def _named(stage: str, rules: Iterable[str]) -> str:
