@@ -131,6 +131,18 @@ class FakeEntailment(EntailmentModel):
         return np.full_like(out, np.nan) if self.nan else out
 
 
+class ConstantEntailment(EntailmentModel):
+    """The same P(entails) and P(contradicts) for every pair, the rest neutral."""
+
+    def __init__(self, entail: float, contradict: float) -> None:
+        self.row = np.zeros(len(LABELS), dtype=np.float32)
+        self.row[[LABELS.index("entailment"), LABELS.index("contradiction")]] = entail, contradict
+        self.row[LABELS.index("neutral")] = 1.0 - entail - contradict
+
+    def predict_batch(self, pairs: Sequence[tuple[str, str]]) -> npt.NDArray[np.float32]:
+        return np.tile(self.row, (len(pairs), 1))
+
+
 def register() -> None:
     """Make ``--embedder fake-hash``, indexes built with it, and ``--entailment
     fake-overlap`` usable, by the public paths."""

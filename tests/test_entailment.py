@@ -10,13 +10,20 @@ import hashlib
 import json
 import re
 import shutil
-from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from fakes import FAKE_ENTAILMENT, FakeEntailment, FakeEvidence, HashEmbedder, cand, hand_scorer
+from fakes import (
+    FAKE_ENTAILMENT,
+    ConstantEntailment,
+    FakeEntailment,
+    FakeEvidence,
+    HashEmbedder,
+    cand,
+    hand_scorer,
+)
 
 import retrieval
 from checks.cascade import Cascade
@@ -188,18 +195,6 @@ def test_the_verdict_cites_the_window_that_entailed_the_claim() -> None:
     assert (verdict.evidence[0].source, verdict.evidence[0].start_line) == ("docs/b.md", 9)
 
 
-class Constant(EntailmentModel):
-    """The same probabilities for every pair."""
-
-    def __init__(self, entail: float, contradict: float) -> None:
-        self.row = np.zeros(len(LABELS), dtype=np.float32)
-        self.row[[ENT, CON]] = entail, contradict
-        self.row[NEU] = 1.0 - entail - contradict
-
-    def predict_batch(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
-        return np.tile(self.row, (len(pairs), 1))
-
-
 @pytest.mark.parametrize(
     ("entail", "contradict", "label"),
     [
@@ -217,7 +212,7 @@ def test_a_claim_the_scorer_finds_contradicted_is_read_by_the_entailment_model(
     text = "The gateway streams uploads to the archive."
     evidence = FakeEvidence({text: [cand("The gateway stores uploads.", "docs/b.md", 4)]})
     scorer = hand_scorer(intercept=(0.0, 8.0, 0.0))  # p(contradicted) ~ 1 for every claim
-    cascade = Cascade(evidence, scorer=scorer, entailment=Constant(entail, contradict))
+    cascade = Cascade(evidence, scorer=scorer, entailment=ConstantEntailment(entail, contradict))
     [verdict] = cascade.check([claim(text)]).verdicts
     assert verdict.label == label, verdict.reason
 

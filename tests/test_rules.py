@@ -12,19 +12,17 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 from click.testing import CliRunner
-from fakes import FakeEntailment, FakeEvidence, FakeJudge, cand, hand_scorer
+from fakes import ConstantEntailment, FakeEntailment, FakeEvidence, FakeJudge, cand, hand_scorer
 
 from checks.alignment import RULES, Example, check_rules, disabled_rules, enabled
 from checks.cascade import Cascade, Policy, run_alignment
-from checks.entailment import EntailmentModel, Probabilities
+from checks.entailment import EntailmentModel
 from checks.evidence import Candidate
 from checks.types import Claim, Verdict
 from verify.checker import cascade_policy
@@ -188,16 +186,6 @@ def reason(claim: str, evidence: str, **how: Any) -> str:
     return verdict_of(claim, evidence, **how).reason
 
 
-class Reads(EntailmentModel):
-    """An entailment model that reads every pair alike: P(entails), P(contradicts) fixed."""
-
-    def __init__(self, entail: float, contradict: float) -> None:
-        self.probs = [entail, 1.0 - entail - contradict, contradict]  # LABELS' order
-
-    def predict_batch(self, pairs: Sequence[tuple[str, str]]) -> Probabilities:
-        return np.array([self.probs] * len(pairs), dtype=np.float32)
-
-
 def test_a_conflict_names_the_alignment_stage_and_the_value_rule() -> None:
     why = reason("The gateway listens on port 8443.", "The gateway serves HTTPS on port 9443.")
     assert why.startswith("decided by alignment[ports]; alignment: claim says port 8443")
@@ -215,26 +203,27 @@ def test_names_alone_are_weighed_with_the_entailment_model() -> None:
     # where the windows do not entail the claim
     owned = ("The gateway is owned by Team Ash.", "The gateway is owned by Team Birch.")
     assert not RULES["names"].precise and RULES["ports"].precise
-    entailed = verdict_of(*owned, entailment=Reads(0.9, 0.05))
+    entailed = verdict_of(*owned, entailment=ConstantEntailment(0.9, 0.05))
     assert entailed.label == "supported"
     assert entailed.reason.startswith("decided by entailment[names]; alignment: names differ")
-    neutral = verdict_of(*owned, entailment=Reads(0.1, 0.1))
+    neutral = verdict_of(*owned, entailment=ConstantEntailment(0.1, 0.1))
     assert neutral.label == "contradicted" and neutral.reason.startswith(
         "decided by alignment[names]"
     )
     # ... and an agreement of names alone does not support what the windows contradict
     same = ("The gateway is owned by Team Ash.", "The gateway is owned by Team Ash.")
-    contradicted = verdict_of(*same, entailment=Reads(0.1, 0.9))
+    contradicted = verdict_of(*same, entailment=ConstantEntailment(0.1, 0.9))
     assert contradicted.label == "contradicted"
     assert contradicted.reason.startswith("decided by entailment[names]; alignment: names agree")
-    assert verdict_of(*same, entailment=Reads(0.1, 0.1)).label == "supported"
+    assert verdict_of(*same, entailment=ConstantEntailment(0.1, 0.1)).label == "supported"
 
 
 def test_precise_values_decide_whatever_the_entailment_model_reads() -> None:
     port = "The gateway listens on port 8443."
-    wrong = verdict_of(port, "The gateway listens on port 9443.", entailment=Reads(0.95, 0.0))
+    entails, contradicts = ConstantEntailment(0.95, 0.0), ConstantEntailment(0.0, 0.95)
+    wrong = verdict_of(port, "The gateway listens on port 9443.", entailment=entails)
     assert wrong.label == "contradicted" and wrong.reason.startswith("decided by alignment[ports]")
-    right = verdict_of(port, "The gateway listens on port 8443.", entailment=Reads(0.0, 0.95))
+    right = verdict_of(port, "The gateway listens on port 8443.", entailment=contradicts)
     assert right.label == "supported" and right.reason.startswith("decided by scorer[agree: ports]")
 
 
@@ -252,9 +241,10 @@ def test_the_guard_names_itself_and_its_rule() -> None:
 def test_the_guard_lets_a_number_stand_where_the_entailment_model_reads_it_stated() -> None:
     # "a dozen", "twelve": a number the value reader misses, the model may read
     claim, evidence = "The gateway runs 12 replicas.", "The gateway runs replicas in each region."
-    stated = verdict_of(claim, evidence, entailment=Reads(0.9, 0.0))
+    stated = verdict_of(claim, evidence, entailment=ConstantEntailment(0.9, 0.0))
     assert stated.label == "supported" and stated.reason.startswith("decided by scorer; ")
-    unsure = verdict_of(claim, evidence, entailment=Reads(0.45, 0.0))  # below entail_threshold
+    below = ConstantEntailment(0.45, 0.0)  # under entail_threshold
+    unsure = verdict_of(claim, evidence, entailment=below)
     assert unsure.label == "unverifiable"
 
 
