@@ -1,0 +1,106 @@
+"""The MiniLM embedder: a simple sentence-transformers folder run with transformers alone gives
+the vectors sentence-transformers gives; any other folder is still run by sentence-transformers."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from retrieval import MiniLMEmbedder
+from retrieval._embedder import _bundled_minilm, _sentence_transformers
+from retrieval._st_folder import TransformerEncoder, read_layout
+
+TEXTS = [
+    "The upload gateway listens on port 8443.",
+    "  Refunds are final after 30 days.  ",
+    "Ünïcödé — テスト, 3.5 GB",
+    "",
+    "word " * 400,  # past the 256 word pieces the folder allows: cut as sentence-transformers cuts
+]
+
+
+def _layout_folder(tmp_path: Path, pooling: dict[str, bool], extra: Sequence[str] = ()) -> Path:
+    """A copy of the bundled folder's layout (files linked) with its own pooling and modules."""
+    src = _bundled_minilm()
+    dst = tmp_path / "model"
+    dst.mkdir()
+    for f in src.iterdir():
+        if f.is_file() and f.name != "modules.json":
+            (dst / f.name).symlink_to(f)
+    (dst / "1_Pooling").mkdir()
+    config = {"word_embedding_dimension": 384, **pooling}
+    (dst / "1_Pooling" / "config.json").write_text(json.dumps(config))
+    modules = [
+        {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+        {
+            "idx": 1,
+            "name": "1",
+            "path": "1_Pooling",
+            "type": "sentence_transformers.models.Pooling",
+        },
+    ]
+    modules += [{"idx": 2, "name": "2", "path": "x", "type": t} for t in extra]
+    (dst / "modules.json").write_text(json.dumps(modules))
+    return dst
+
+
+def test_the_bundled_folder_is_read_without_sentence_transformers() -> None:
+    layout = read_layout(_bundled_minilm())
+    assert layout is not None
+    assert (layout.pooling, layout.max_length, layout.lower_case) == ("mean", 256, False)
+
+
+def test_its_vectors_are_the_ones_sentence_transformers_gives() -> None:
+    embedder = MiniLMEmbedder()
+    ours = embedder.embed(TEXTS)
+    dim, encode = _sentence_transformers(_bundled_minilm())
+    theirs = encode(TEXTS)
+    theirs /= np.maximum(np.linalg.norm(theirs, axis=1, keepdims=True), 1e-12)
+    assert embedder.dim == dim == 384
+    assert np.abs(ours - theirs).max() < 1e-5
+    assert np.allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
+
+
+def test_cls_pooling_reads_the_first_token(tmp_path: Path) -> None:
+    folder = _layout_folder(tmp_path, {"pooling_mode_cls_token": True})
+    layout = read_layout(folder)
+    assert layout is not None and layout.pooling == "cls"
+    mean = TransformerEncoder(read_layout(_bundled_minilm()) or layout).encode(TEXTS[:2])
+    cls = TransformerEncoder(layout).encode(TEXTS[:2])
+    assert cls.shape == mean.shape == (2, 384)
+    assert not np.allclose(cls, mean, atol=1e-3)
+
+
+@pytest.mark.parametrize(
+    ("pooling", "extra"),
+    [
+        ({"pooling_mode_max_tokens": True}, []),
+        ({"pooling_mode_mean_tokens": True, "pooling_mode_max_tokens": True}, []),
+        ({"pooling_mode_mean_tokens": True}, ["sentence_transformers.models.Dense"]),
+        ({}, []),
+    ],
+)
+def test_other_folders_go_to_sentence_transformers(
+    tmp_path: Path, pooling: dict[str, bool], extra: list[str]
+) -> None:
+    assert read_layout(_layout_folder(tmp_path, pooling, extra)) is None
+
+
+def test_a_folder_without_modules_is_not_read_as_simple(tmp_path: Path) -> None:
+    assert read_layout(tmp_path) is None
+    (tmp_path / "modules.json").write_text("not json")
+    assert read_layout(tmp_path) is None
+
+
+def test_a_max_pooling_folder_is_embedded_by_sentence_transformers(tmp_path: Path) -> None:
+    folder = _layout_folder(tmp_path, {"pooling_mode_max_tokens": True})
+    embedder = MiniLMEmbedder(folder)
+    vecs = embedder.embed(TEXTS[:2])
+    mean = MiniLMEmbedder().embed(TEXTS[:2])
+    assert vecs.shape == (2, 384)
+    assert np.allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=1e-5)
+    assert not np.allclose(vecs, mean, atol=1e-3)  # max pooling, not the mean
