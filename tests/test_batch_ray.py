@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 from support.batch import Popen, by_id, env, items, jsonl, lines, start, wait_for_lines, workdir
+from support.child import next_line
 
 #: Starts a one-node cluster, prints its address, and shuts it down when stdin closes.
 CLUSTER = """
@@ -52,7 +53,7 @@ def cluster() -> Iterator[tuple[str, int]]:
         text=True,
     )
     assert proc.stdin is not None and proc.stdout is not None
-    address = proc.stdout.readline().strip()
+    address = next_line(proc, "the cluster's address", timeout=180).strip()
     assert address.startswith("127.0.0.1:"), address
     yield address, proc.pid
     proc.stdin.close()

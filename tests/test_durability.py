@@ -48,6 +48,7 @@ from pathlib import Path
 import pytest
 from fakes import HashEmbedder, write_corpus
 from robustness import tally
+from support.child import next_line
 
 import retrieval
 from reports import write_atomic
@@ -82,19 +83,16 @@ def _python(code: str, *args: str | Path, cwd: Path) -> subprocess.Popen[str]:
 
 
 def _wait_for(proc: subprocess.Popen[str], word: str, timeout: float = 60) -> list[str]:
-    """Lines the child printed up to and including the first one starting with ``word``."""
-    assert proc.stdout is not None
+    """Lines the child printed up to and including the first one starting with ``word``; the
+    child is killed and the test fails if that takes more than ``timeout`` seconds."""
     lines: list[str] = []
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if not line:
-            _, err = proc.communicate()
-            raise AssertionError(f"the child ended before {word!r}: {err[-2000:]}")
+    while True:
+        left = max(deadline - time.monotonic(), 0.001)
+        line = next_line(proc, f"{word!r} (after {lines[-3:]})", timeout=left)
         lines.append(line.rstrip("\n"))
         if line.startswith(word):
             return lines
-    raise AssertionError(f"no {word!r} from the child in {timeout}s")
 
 
 def _kill(proc: subprocess.Popen[str]) -> tuple[str, str]:

@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support.child import next_line
 
 from verify.errors import ExitCode, InputError, InternalError
 from verify.ledger import (
@@ -478,8 +479,8 @@ def test_a_writer_killed_mid_batch_leaves_whole_batches_only(tmp_path: Path) -> 
         text=True,
     )
     assert proc.stdout is not None
-    for _ in range(3):  # let it commit a few batches, then kill it wherever it is
-        proc.stdout.readline()
+    for n in range(3):  # let it commit a few batches, then kill it wherever it is
+        next_line(proc, f"batch {n + 1} committed")
     time.sleep(0.05)
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)

@@ -21,6 +21,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from support.child import next_line
 from support.random_ledgers import DAY, FILLER, T0, grow
 
 from verify.errors import InternalError
@@ -240,8 +241,8 @@ def test_a_refresh_killed_mid_way_leaves_sums_the_next_one_completes(tmp_path: P
         [sys.executable, "-c", KILLED, str(path)], cwd=REPO, stdout=subprocess.PIPE, text=True
     )
     assert proc.stdout is not None
-    for _ in range(3):
-        proc.stdout.readline()
+    for n in range(3):
+        next_line(proc, f"progress line {n + 1} of the refresh")
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=60)
     proc.stdout.close()
