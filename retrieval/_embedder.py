@@ -91,7 +91,7 @@ def _normalise(vecs: Vectors) -> Vectors:
 class MiniLMEmbedder(Embedder):
     """A sentence-transformers model folder (default: the bundled MiniLM). A folder that is a
     Transformer with mean or CLS pooling is run with transformers alone (``_st_folder``: about
-    3 s less to load); any other is run by sentence-transformers."""
+    1.9 s less to load); any other is run by sentence-transformers."""
 
     dim = 384
 

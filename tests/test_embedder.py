@@ -67,9 +67,9 @@ def test_its_vectors_are_the_ones_sentence_transformers_gives() -> None:
 
 def test_cls_pooling_reads_the_first_token(tmp_path: Path) -> None:
     folder = _layout_folder(tmp_path, {"pooling_mode_cls_token": True})
-    layout = read_layout(folder)
-    assert layout is not None and layout.pooling == "cls"
-    mean = TransformerEncoder(read_layout(_bundled_minilm()) or layout).encode(TEXTS[:2])
+    layout, bundled = read_layout(folder), read_layout(_bundled_minilm())
+    assert layout is not None and bundled is not None and layout.pooling == "cls"
+    mean = TransformerEncoder(bundled).encode(TEXTS[:2])
     cls = TransformerEncoder(layout).encode(TEXTS[:2])
     assert cls.shape == mean.shape == (2, 384)
     assert not np.allclose(cls, mean, atol=1e-3)
@@ -94,6 +94,16 @@ def test_a_folder_without_modules_is_not_read_as_simple(tmp_path: Path) -> None:
     assert read_layout(tmp_path) is None
     (tmp_path / "modules.json").write_text("not json")
     assert read_layout(tmp_path) is None
+
+
+def test_tokenizer_or_model_arguments_go_to_sentence_transformers(tmp_path: Path) -> None:
+    folder = _layout_folder(tmp_path, {"pooling_mode_mean_tokens": True})
+    assert read_layout(folder) is not None
+    config = folder / "sentence_bert_config.json"
+    settings = json.loads(config.read_text())
+    config.unlink()  # a link to the bundled file: write our own
+    config.write_text(json.dumps({**settings, "tokenizer_args": {"model_max_length": 64}}))
+    assert read_layout(folder) is None
 
 
 def test_a_max_pooling_folder_is_embedded_by_sentence_transformers(tmp_path: Path) -> None:
