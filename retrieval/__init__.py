@@ -8,6 +8,7 @@
 The bottom layer: it imports nothing else of verify's.
 """
 
+from ._bert import Bert, read_bert
 from ._build import BuildReport, build_index
 from ._chunking import MAX_CHUNK_CHARS, chunk_document
 from ._embedder import DEFAULT_EMBEDDER, Embedder, MiniLMEmbedder, get_embedder, register_embedder
@@ -33,6 +34,7 @@ __all__ = [
     "MAX_CHUNK_CHARS",
     "MAX_FILE_BYTES",
     "SKIP_DIRS",
+    "Bert",
     "BuildReport",
     "Chunk",
     "CorpusError",
@@ -56,6 +58,7 @@ __all__ = [
     "chunk_document",
     "get_embedder",
     "iter_documents",
+    "read_bert",
     "register_embedder",
     "split_prose",
 ]

@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ._errors import EmbedderError, EmbedderNotFound
-from ._st_folder import TransformerEncoder, read_layout
+from ._st_folder import TransformerEncoder, quiet_transformers, read_layout
 
 __all__ = [
     "DEFAULT_EMBEDDER",
@@ -90,8 +90,8 @@ def _normalise(vecs: Vectors) -> Vectors:
 
 class MiniLMEmbedder(Embedder):
     """A sentence-transformers model folder (default: the bundled MiniLM). A folder that is a
-    Transformer with mean or CLS pooling is run with transformers alone (``_st_folder``: about
-    1.9 s less to load); any other is run by sentence-transformers."""
+    Transformer with mean or CLS pooling is run without sentence-transformers (``_st_folder``;
+    the bundled one on torch alone, ``_bert``); any other is run by sentence-transformers."""
 
     dim = 384
 
@@ -108,7 +108,6 @@ class MiniLMEmbedder(Embedder):
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         try:
             path = self.path or _bundled_minilm()
-            _quiet_transformers()
             layout = read_layout(path)
             if layout is not None:
                 encoder = TransformerEncoder(layout)
@@ -144,6 +143,7 @@ class MiniLMEmbedder(Embedder):
 
 def _sentence_transformers(path: Path) -> tuple[int, Callable[[list[str]], Vectors]]:
     """The folder run by sentence-transformers itself: its dimension and its encoder."""
+    quiet_transformers()
     from sentence_transformers import SentenceTransformer
 
     model = SentenceTransformer(str(path), device="cpu")
@@ -163,15 +163,6 @@ def _sentence_transformers(path: Path) -> tuple[int, Callable[[list[str]], Vecto
         return np.asarray(vecs, dtype=np.float32)
 
     return dim, encode
-
-
-def _quiet_transformers() -> None:
-    """No weight-loading progress bars or advisories from transformers on our stderr."""
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    import transformers
-
-    transformers.logging.set_verbosity_error()  # type: ignore[no-untyped-call]
-    transformers.logging.disable_progress_bar()  # type: ignore[no-untyped-call]
 
 
 def _bundled_minilm() -> Path:

@@ -1,16 +1,17 @@
-"""A sentence-transformers folder read with transformers alone: tokenizer, encoder, pooling.
+"""A sentence-transformers folder read without sentence-transformers: tokenizer, encoder, pooling.
 
 Importing sentence-transformers costs about 3 s on a 2-core machine (it pulls in scikit-learn
-and its training stack); without it a check loads both its models in 3.1 s instead of 5.0 s
-(`verify bench`'s load time, SciFact dev index). The folders we
-embed with are a Transformer, a Pooling module and perhaps Normalize (``modules.json``), which
-transformers runs directly; ``read_layout`` says when a folder is that simple, and the
-embedder hands any other folder (a Dense layer, another pooling) to sentence-transformers.
+and transformers' training stack), more than both models of a check take to load without it.
+The folders we embed with are a Transformer, a Pooling module and perhaps Normalize
+(``modules.json``); ``read_layout`` says when a folder is that simple, ``TransformerEncoder``
+runs it (a plain BERT on torch alone, ``_bert``; another architecture on transformers), and
+the embedder hands any other folder (a Dense layer, another pooling) to sentence-transformers.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +20,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["Layout", "TransformerEncoder", "read_layout"]
+from ._bert import read_bert
+
+__all__ = ["Layout", "TransformerEncoder", "quiet_transformers", "read_layout"]
 
 _TRANSFORMER = "sentence_transformers.models.Transformer"
 _POOLING = "sentence_transformers.models.Pooling"
@@ -63,17 +66,25 @@ def read_layout(folder: Path) -> Layout | None:
 
 class TransformerEncoder:
     """Pooled, unnormalised sentence vectors of ``layout``'s model, as sentence-transformers
-    computes them (within float rounding)."""
+    computes them (within float rounding): a plain BERT on torch alone (``_bert``), any other
+    architecture on transformers' ``AutoModel``."""
 
     def __init__(self, layout: Layout) -> None:
+        self.layout = layout
+        self._bert = read_bert(layout.folder)
+        self._tokenizer: Any = None
+        self._model: Any = None
+        if self._bert is not None:
+            self.dim = self._bert.hidden_size
+            return
         import torch
         import transformers
 
-        self.layout = layout
-        self._tokenizer: Any = transformers.AutoTokenizer.from_pretrained(
+        quiet_transformers()
+        self._tokenizer = transformers.AutoTokenizer.from_pretrained(
             layout.folder, local_files_only=True
         )
-        self._model: Any = transformers.AutoModel.from_pretrained(
+        self._model = transformers.AutoModel.from_pretrained(
             layout.folder, local_files_only=True, dtype=torch.float32
         )
         self._model.eval()
@@ -85,19 +96,34 @@ class TransformerEncoder:
         texts = [t.strip() for t in texts]
         if self.layout.lower_case:
             texts = [t.lower() for t in texts]
-        batch = self._tokenizer(
-            texts,
-            padding=True,
-            truncation="longest_first",
-            max_length=self.layout.max_length,
-            return_tensors="pt",
-        )
         with torch.inference_mode():
-            hidden = self._model(**batch).last_hidden_state
+            if self._bert is not None:
+                tokens = self._bert.tokenize(
+                    texts, None, max_length=self.layout.max_length, cut="longest_first"
+                )
+                hidden, mask = self._bert.hidden(tokens), tokens.mask
+            else:
+                batch = self._tokenizer(
+                    texts,
+                    padding=True,
+                    truncation="longest_first",
+                    max_length=self.layout.max_length,
+                    return_tensors="pt",
+                )
+                hidden, mask = self._model(**batch).last_hidden_state, batch["attention_mask"]
         if self.layout.pooling == "cls":
             pooled = hidden[:, 0]
         else:
-            mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-            pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
+            weights = mask.unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * weights).sum(dim=1) / weights.sum(dim=1).clamp(min=1e-9)
         out: npt.NDArray[np.float32] = pooled.float().numpy()
         return out
+
+
+def quiet_transformers() -> None:
+    """No weight-loading progress bars or advisories from transformers on our stderr."""
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    import transformers
+
+    transformers.logging.set_verbosity_error()  # type: ignore[no-untyped-call]
+    transformers.logging.disable_progress_bar()  # type: ignore[no-untyped-call]

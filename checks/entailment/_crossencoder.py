@@ -1,8 +1,10 @@
 """A Hugging Face cross-encoder (``[CLS] premise [SEP] hypothesis [SEP]`` -> labels) on torch.
 
-The bundled one is our MiniLM fine-tune (``checks/entailment/model``, model card beside it);
-any sequence-classification folder whose ``id2label`` names ``entailment`` and ``neutral``
-and/or ``contradiction`` (or ``not_entailment``) works too. Loaded lazily, offline, once.
+The bundled one is our MiniLM fine-tune (``checks/entailment/model``, model card beside it),
+run as a plain BERT on torch alone (``retrieval.read_bert``); any sequence-classification
+folder whose ``id2label`` names ``entailment`` and ``neutral`` and/or ``contradiction`` (or
+``not_entailment``) works too, another architecture on transformers. Loaded lazily, offline,
+once.
 """
 
 from __future__ import annotations
@@ -11,11 +13,16 @@ import os
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
+from retrieval import Bert, read_bert
+
 from ._base import LABELS, EntailmentError, EntailmentModel, Probabilities
+
+if TYPE_CHECKING:
+    import torch
 
 __all__ = ["MAX_TOKENS", "CrossEncoder", "bundled_model_dir"]
 
@@ -38,16 +45,19 @@ def bundled_model_dir() -> Path:
 
 
 class CrossEncoder(EntailmentModel):
+    """A plain BERT folder (the bundled one) runs on torch alone (``retrieval.read_bert``: no
+    transformers import); any other architecture on transformers'
+    ``AutoModelForSequenceClassification``."""
+
     def __init__(self, path: Path, *, name: str | None = None, threads: int | None = None):
         self.path = path
         self.name = name or f"path:{path}"
         self.threads = threads
-        self._model: Any = None
-        self._tokenizer: Any = None
+        self._run: _Runner | None = None
         self._columns: list[int] = []  # our label k <- the model's output column(s)
 
     def load(self) -> None:
-        if self._model is not None:
+        if self._run is not None:
             return
         if not (self.path / "config.json").is_file():
             raise EntailmentError(
@@ -59,19 +69,13 @@ class CrossEncoder(EntailmentModel):
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
         import torch
-        import transformers
 
-        transformers.logging.set_verbosity_error()  # type: ignore[no-untyped-call]
-        transformers.logging.disable_progress_bar()  # type: ignore[no-untyped-call]
         if self.threads:
             torch.set_num_threads(self.threads)
-        tokenizer = transformers.AutoTokenizer.from_pretrained(self.path, local_files_only=True)
-        model = transformers.AutoModelForSequenceClassification.from_pretrained(
-            self.path, local_files_only=True, dtype=torch.float32
-        )
-        model.eval()
-        self._columns = _columns(model.config.id2label, self.name)
-        self._tokenizer, self._model = tokenizer, model
+        bert = read_bert(self.path)
+        run = _BertRunner(bert) if bert is not None and bert.classifies else _AutoRunner(self.path)
+        self._columns = _columns(run.id2label, self.name)
+        self._run = run
 
     def predict_batch(self, pairs: Sequence[tuple[str, str]]) -> Probabilities:
         """A hypothesis longer than half the model's window cannot be read whole beside any
@@ -80,29 +84,78 @@ class CrossEncoder(EntailmentModel):
         import torch
 
         self.load()
+        run = self._run
+        if run is None:  # load() sets it or raises
+            raise EntailmentError(f"entailment model {self.name!r} is not loaded")
         out = np.zeros((len(pairs), len(LABELS)), dtype=np.float32)
-        lengths = self._tokenizer(
-            [h for _, h in pairs], add_special_tokens=False, return_length=True
-        )["length"]
+        lengths = run.lengths([h for _, h in pairs])
         readable = [i for i, n in enumerate(lengths) if n <= MAX_TOKENS // 2]
         unreadable = [i for i, n in enumerate(lengths) if n > MAX_TOKENS // 2]
         out[unreadable, LABELS.index("neutral")] = 1.0
         if not readable:
             return out
+        with torch.inference_mode():
+            logits = run.logits([pairs[i][0] for i in readable], [pairs[i][1] for i in readable])
+            probs = torch.softmax(logits.float(), dim=-1).numpy()
+        for column, label in enumerate(self._columns):
+            out[readable, label] += probs[:, column]
+        return out
+
+
+class _Runner(Protocol):
+    id2label: dict[int, str]
+
+    def lengths(self, texts: Sequence[str]) -> list[int]:
+        """Word pieces of each text, without special tokens."""
+
+    def logits(self, premises: Sequence[str], hypotheses: Sequence[str]) -> torch.Tensor:
+        """The model's logits for the pairs, premises cut to fit ``MAX_TOKENS``."""
+
+
+class _BertRunner:
+    def __init__(self, bert: Bert) -> None:
+        self.bert = bert
+        self.id2label = {int(k): str(v) for k, v in bert.config.get("id2label", {}).items()}
+
+    def lengths(self, texts: Sequence[str]) -> list[int]:
+        return self.bert.lengths(texts)
+
+    def logits(self, premises: Sequence[str], hypotheses: Sequence[str]) -> torch.Tensor:
+        tokens = self.bert.tokenize(premises, hypotheses, max_length=MAX_TOKENS, cut="only_first")
+        return self.bert.logits(self.bert.hidden(tokens))
+
+
+class _AutoRunner:
+    def __init__(self, path: Path) -> None:
+        import torch
+        import transformers
+
+        transformers.logging.set_verbosity_error()  # type: ignore[no-untyped-call]
+        transformers.logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+        self._tokenizer: Any = transformers.AutoTokenizer.from_pretrained(
+            path, local_files_only=True
+        )
+        self._model: Any = transformers.AutoModelForSequenceClassification.from_pretrained(
+            path, local_files_only=True, dtype=torch.float32
+        )
+        self._model.eval()
+        self.id2label = {int(k): str(v) for k, v in self._model.config.id2label.items()}
+
+    def lengths(self, texts: Sequence[str]) -> list[int]:
+        found = self._tokenizer(list(texts), add_special_tokens=False, return_length=True)
+        return [int(n) for n in found["length"]]
+
+    def logits(self, premises: Sequence[str], hypotheses: Sequence[str]) -> torch.Tensor:
         batch = self._tokenizer(
-            [pairs[i][0] for i in readable],
-            [pairs[i][1] for i in readable],
+            list(premises),
+            list(hypotheses),
             truncation="only_first",
             max_length=MAX_TOKENS,
             padding=True,
             return_tensors="pt",
         )
-        with torch.inference_mode():
-            logits = self._model(**batch).logits.float()
-            probs = torch.softmax(logits, dim=-1).numpy()
-        for column, label in enumerate(self._columns):
-            out[readable, label] += probs[:, column]
-        return out
+        logits: torch.Tensor = self._model(**batch).logits
+        return logits
 
 
 def _columns(id2label: dict[int, str], name: str) -> list[int]:
