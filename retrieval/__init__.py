@@ -11,7 +11,14 @@ The bottom layer: it imports nothing else of verify's.
 from ._bert import Bert, read_bert
 from ._build import BuildReport, build_index
 from ._chunking import MAX_CHUNK_CHARS, chunk_document
-from ._embedder import DEFAULT_EMBEDDER, Embedder, MiniLMEmbedder, get_embedder, register_embedder
+from ._embedder import (
+    DEFAULT_EMBEDDER,
+    Embedder,
+    MiniLMEmbedder,
+    get_embedder,
+    quiet_transformers,
+    register_embedder,
+)
 from ._errors import (
     CorpusError,
     EmbedderError,
@@ -58,6 +65,7 @@ __all__ = [
     "chunk_document",
     "get_embedder",
     "iter_documents",
+    "quiet_transformers",
     "read_bert",
     "register_embedder",
     "split_prose",

@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ._errors import EmbedderError, EmbedderNotFound
-from ._st_folder import TransformerEncoder, quiet_transformers, read_layout
+from ._st_folder import open_encoder
 
 __all__ = [
     "DEFAULT_EMBEDDER",
@@ -24,6 +24,7 @@ __all__ = [
     "MiniLMEmbedder",
     "Progress",
     "get_embedder",
+    "quiet_transformers",
     "register_embedder",
 ]
 
@@ -89,9 +90,9 @@ def _normalise(vecs: Vectors) -> Vectors:
 
 
 class MiniLMEmbedder(Embedder):
-    """A sentence-transformers model folder (default: the bundled MiniLM). A folder that is a
-    Transformer with mean or CLS pooling is run without sentence-transformers (``_st_folder``;
-    the bundled one on torch alone, ``_bert``); any other is run by sentence-transformers."""
+    """A sentence-transformers model folder (default: the bundled MiniLM). A plain BERT with
+    mean or CLS pooling runs on torch alone (``_st_folder.open_encoder``); any other folder is
+    run by sentence-transformers."""
 
     dim = 384
 
@@ -108,9 +109,8 @@ class MiniLMEmbedder(Embedder):
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         try:
             path = self.path or _bundled_minilm()
-            layout = read_layout(path)
-            if layout is not None:
-                encoder = TransformerEncoder(layout)
+            encoder = open_encoder(path)
+            if encoder is not None:
                 self.dim, self._encode = encoder.dim, encoder.encode
             else:
                 self.dim, self._encode = _sentence_transformers(path)
@@ -163,6 +163,15 @@ def _sentence_transformers(path: Path) -> tuple[int, Callable[[list[str]], Vecto
         return np.asarray(vecs, dtype=np.float32)
 
     return dim, encode
+
+
+def quiet_transformers() -> None:
+    """No weight-loading progress bars or advisories from transformers on our stderr."""
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    import transformers
+
+    transformers.logging.set_verbosity_error()  # type: ignore[no-untyped-call]
+    transformers.logging.disable_progress_bar()  # type: ignore[no-untyped-call]
 
 
 def _bundled_minilm() -> Path:

@@ -3,26 +3,24 @@
 Importing sentence-transformers costs about 3 s on a 2-core machine (it pulls in scikit-learn
 and transformers' training stack), more than both models of a check take to load without it.
 The folders we embed with are a Transformer, a Pooling module and perhaps Normalize
-(``modules.json``); ``read_layout`` says when a folder is that simple, ``TransformerEncoder``
-runs it (a plain BERT on torch alone, ``_bert``; another architecture on transformers), and
-the embedder hands any other folder (a Dense layer, another pooling) to sentence-transformers.
+(``modules.json``); ``open_encoder`` runs such a folder when its Transformer is a plain BERT
+(on torch alone, ``_bert``), and the embedder hands any other folder (another architecture, a
+Dense layer, another pooling) to sentence-transformers.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from ._bert import read_bert
+from ._bert import Bert, read_bert
 
-__all__ = ["Layout", "TransformerEncoder", "quiet_transformers", "read_layout"]
+__all__ = ["Layout", "TransformerEncoder", "open_encoder", "read_layout"]
 
 _TRANSFORMER = "sentence_transformers.models.Transformer"
 _POOLING = "sentence_transformers.models.Pooling"
@@ -65,30 +63,14 @@ def read_layout(folder: Path) -> Layout | None:
 
 
 class TransformerEncoder:
-    """Pooled, unnormalised sentence vectors of ``layout``'s model, as sentence-transformers
-    computes them (within float rounding): a plain BERT on torch alone (``_bert``), any other
-    architecture on transformers' ``AutoModel``."""
+    """Pooled, unnormalised sentence vectors of a plain BERT read with ``layout``'s pooling,
+    on torch alone (``_bert``), as sentence-transformers computes them (within float
+    rounding)."""
 
-    def __init__(self, layout: Layout) -> None:
+    def __init__(self, layout: Layout, bert: Bert) -> None:
         self.layout = layout
-        self._bert = read_bert(layout.folder)
-        self._tokenizer: Any = None
-        self._model: Any = None
-        if self._bert is not None:
-            self.dim = self._bert.hidden_size
-            return
-        import torch
-        import transformers
-
-        quiet_transformers()
-        self._tokenizer = transformers.AutoTokenizer.from_pretrained(
-            layout.folder, local_files_only=True
-        )
-        self._model = transformers.AutoModel.from_pretrained(
-            layout.folder, local_files_only=True, dtype=torch.float32
-        )
-        self._model.eval()
-        self.dim = int(self._model.config.hidden_size)
+        self._bert = bert
+        self.dim = bert.hidden_size
 
     def encode(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         import torch
@@ -97,33 +79,22 @@ class TransformerEncoder:
         if self.layout.lower_case:
             texts = [t.lower() for t in texts]
         with torch.inference_mode():
-            if self._bert is not None:
-                tokens = self._bert.tokenize(
-                    texts, None, max_length=self.layout.max_length, cut="longest_first"
-                )
-                hidden, mask = self._bert.hidden(tokens), tokens.mask
-            else:
-                batch = self._tokenizer(
-                    texts,
-                    padding=True,
-                    truncation="longest_first",
-                    max_length=self.layout.max_length,
-                    return_tensors="pt",
-                )
-                hidden, mask = self._model(**batch).last_hidden_state, batch["attention_mask"]
+            tokens = self._bert.tokenize(
+                texts, None, max_length=self.layout.max_length, cut="longest_first"
+            )
+            hidden = self._bert.hidden(tokens)
         if self.layout.pooling == "cls":
             pooled = hidden[:, 0]
         else:
-            weights = mask.unsqueeze(-1).to(hidden.dtype)
+            weights = tokens.mask.unsqueeze(-1).to(hidden.dtype)
             pooled = (hidden * weights).sum(dim=1) / weights.sum(dim=1).clamp(min=1e-9)
         out: npt.NDArray[np.float32] = pooled.float().numpy()
         return out
 
 
-def quiet_transformers() -> None:
-    """No weight-loading progress bars or advisories from transformers on our stderr."""
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    import transformers
-
-    transformers.logging.set_verbosity_error()  # type: ignore[no-untyped-call]
-    transformers.logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+def open_encoder(folder: Path) -> TransformerEncoder | None:
+    """The folder's encoder when it is a plain BERT with mean or CLS pooling (``read_layout``,
+    ``read_bert``); None for any other folder, which sentence-transformers runs."""
+    layout = read_layout(folder)
+    bert = read_bert(layout.folder) if layout is not None else None
+    return TransformerEncoder(layout, bert) if layout is not None and bert is not None else None

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import torch
 import transformers
+from support.model_folders import linked_copy
 
 from checks.entailment import LABELS
 from checks.entailment._crossencoder import CrossEncoder, bundled_model_dir
@@ -83,11 +84,8 @@ def test_the_embedder_gives_transformers_hidden_states() -> None:
 def test_a_folder_that_is_not_a_plain_bert_is_left_to_transformers(
     tmp_path: Path, change: dict[str, str], remove: str | None
 ) -> None:
-    folder = tmp_path / "model"
-    folder.mkdir()
-    for f in bundled_model_dir().iterdir():
-        if f.name != "config.json" and f.name != remove:
-            (folder / f.name).symlink_to(f)
+    gone = {"config.json", *([remove] if remove else [])}
+    folder = linked_copy(bundled_model_dir(), tmp_path / "model", leave_out=gone)
     config = json.loads((bundled_model_dir() / "config.json").read_text())
     (folder / "config.json").write_text(json.dumps({**config, **change}))
     assert read_bert(folder) is None

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support.model_folders import linked_copy
 
 from retrieval import MiniLMEmbedder
 from retrieval._embedder import _bundled_minilm, _sentence_transformers
-from retrieval._st_folder import TransformerEncoder, read_layout
+from retrieval._st_folder import open_encoder, read_layout
 
 TEXTS = [
     "The upload gateway listens on port 8443.",
@@ -25,12 +26,7 @@ TEXTS = [
 
 def _layout_folder(tmp_path: Path, pooling: dict[str, bool], extra: Sequence[str] = ()) -> Path:
     """A copy of the bundled folder's layout (files linked) with its own pooling and modules."""
-    src = _bundled_minilm()
-    dst = tmp_path / "model"
-    dst.mkdir()
-    for f in src.iterdir():
-        if f.is_file() and f.name != "modules.json":
-            (dst / f.name).symlink_to(f)
+    dst = linked_copy(_bundled_minilm(), tmp_path / "model", leave_out={"modules.json"})
     (dst / "1_Pooling").mkdir()
     config = {"word_embedding_dimension": 384, **pooling}
     (dst / "1_Pooling" / "config.json").write_text(json.dumps(config))
@@ -67,10 +63,12 @@ def test_its_vectors_are_the_ones_sentence_transformers_gives() -> None:
 
 def test_cls_pooling_reads_the_first_token(tmp_path: Path) -> None:
     folder = _layout_folder(tmp_path, {"pooling_mode_cls_token": True})
-    layout, bundled = read_layout(folder), read_layout(_bundled_minilm())
-    assert layout is not None and bundled is not None and layout.pooling == "cls"
-    mean = TransformerEncoder(bundled).encode(TEXTS[:2])
-    cls = TransformerEncoder(layout).encode(TEXTS[:2])
+    layout = read_layout(folder)
+    assert layout is not None and layout.pooling == "cls"
+    cls_encoder, mean_encoder = open_encoder(folder), open_encoder(_bundled_minilm())
+    assert cls_encoder is not None and mean_encoder is not None
+    mean = mean_encoder.encode(TEXTS[:2])
+    cls = cls_encoder.encode(TEXTS[:2])
     assert cls.shape == mean.shape == (2, 384)
     assert not np.allclose(cls, mean, atol=1e-3)
 

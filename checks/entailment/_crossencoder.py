@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from retrieval import Bert, read_bert
+from retrieval import Bert, quiet_transformers, read_bert
 
 from ._base import LABELS, EntailmentError, EntailmentModel, Probabilities
 
@@ -130,8 +130,7 @@ class _AutoRunner:
         import torch
         import transformers
 
-        transformers.logging.set_verbosity_error()  # type: ignore[no-untyped-call]
-        transformers.logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+        quiet_transformers()
         self._tokenizer: Any = transformers.AutoTokenizer.from_pretrained(
             path, local_files_only=True
         )
