@@ -146,7 +146,9 @@ class Committed:
     batches: set[str] = field(default_factory=set)  # content-key prefixes
 
     def read(self, who: str, out: str) -> None:
-        for line in out.splitlines():
+        # a line the kill cut short ("call " of "call 12") was not reported: with
+        # PYTHONUNBUFFERED set, print writes its pieces one by one
+        for line in out[: out.rfind("\n") + 1].splitlines():
             kind, _, rest = line.partition(" ")
             if kind == "run":
                 self.runs.add(rest)
