@@ -11,7 +11,9 @@ Hygiene (``load_pairs`` counts what it drops and what each side holds):
 - pairs whose premise or hypothesis occurs in an evaluation set (FEVER-Symmetric dev, WiCE
   dev, SciFact, HaluEval, internal-dev, if ``../shared/benchmarks`` is there) are dropped.
 
-``sample`` draws a training set by the ``SOURCES`` shares.
+``related_neutrals`` derives neutral pairs from VitaminC's own pages: a claim against another
+sentence of its page that does not state it. ``sample`` draws a training set by the
+``SOURCES`` (and ``DERIVED``) shares.
 """
 
 from __future__ import annotations
@@ -41,6 +43,9 @@ SOURCES = {
     "mnli_binary": 0.6,
     "breaking_nli": 0.25,
 }
+
+# derived pairs (``related_neutrals``), drawn by ``sample`` at this share when present
+DERIVED = {"vitaminc_related": 1.0}
 
 
 @dataclass(frozen=True)
@@ -142,11 +147,58 @@ def sample(pairs: Sequence[Pair], total: int, rng: random.Random) -> list[Pair]:
     if total <= 0:
         out = list(pairs)
     else:
-        weight = {s: len(v) * SOURCES[s] for s, v in by_source.items()}
+        shares = {**SOURCES, **DERIVED}
+        weight = {s: len(v) * shares[s] for s, v in by_source.items()}
         scale = total / sum(weight.values())
         out = []
         for s, items in sorted(by_source.items()):
             n = min(len(items), round(weight[s] * scale))
             out += rng.sample(items, n)
     rng.shuffle(out)
+    return out
+
+
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+def related_neutrals(pairs: Sequence[Pair], share: float, rng: random.Random) -> list[Pair]:
+    """Neutral pairs of a VitaminC claim and another sentence of its page: same subject, the
+    fact not stated. About ``share`` x the VitaminC real pairs given.
+
+    The premise is one of the page's other evidence sentences that shares under half its
+    words with the claim's own premises (so not a revision of them), holds no number when the
+    claim has one, and does not hold all the claim's words; among those, one of the three
+    that share most words with the claim (a related sentence, the kind a model misreads as
+    support).
+    """
+    real = [p for p in pairs if p.source == "vitaminc_real"]
+    by_page: dict[str, dict[str, list[str]]] = {}
+    for p in real:
+        by_page.setdefault(p.group, {}).setdefault(p.hypothesis, []).append(p.premise)
+    out: list[Pair] = []
+    for group, claims in sorted(by_page.items()):
+        sentences = sorted({s for premises in claims.values() for s in premises})
+        words = {s: set(_norm(s).split()) for s in sentences}
+        for claim, own in sorted(claims.items()):
+            if rng.random() >= share * len(own):  # about ``share`` pairs per real pair
+                continue
+            mine = set().union(*(words[s] for s in own))
+            claim_words = set(_norm(claim).split())
+            numbers = set(_NUMBER.findall(claim))
+            fits = [
+                s
+                for s in sentences
+                if s not in own
+                and words[s]
+                and len(words[s] & mine) < 0.5 * len(words[s])
+                # a claim's number is compared ("under 240 million"): any other number may
+                # decide it, so a claim with numbers is paired with a sentence without
+                and not (numbers and _NUMBER.search(s))
+                and not claim_words <= words[s]
+            ]
+            if not fits:
+                continue
+            fits.sort(key=lambda s: (-len(words[s] & claim_words), s))
+            premise = rng.choice(fits[:3])
+            out.append(Pair("vitaminc_related", premise, claim, LABEL_ID["neutral"], group))
     return out

@@ -5,6 +5,7 @@ cascade's ``CrossEncoder`` loads. The recipe's quality is measured in benchmarks
 from __future__ import annotations
 
 import json
+import random
 import subprocess
 import sys
 from pathlib import Path
@@ -19,7 +20,7 @@ REPO = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data" / "nli"
 sys.path.insert(0, str(REPO))
 
-from benchmarks._nli_data import load_pairs  # noqa: E402
+from benchmarks._nli_data import LABEL_ID, Pair, load_pairs, related_neutrals  # noqa: E402
 
 
 def test_validation_takes_whole_pages_and_evaluation_texts_are_dropped(tmp_path: Path) -> None:
@@ -35,6 +36,35 @@ def test_validation_takes_whole_pages_and_evaluation_texts_are_dropped(tmp_path:
     train_groups = {p.group for p in train}
     assert not train_groups & {p.group for p in val}  # no page on both sides
     assert val and train
+
+
+def test_related_neutrals_pair_a_claim_with_another_sentence_of_its_page() -> None:
+    page = "vitaminc_real:Ostrava Tower"
+    rows = [  # (claim, its premise)
+        ("The tower opened in 1961.", "The Ostrava Tower opened to visitors in 1961."),
+        ("The tower opened after 1960.", "The Ostrava Tower opened to visitors in 1961 ."),
+        ("The tower is painted red.", "Its steel frame is painted red and white."),
+        ("The frame is made of steel.", "Its steel frame is painted red and white ."),
+        ("The tower was designed by Jan Novak.", "The architect of the tower was Jan Novak."),
+        ("The tower has a restaurant.", "A restaurant sits at the top of the tower."),
+        ("The tower lift takes 40 seconds.", "Visitors reach the tower top within 40 seconds."),
+    ]
+    pairs = [Pair("vitaminc_real", p, c, LABEL_ID["entailment"], page) for c, p in rows]
+    pairs.append(Pair("mnli_binary", "Cats purr.", "Cats sleep.", -1, "mnli_binary:cats"))
+    derived = [d for seed in range(8) for d in related_neutrals(pairs, 1.0, random.Random(seed))]
+    own = dict(rows)
+    assert len(derived) >= 3
+    for d in derived:
+        assert d.source == "vitaminc_related" and d.label == LABEL_ID["neutral"]
+        assert d.group == page and d.hypothesis in own
+        assert d.premise != own[d.hypothesis]
+        assert d.premise in own.values()  # a sentence of the same page
+        if any(ch.isdigit() for ch in d.hypothesis):  # compared numbers: no number beside
+            assert not any(ch.isdigit() for ch in d.premise)
+    # never a revision of the claim's own premise (the two steel-frame sentences)
+    frame = {"The tower is painted red.", "The frame is made of steel."}
+    assert not any(d.hypothesis in frame and "steel frame" in d.premise for d in derived)
+    assert related_neutrals(pairs, 0.0, random.Random(0)) == []
 
 
 def run(out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
