@@ -32,6 +32,8 @@ from typing import Any
 
 from _common import REPO, read_jsonl
 
+from retrieval import OFFLINE
+
 CLAIMS = REPO / "benchmarks" / "data" / "ferrowave" / "claims.jsonl"
 DEMO = REPO / "corpora" / "demo"
 TARGET = 1.7
@@ -67,9 +69,7 @@ def run(engine: str, items: Path, out: Path, batch_size: int) -> dict[str, Any]:
     """One ``verify batch`` run, its output watched to time the lines as they land."""
     env = {
         **os.environ,
-        "HF_HUB_OFFLINE": "1",
-        "TRANSFORMERS_OFFLINE": "1",
-        "TOKENIZERS_PARALLELISM": "false",
+        **OFFLINE,
         "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0",  # Ray's local cluster on 127.0.0.1 only
         "RAY_USAGE_STATS_ENABLED": "0",
     }

@@ -16,7 +16,6 @@ from ._embedder import (
     Embedder,
     MiniLMEmbedder,
     get_embedder,
-    quiet_transformers,
     register_embedder,
 )
 from ._errors import (
@@ -28,6 +27,7 @@ from ._errors import (
     IndexMissing,
     RetrievalError,
 )
+from ._hub import OFFLINE, offline, quiet_transformers
 from ._index import Index, Mode
 from ._loader import MAX_FILE_BYTES, SKIP_DIRS, Document, Skipped, iter_documents
 from ._segments import split_prose
@@ -40,6 +40,7 @@ __all__ = [
     "IVF_MIN_VECTORS",
     "MAX_CHUNK_CHARS",
     "MAX_FILE_BYTES",
+    "OFFLINE",
     "SKIP_DIRS",
     "Bert",
     "BuildReport",
@@ -65,6 +66,7 @@ __all__ = [
     "chunk_document",
     "get_embedder",
     "iter_documents",
+    "offline",
     "quiet_transformers",
     "read_bert",
     "register_embedder",

@@ -7,7 +7,6 @@ and plugins use the same path the real one does.
 
 from __future__ import annotations
 
-import os
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -16,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ._errors import EmbedderError, EmbedderNotFound
+from ._hub import offline, quiet_transformers
 from ._st_folder import open_encoder
 
 __all__ = [
@@ -24,7 +24,6 @@ __all__ = [
     "MiniLMEmbedder",
     "Progress",
     "get_embedder",
-    "quiet_transformers",
     "register_embedder",
 ]
 
@@ -104,9 +103,7 @@ class MiniLMEmbedder(Embedder):
     def load(self) -> None:
         if self._encode is not None:
             return
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        offline()
         try:
             path = self.path or _bundled_minilm()
             encoder = open_encoder(path)
@@ -163,15 +160,6 @@ def _sentence_transformers(path: Path) -> tuple[int, Callable[[list[str]], Vecto
         return np.asarray(vecs, dtype=np.float32)
 
     return dim, encode
-
-
-def quiet_transformers() -> None:
-    """No weight-loading progress bars or advisories from transformers on our stderr."""
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    import transformers
-
-    transformers.logging.set_verbosity_error()  # type: ignore[no-untyped-call]
-    transformers.logging.disable_progress_bar()  # type: ignore[no-untyped-call]
 
 
 def _bundled_minilm() -> Path:

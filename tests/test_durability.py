@@ -96,10 +96,12 @@ def _wait_for(proc: subprocess.Popen[str], word: str, timeout: float = 60) -> li
 
 
 def _kill(proc: subprocess.Popen[str]) -> tuple[str, str]:
-    """SIGKILL ``proc`` (if it still runs) and return what it had printed."""
+    """SIGKILL ``proc`` (if it still runs) and return what it had printed: stdout in whole
+    lines, since a line the kill cut short ("call " of "call 12") was not reported (with
+    PYTHONUNBUFFERED set, print writes its pieces one by one)."""
     proc.send_signal(signal.SIGKILL)
     out, err = proc.communicate(timeout=60)
-    return out, err
+    return out[: out.rfind("\n") + 1], err
 
 
 # -- ledger writes killed at random points ---------------------------------------------------
@@ -146,9 +148,7 @@ class Committed:
     batches: set[str] = field(default_factory=set)  # content-key prefixes
 
     def read(self, who: str, out: str) -> None:
-        # a line the kill cut short ("call " of "call 12") was not reported: with
-        # PYTHONUNBUFFERED set, print writes its pieces one by one
-        for line in out[: out.rfind("\n") + 1].splitlines():
+        for line in out.splitlines():
             kind, _, rest = line.partition(" ")
             if kind == "run":
                 self.runs.add(rest)

@@ -9,7 +9,6 @@ once.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
@@ -17,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from retrieval import Bert, quiet_transformers, read_bert
+from retrieval import Bert, offline, quiet_transformers, read_bert
 
 from ._base import LABELS, EntailmentError, EntailmentModel, Probabilities
 
@@ -64,10 +63,7 @@ class CrossEncoder(EntailmentModel):
                 f"entailment model {self.name!r}: no config.json in {self.path}; "
                 "reinstall verify or pass a model folder with --entailment DIR"
             )
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+        offline()
         import torch
 
         if self.threads:

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from fakes import FAKE_EMBEDDER, FAKE_ENTAILMENT
 
+from retrieval import OFFLINE
 from support.corpus import indexed_workdir
 
 TESTS = Path(__file__).resolve().parents[1]
@@ -67,9 +68,7 @@ def env() -> dict[str, str]:
         **os.environ,
         "PYTHONPATH": path,
         "VERIFY_PLUGINS": PLUGINS,
-        "HF_HUB_OFFLINE": "1",
-        "TRANSFORMERS_OFFLINE": "1",
-        "TOKENIZERS_PARALLELISM": "false",
+        **OFFLINE,
     }
 
 
