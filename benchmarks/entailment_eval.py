@@ -2,6 +2,7 @@
 
     python benchmarks/entailment_eval.py                       # the bundled model
     python benchmarks/entailment_eval.py --model /tmp/ent/model --sets fever-sym --limit 200
+    python benchmarks/entailment_eval.py --precision fp32   # auto: bf16 where the CPU has it
 
 - ``fever-sym``: FEVER-Symmetric dev (708 pairs, entailment / contradiction, built so that
   the claim alone does not give the label away): accuracy of P(entailment) > P(contradiction).
@@ -27,7 +28,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks._common import SHARED, read_jsonl, require
-from checks.entailment import LABELS, EntailmentModel, entailment, get_entailment
+from checks.entailment import LABELS, PRECISIONS, EntailmentModel, entailment, get_entailment
 from checks.evidence import ContextEvidence
 from checks.types import Claim
 from retrieval import get_embedder
@@ -95,12 +96,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument("--sets", default="fever-sym,wice", help="comma-separated: fever-sym,wice")
     ap.add_argument("--limit", type=int, default=0, help="first N items of each set (0: all)")
     ap.add_argument("--windows", type=int, default=4, help="candidates read per claim (wice)")
+    ap.add_argument("--precision", default="auto", choices=PRECISIONS, help="number format [auto]")
     ap.add_argument("--json", action="store_true", help="one JSON object on stdout")
     args = ap.parse_args(argv)
-    model = get_entailment(args.model)
+    model = get_entailment(args.model, precision=args.precision)
     t0 = time.perf_counter()
     model.load()
     out: dict[str, Any] = {"model": args.model, "load_s": time.perf_counter() - t0}
+    out["precision"] = getattr(model, "computes", args.precision)
     for name in args.sets.split(","):
         if name == "fever-sym":
             out[name] = fever_sym(model, args.limit)

@@ -104,7 +104,8 @@ def test_another_architecture_runs_on_transformers(tmp_path: Path) -> None:
     tokenizer = transformers.AutoTokenizer.from_pretrained(bundled_model_dir())
     tokenizer.save_pretrained(folder)
     assert read_bert(folder) is None
-    probs = CrossEncoder(folder).predict(list(zip(PREMISES, HYPOTHESES, strict=True)))
+    ours = CrossEncoder(folder, precision="fp32")
+    probs = ours.predict(list(zip(PREMISES, HYPOTHESES, strict=True)))
     batch = tokenizer(
         PREMISES, HYPOTHESES, truncation="only_first", max_length=256, padding=True,
         return_tensors="pt",

@@ -412,6 +412,7 @@ def test_max_blocking_tolerates_that_many(cwd: Path) -> None:
         ('block = "contradicted"', "block"),
         ('block = ["contradicted", "maybe"]', "maybe"),
         ("support_threshold = 'high'", "support_threshold"),
+        ("entailment_precision = 'fp16'", "entailment_precision must be one of auto, fp32"),
         ("[[broken", "pyproject.toml"),
     ],
 )

@@ -33,9 +33,11 @@ from checks.entailment import (
     CrossEncoder,
     EntailmentError,
     EntailmentModel,
+    _precision,
     bundled_model_dir,
     entailment,
     get_entailment,
+    resolve_precision,
     windows,
 )
 from checks.entailment._crossencoder import _columns
@@ -172,6 +174,40 @@ def test_bundled_model_loads_offline_and_reads_plain_cases(
     assert int(said.argmax()) == ENT
     assert int(changed.argmax()) == CON
     assert unrelated[ENT] < 0.5  # a sentence that says nothing of the claim does not entail it
+
+
+# -- precision ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_auto_precision_is_bf16_only_where_the_cpu_multiplies_it(
+    monkeypatch: pytest.MonkeyPatch, native: bool
+) -> None:
+    monkeypatch.setattr(_precision, "native_bf16", lambda: native)
+    assert resolve_precision("auto") == ("bf16" if native else "fp32")
+    assert (resolve_precision("fp32"), resolve_precision("bf16")) == ("fp32", "bf16")
+    with pytest.raises(ValueError, match="use one of auto, fp32, bf16"):
+        resolve_precision("fp16")
+    model = CrossEncoder(bundled_model_dir())
+    model.load()
+    assert model.computes == ("bf16" if native else "fp32")
+
+
+def test_bf16_moves_the_bundled_models_probabilities_a_little() -> None:
+    premise = "The Harbour Line opened in 1932 and carries about 40,000 riders a day."
+    pairs = [
+        (premise, "The Harbour Line opened in 1932."),
+        (premise, "The Harbour Line opened in 1975."),
+        (premise, "The Harbour Line has a famous museum of modern art."),
+        ("Rollbacks need a second approver. " * 20, "A rollback needs two approvers."),
+    ]
+    fp32 = get_entailment(precision="fp32").predict(pairs)
+    bf16 = get_entailment(precision="bf16").predict(pairs)
+    moved = float(np.abs(fp32 - bf16).max())
+    assert 0.0 < moved < 0.05  # it computed in bf16, and read every pair the same way
+    assert (fp32.argmax(axis=1) == bf16.argmax(axis=1)).all()
+    with pytest.raises(EntailmentError, match="unknown precision 'fp16'; use one of auto"):
+        CrossEncoder(bundled_model_dir(), precision="fp16")
 
 
 # -- in the cascade and on the command line -------------------------------------------------

@@ -63,19 +63,20 @@ def make_cascade(
     return Cascade(
         evidence,
         judge=judge,
-        entailment=entailment_model(str(config["entailment"])),
+        entailment=entailment_model(str(config["entailment"]), str(config["entailment_precision"])),
         policy=cascade_policy(config),
         started=started,
     )
 
 
 @lru_cache(maxsize=4)
-def entailment_model(name: str) -> EntailmentModel:
-    """The entailment model ``name`` names (config ``entailment``, ``--entailment``), one per
-    process: every cascade of a command shares it, and it loads at the first check. A name
-    that is neither registered nor a folder is an ``InputError`` (exit 2)."""
+def entailment_model(name: str, precision: str = "auto") -> EntailmentModel:
+    """The entailment model ``name`` names (config ``entailment``, ``--entailment``), computing
+    in ``precision`` (config ``entailment_precision``), one per process: every cascade of a
+    command shares it, and it loads at the first check. A name that is neither registered nor
+    a folder is an ``InputError`` (exit 2)."""
     try:
-        return get_entailment(name)
+        return get_entailment(name, precision=precision)
     except EntailmentError as exc:
         raise InputError(f"--entailment: {exc}") from exc
 

@@ -39,6 +39,7 @@ DEFAULTS: dict[str, Any] = {
     "disable_rules": [],  # alignment rules switched off (checks.alignment.RULES; --disable-rule)
     "entailment": "bundled",  # entailment model: bundled, a registered name, or a model folder
     "entailment_windows": 4,  # candidate sentences read (with neighbours) per claim
+    "entailment_precision": "auto",  # auto (bf16 where the CPU has it, else fp32), fp32, bf16
     # the per-claim stages that run, in their fixed order (checks.cascade.STAGES, which a test
     # holds this list to; not imported here: `verify index` stays light); judge and guards may
     # be left out
@@ -138,6 +139,14 @@ def _checked(key: str, value: Any, source: str) -> Any:
             check_rules(value)
         except ValueError as exc:
             raise InputError(f"{source}: disable_rules: {exc}") from None
+    if key == "entailment_precision":
+        from checks.entailment import PRECISIONS
+
+        if value not in PRECISIONS:
+            raise InputError(
+                f"{source}: entailment_precision must be one of {', '.join(PRECISIONS)}, "
+                f"not {value!r:.40}"
+            )
     if key == "stages":
         from checks.cascade import check_stages
 

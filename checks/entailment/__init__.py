@@ -19,6 +19,7 @@ from ._base import (
     register_entailment,
 )
 from ._crossencoder import MAX_TOKENS, CrossEncoder, bundled_model_dir
+from ._precision import PRECISIONS, native_bf16, resolve_precision
 from ._score import Entailment, entailment
 from ._windows import MAX_WINDOW_CHARS, Window, windows
 
@@ -27,6 +28,7 @@ __all__ = [
     "LABELS",
     "MAX_TOKENS",
     "MAX_WINDOW_CHARS",
+    "PRECISIONS",
     "CrossEncoder",
     "Entailment",
     "EntailmentError",
@@ -37,6 +39,8 @@ __all__ = [
     "default_entailment",
     "entailment",
     "get_entailment",
+    "native_bf16",
     "register_entailment",
+    "resolve_precision",
     "windows",
 ]

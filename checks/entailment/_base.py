@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -104,24 +104,26 @@ def register_entailment(name: str, factory: Callable[[], EntailmentModel]) -> No
     _FACTORIES[name] = factory
 
 
-@lru_cache(maxsize=1)
-def default_entailment() -> EntailmentModel:
-    """The bundled model (``checks/entailment/model``), one per process, loaded lazily."""
+@cache
+def default_entailment(precision: str = "auto") -> EntailmentModel:
+    """The bundled model (``checks/entailment/model``), one per process and precision
+    (``auto``, ``fp32``, ``bf16``: ``_precision``), loaded lazily."""
     from ._crossencoder import CrossEncoder, bundled_model_dir
 
-    return CrossEncoder(bundled_model_dir(), name=DEFAULT_ENTAILMENT)
+    return CrossEncoder(bundled_model_dir(), name=DEFAULT_ENTAILMENT, precision=precision)
 
 
-def get_entailment(name: str | None = None) -> EntailmentModel:
+def get_entailment(name: str | None = None, *, precision: str = "auto") -> EntailmentModel:
     """An entailment model by registered name, ``bundled`` (the default, shared by the
-    process: ``default_entailment``), or a Hugging Face cross-encoder folder."""
+    process: ``default_entailment``), or a Hugging Face cross-encoder folder. ``precision``
+    applies to the bundled model and folders; a registered model computes as it does."""
     from ._crossencoder import CrossEncoder
 
     name = name or DEFAULT_ENTAILMENT
     if name in _FACTORIES:
         return _FACTORIES[name]()
     if name == DEFAULT_ENTAILMENT:
-        return default_entailment()
+        return default_entailment(precision)
     folder = Path(name)
     if folder.is_dir():
         if not (folder / "config.json").is_file():
@@ -129,7 +131,7 @@ def get_entailment(name: str | None = None) -> EntailmentModel:
                 f"entailment model folder {name!r} holds no config.json; pass a folder with "
                 "config.json, model.safetensors and tokenizer.json"
             )
-        return CrossEncoder(folder.resolve())
+        return CrossEncoder(folder.resolve(), precision=precision)
     known = ", ".join(sorted({DEFAULT_ENTAILMENT, *_FACTORIES}))
     raise EntailmentError(
         f"unknown entailment model {name!r}: not a folder; use one of {known} "

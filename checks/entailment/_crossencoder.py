@@ -4,7 +4,7 @@ The bundled one is our MiniLM fine-tune (``checks/entailment/model``, model card
 run as a plain BERT on torch alone (``retrieval.read_bert``); any sequence-classification
 folder whose ``id2label`` names ``entailment`` and ``neutral`` and/or ``contradiction`` (or
 ``not_entailment``) works too, another architecture on transformers. Loaded lazily, offline,
-once.
+once; run in fp32, or in bf16 where the CPU has it (``_precision``).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import numpy as np
 from retrieval import Bert, offline, quiet_transformers, read_bert
 
 from ._base import LABELS, EntailmentError, EntailmentModel, Probabilities
+from ._precision import PRECISIONS, compute_in, resolve_precision
 
 if TYPE_CHECKING:
     import torch
@@ -46,12 +47,27 @@ def bundled_model_dir() -> Path:
 class CrossEncoder(EntailmentModel):
     """A plain BERT folder (the bundled one) runs on torch alone (``retrieval.read_bert``: no
     transformers import); any other architecture on transformers'
-    ``AutoModelForSequenceClassification``."""
+    ``AutoModelForSequenceClassification``. ``precision`` is one of ``PRECISIONS``; after
+    ``load``, ``computes`` is what it resolved to (``fp32`` or ``bf16``)."""
 
-    def __init__(self, path: Path, *, name: str | None = None, threads: int | None = None):
+    def __init__(
+        self,
+        path: Path,
+        *,
+        name: str | None = None,
+        threads: int | None = None,
+        precision: str = "auto",
+    ):
         self.path = path
         self.name = name or f"path:{path}"
         self.threads = threads
+        if precision not in PRECISIONS:
+            raise EntailmentError(
+                f"entailment model {self.name!r}: unknown precision {precision!r}; "
+                f"use one of {', '.join(PRECISIONS)}"
+            )
+        self.precision = precision
+        self.computes = ""  # set by load()
         self._run: _Runner | None = None
         self._columns: list[int] = []  # our label k <- the model's output column(s)
 
@@ -71,6 +87,7 @@ class CrossEncoder(EntailmentModel):
         bert = read_bert(self.path)
         run = _BertRunner(bert) if bert is not None and bert.classifies else _AutoRunner(self.path)
         self._columns = _columns(run.id2label, self.name)
+        self.computes = resolve_precision(self.precision)
         self._run = run
 
     def predict_batch(self, pairs: Sequence[tuple[str, str]]) -> Probabilities:
@@ -90,7 +107,7 @@ class CrossEncoder(EntailmentModel):
         out[unreadable, LABELS.index("neutral")] = 1.0
         if not readable:
             return out
-        with torch.inference_mode():
+        with torch.inference_mode(), compute_in(self.computes):
             logits = run.logits([pairs[i][0] for i in readable], [pairs[i][1] for i in readable])
             probs = torch.softmax(logits.float(), dim=-1).numpy()
         for column, label in enumerate(self._columns):
