@@ -1,6 +1,6 @@
 """What each hand-written rule of the alignment stage is worth, set by set.
 
-    python benchmarks/ablation.py [--sets S,...] [--rules R,...] [--limit N] [--json]
+    python benchmarks/ablation.py [--sets S,...] [--rules R,...] [--limit N] [--windows N] [--json]
 
 Runs the checker on every dev set with all rules on (the baseline), then once per rule with
 that rule switched off (config ``disable_rules``, as ``verify bench --disable-rule NAME``
@@ -24,8 +24,9 @@ Sets (``--sets``, default all):
 - ``fever``: FEVER-Symmetric dev, the hypothesis against its premise, supported iff the
   gold label is entailment.
 
-``--limit N`` takes the first N claims (cases) of each set; ``--json`` prints the figures as
-JSON instead of the table.
+``--limit N`` takes the first N claims (cases) of each set; ``--windows N`` sets the cascade's
+``entailment_windows`` for every run (to measure that setting on all sets); ``--json`` prints
+the figures as JSON instead of the table.
 """
 
 from __future__ import annotations
@@ -130,9 +131,11 @@ class _MemoEntailment(EntailmentModel):
         return np.stack([self._seen[p] for p in pairs])
 
 
-def _config(off: Iterable[str]) -> Config:
-    """The default config with ``off`` switched off and no run deadline (a full set is long)."""
-    return Config({**DEFAULTS, "disable_rules": sorted(off), "run_timeout": 7 * 86_400.0})
+def _config(off: Iterable[str], windows: int) -> Config:
+    """The default config with ``off`` switched off, ``windows`` read per claim and no run
+    deadline (a full set is long)."""
+    values = {"disable_rules": sorted(off), "entailment_windows": windows}
+    return Config({**DEFAULTS, **values, "run_timeout": 7 * 86_400.0})
 
 
 def _bench(dataset: Dataset, index: Path, limit: int | None) -> Callable[[Config], Run]:
@@ -244,7 +247,11 @@ def _delta(base: dict[str, Any], off: dict[str, Any]) -> dict[str, Any]:
 
 
 def ablate(
-    sets: Sequence[str], rules: Sequence[str], limit: int | None, log: Callable[[str], None]
+    sets: Sequence[str],
+    rules: Sequence[str],
+    limit: int | None,
+    log: Callable[[str], None],
+    windows: int = DEFAULTS["entailment_windows"],
 ) -> dict[str, Any]:
     inner = get_embedder(EMBEDDER)
     inner.load()
@@ -253,16 +260,18 @@ def ablate(
     entailment = _MemoEntailment(get_entailment(DEFAULT_ENTAILMENT))
     register_entailment(DEFAULT_ENTAILMENT, lambda: entailment)  # likewise, pairs scored once
     runners = _runners(sets, limit, shared)
-    report: dict[str, Any] = {"limit": limit, "baseline": {}, "rules": {}}
+    report: dict[str, Any] = {"limit": limit, "windows": windows, "baseline": {}, "rules": {}}
     for name, run in runners.items():
         t0 = time.perf_counter()
-        base = report["baseline"][name] = _scores(name, run(_config(())))
+        base = report["baseline"][name] = _scores(name, run(_config((), windows)))
         log(f"baseline {name}: BA {base['ba']:.3f} ({time.perf_counter() - t0:.0f}s)")
     for rule in rules:
         t0 = time.perf_counter()
         row = {}
         for name, run in runners.items():
-            row[name] = _delta(report["baseline"][name], _scores(name, run(_config([rule]))))
+            row[name] = _delta(
+                report["baseline"][name], _scores(name, run(_config([rule], windows)))
+            )
         report["rules"][rule] = row
         log(f"{rule}: {time.perf_counter() - t0:.0f}s")
     return report
@@ -300,11 +309,23 @@ def table(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sets", default=",".join(SETS), help=f"comma-separated of {', '.join(SETS)}")
     ap.add_argument("--rules", default="", help="comma-separated rule names [all]")
     ap.add_argument("--limit", type=int, default=None, help="claims (cases) per set [all]")
+    ap.add_argument(
+        "--windows",
+        type=int,
+        default=DEFAULTS["entailment_windows"],
+        choices=range(1, 17),
+        metavar="N",
+        help="the cascade's entailment_windows, 1-16 [%(default)s]",
+    )
     ap.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = ap.parse_args()
     sets = [s for s in args.sets.split(",") if s]
@@ -316,7 +337,7 @@ def main() -> int:
         check_rules(names)
     except ValueError as exc:
         ap.error(str(exc))
-    report = ablate(sets, names, args.limit, lambda msg: print(msg, file=sys.stderr, flush=True))
+    report = ablate(sets, names, args.limit, _log, args.windows)
     print(json.dumps(report, indent=2) if args.json else table(report))
     return 0
 
