@@ -119,6 +119,21 @@ def test_training_resumes_and_writes_a_model_the_cascade_loads(tmp_path: Path) -
     assert all(np.array_equal(before[k], after[k]) for k in before)
 
 
+@pytest.mark.model
+def test_keep_layers_trains_a_smaller_model_of_the_layers_named(tmp_path: Path) -> None:
+    res = run(tmp_path, "--steps", "1", "--keep-layers", "0,5")
+    assert res.returncode == 0, res.stderr[-2000:]
+    config = json.loads((tmp_path / "model" / "config.json").read_text(encoding="utf-8"))
+    assert config["num_hidden_layers"] == 2
+    weights = load_file(tmp_path / "model" / "model.safetensors")
+    assert {k.split(".")[3] for k in weights if ".encoder.layer." in k} == {"0", "1"}
+    probs = CrossEncoder(tmp_path / "model").predict([("The tower has 41 floors.", "It is tall.")])
+    assert np.allclose(probs.sum(axis=1), 1.0, atol=1e-4)
+    for bad in ("0,6", "1,1", "two"):
+        res = run(tmp_path / bad, "--steps", "1", "--keep-layers", bad)
+        assert res.returncode == 1 and "name distinct layers from 0 to 5" in res.stderr
+
+
 def test_training_without_validation_pages_stops_with_a_reason(tmp_path: Path) -> None:
     res = run(tmp_path, "--steps", "1", "--val-share", "0")  # the later flag wins
     assert res.returncode == 1
