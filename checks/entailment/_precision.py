@@ -38,8 +38,9 @@ def resolve_precision(precision: str) -> str:
 
 @contextlib.contextmanager
 def compute_in(precision: str) -> Iterator[None]:
-    """Run the enclosed CPU forward pass in ``precision`` (``fp32`` or ``bf16``)."""
-    if precision == "fp32":
+    """Run the enclosed CPU forward pass in ``precision``: ``bf16`` under autocast, anything
+    else (``fp32``) as it is."""
+    if precision != "bf16":
         yield
         return
     import torch
