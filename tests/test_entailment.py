@@ -42,7 +42,9 @@ from checks.entailment import (
 )
 from checks.entailment._crossencoder import _columns
 from checks.types import Claim
+from verify.checker import make_cascade
 from verify.cli import cli
+from verify.config import DEFAULTS, Config
 
 ENT, NEU, CON = (LABELS.index(x) for x in ("entailment", "neutral", "contradiction"))
 
@@ -208,6 +210,13 @@ def test_bf16_moves_the_bundled_models_probabilities_a_little() -> None:
     assert (fp32.argmax(axis=1) == bf16.argmax(axis=1)).all()
     with pytest.raises(EntailmentError, match="unknown precision 'fp16'; use one of auto"):
         CrossEncoder(bundled_model_dir(), precision="fp16")
+
+
+def test_the_config_sets_the_precision_the_cascade_computes_in() -> None:
+    for precision in ("fp32", "bf16"):
+        config = Config({**DEFAULTS, "entailment_precision": precision})
+        model = make_cascade(FakeEvidence({}), config).entailment
+        assert isinstance(model, CrossEncoder) and model.precision == precision
 
 
 # -- in the cascade and on the command line -------------------------------------------------
