@@ -106,9 +106,9 @@ fp32 and would add a dependency. bf16 autocast (matrix products in bf16, layer n
 softmax in fp32) is what `entailment_precision = "auto"` runs where the CPU multiplies bf16
 natively (AVX-512 BF16 or AMX; emulated bf16 elsewhere is slower than fp32, so fp32 runs there):
 it changes the argmax of 2 of 708 FEVER-Symmetric pairs (largest probability change 0.016),
-no verdict of internal-dev (150 claims) or SciFact dev (first 300) in the cascade, and the
-balanced accuracy of none of the six sets of `benchmarks/ablation.py --limit 300` (to three
-decimals). The figures above are fp32.
+no verdict of internal-dev (150 claims), SciFact dev (first 300) or WiCE dev (349) in the
+cascade, and the balanced accuracy of none of the six sets of `benchmarks/ablation.py --limit
+300` (to three decimals). The figures above are fp32.
 
 ## Known limits
 
