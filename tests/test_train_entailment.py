@@ -132,6 +132,7 @@ def test_keep_layers_trains_a_smaller_model_of_the_layers_named(tmp_path: Path) 
     for bad in ("0,6", "1,1", "two"):
         res = run(tmp_path / bad, "--steps", "1", "--keep-layers", bad)
         assert res.returncode == 1 and "name distinct layers from 0 to 5" in res.stderr
+        assert not (tmp_path / bad / "model").exists()
 
 
 def test_training_without_validation_pages_stops_with_a_reason(tmp_path: Path) -> None:
