@@ -1,6 +1,7 @@
 """What each hand-written rule of the alignment stage is worth, set by set.
 
-    python benchmarks/ablation.py [--sets S,...] [--rules R,...] [--limit N] [--windows N] [--json]
+    python benchmarks/ablation.py [--sets S,...] [--rules R,...] [--limit N] [--windows N]
+        [--embedder-precision P] [--json]
 
 Runs the checker on every dev set with all rules on (the baseline), then once per rule with
 that rule switched off (config ``disable_rules``, as ``verify bench --disable-rule NAME``
@@ -25,8 +26,10 @@ Sets (``--sets``, default all):
   gold label is entailment.
 
 ``--limit N`` takes the first N claims (cases) of each set; ``--windows N`` sets the cascade's
-``entailment_windows`` for every run (to measure that setting on all sets); ``--json`` prints
-the figures as JSON instead of the table.
+``entailment_windows`` for every run (to measure that setting on all sets);
+``--embedder-precision P`` the embedder's ``embedder_precision`` (``auto``, ``fp32``, ``bf16``;
+the index sets' indexes are rebuilt when it changes); ``--json`` prints the figures as JSON
+instead of the table.
 """
 
 from __future__ import annotations
@@ -57,7 +60,7 @@ from checks.entailment import (
 )
 from checks.evidence import EvidenceSource
 from checks.extraction import answer_claims
-from retrieval import Embedder, get_embedder, register_embedder
+from retrieval import PRECISIONS, Embedder, get_embedder, register_embedder
 from verify.bench import BINARY, Dataset, LabelledClaim, load_dataset, metrics, run_bench
 from verify.checker import context_evidence, make_cascade
 from verify.config import DEFAULTS, Config
@@ -84,6 +87,7 @@ class _Memo(Embedder):
     def load(self) -> None:
         self.inner.load()
         self.dim = self.inner.dim
+        self.computes = self.inner.computes  # what an index built with it records
 
     def embed_batch(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         return self.inner.embed_batch(texts)
@@ -252,15 +256,22 @@ def ablate(
     limit: int | None,
     log: Callable[[str], None],
     windows: int = DEFAULTS["entailment_windows"],
+    precision: str = DEFAULTS["embedder_precision"],
 ) -> dict[str, Any]:
-    inner = get_embedder(EMBEDDER)
-    inner.load()
+    inner = get_embedder(EMBEDDER, precision=precision)
     shared = _Memo(inner)
+    shared.load()
     register_embedder(EMBEDDER, lambda: shared)  # every run (run_bench too) gets this one
     entailment = _MemoEntailment(get_entailment(DEFAULT_ENTAILMENT))
     register_entailment(DEFAULT_ENTAILMENT, lambda: entailment)  # likewise, pairs scored once
     runners = _runners(sets, limit, shared)
-    report: dict[str, Any] = {"limit": limit, "windows": windows, "baseline": {}, "rules": {}}
+    report: dict[str, Any] = {
+        "limit": limit,
+        "windows": windows,
+        "embedder_precision": shared.computes,
+        "baseline": {},
+        "rules": {},
+    }
     for name, run in runners.items():
         t0 = time.perf_counter()
         base = report["baseline"][name] = _scores(name, run(_config((), windows)))
@@ -326,6 +337,12 @@ def main() -> int:
         metavar="N",
         help="the cascade's entailment_windows, 1-16 [%(default)s]",
     )
+    ap.add_argument(
+        "--embedder-precision",
+        default=DEFAULTS["embedder_precision"],
+        choices=PRECISIONS,
+        help="the embedder's embedder_precision; indexes are rebuilt when it changes [%(default)s]",
+    )
     ap.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = ap.parse_args()
     sets = [s for s in args.sets.split(",") if s]
@@ -337,7 +354,7 @@ def main() -> int:
         check_rules(names)
     except ValueError as exc:
         ap.error(str(exc))
-    report = ablate(sets, names, args.limit, _log, args.windows)
+    report = ablate(sets, names, args.limit, _log, args.windows, args.embedder_precision)
     print(json.dumps(report, indent=2) if args.json else table(report))
     return 0
 

@@ -66,7 +66,7 @@ def fever_sym(model: EntailmentModel, limit: int) -> dict[str, Any]:
 def wice(model: EntailmentModel, limit: int, best: int) -> dict[str, Any]:
     rows = list(read_jsonl(require(SHARED / "wice-dev" / "claims.jsonl")))
     rows = rows[:limit] if limit else rows
-    embedder = get_embedder()
+    embedder = get_embedder(precision="fp32")  # the same windows whatever --precision measures
     scores, embed_s, model_s = [], 0.0, 0.0
     for r in rows:
         contexts = r["context"] if isinstance(r["context"], list) else [r["context"]]

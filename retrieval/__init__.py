@@ -30,6 +30,7 @@ from ._errors import (
 from ._hub import OFFLINE, offline, quiet_transformers
 from ._index import Index, Mode
 from ._loader import MAX_FILE_BYTES, SKIP_DIRS, Document, Skipped, iter_documents
+from ._precision import PRECISIONS, compute_in, native_bf16, resolve_precision
 from ._segments import split_prose
 from ._types import Chunk, Hit, Segment
 from ._vectors import HNSW_MIN_VECTORS, IVF_MIN_VECTORS, SizeLadder, VectorIndex
@@ -41,6 +42,7 @@ __all__ = [
     "MAX_CHUNK_CHARS",
     "MAX_FILE_BYTES",
     "OFFLINE",
+    "PRECISIONS",
     "SKIP_DIRS",
     "Bert",
     "BuildReport",
@@ -64,11 +66,14 @@ __all__ = [
     "VectorIndex",
     "build_index",
     "chunk_document",
+    "compute_in",
     "get_embedder",
     "iter_documents",
+    "native_bf16",
     "offline",
     "quiet_transformers",
     "read_bert",
     "register_embedder",
+    "resolve_precision",
     "split_prose",
 ]

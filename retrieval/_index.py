@@ -59,8 +59,12 @@ class Index:
         self._pool: ThreadPoolExecutor | None = None
 
     @classmethod
-    def open(cls, folder: str | Path, *, embedder: Embedder | None = None) -> Index:
-        """Open the live generation at ``folder``; IndexMissing or IndexCorrupt if unusable."""
+    def open(
+        cls, folder: str | Path, *, embedder: Embedder | None = None, precision: str = "auto"
+    ) -> Index:
+        """Open the live generation at ``folder``; IndexMissing or IndexCorrupt if unusable.
+        Queries are embedded with ``embedder`` [default: the model the index names, computing
+        in ``precision``, one of ``PRECISIONS``]."""
         folder = Path(folder).absolute()
         gen = current_generation(folder)
         conn = connect(gen / "chunks.sqlite", readonly=True)
@@ -94,7 +98,7 @@ class Index:
                 f"index {str(folder)!r}: vector index out of step with its "
                 "segments; rebuild it with `verify index ... --rebuild`"
             )
-        embedder = embedder or get_embedder(meta.get("embedder"))
+        embedder = embedder or get_embedder(meta.get("embedder"), precision=precision)
         return cls(folder, gen, conn, vectors, ann, embedder, meta)
 
     def close(self) -> None:
@@ -133,6 +137,7 @@ class Index:
             "vector_index": self._ann.kind,
             "vector_params": self._ann.params,
             "embedder": self.meta.get("embedder"),
+            "embedder_precision": self.meta.get("embedder_precision"),
             "built_at": self.meta.get("built_at"),
             "skipped": [
                 {"path": s, "reason": r} for s, r in q("SELECT source, reason FROM skipped")

@@ -20,7 +20,9 @@ from fakes import FAKE_EMBEDDER, deny_reading
 from support.corpus import CONTRADICTED, SUPPORTED, UNRELATED, indexed_workdir
 
 from checks.scorer import Scorer
+from retrieval import Index, MiniLMEmbedder
 from verify.cli import cli
+from verify.testing import Verifier
 
 FORMATS = ("text", "json", "md", "html", "junit", "sarif")
 
@@ -405,6 +407,34 @@ def test_max_blocking_tolerates_that_many(cwd: Path) -> None:
     assert run(f"{CONTRADICTED} {UNRELATED}").exit_code == 1
 
 
+def test_config_embedder_precision_reaches_every_embedder_made(
+    cwd: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made: list[str] = []
+    real = MiniLMEmbedder.__init__
+
+    def spy(
+        self: MiniLMEmbedder, path: str | Path | None = None, *, precision: str = "auto"
+    ) -> None:
+        made.append(precision)
+        real(self, path, precision=precision)
+
+    monkeypatch.setattr(MiniLMEmbedder, "__init__", spy)
+    _pyproject(cwd, "embedder_precision = 'fp32'")
+    (cwd / "context.txt").write_text(SUPPORTED, encoding="utf-8")
+    (cwd / "items.jsonl").write_text(
+        json.dumps({"id": "a", "text": SUPPORTED, "context": [SUPPORTED]})
+    )
+    assert run(SUPPORTED, "--context", "context.txt").exit_code == 0
+    assert run("--batch", "items.jsonl").exit_code == 0
+    built = CliRunner().invoke(cli, ["index", "corpus", "--index", "minilm-index"])
+    assert built.exit_code == 0, built.output
+    Verifier(root=cwd).embedder()
+    assert made == ["fp32"] * 4  # --context, --batch, `verify index`, the pytest plugin
+    with Index.open(cwd / "minilm-index") as index:
+        assert index.meta["embedder_precision"] == "fp32"
+
+
 @pytest.mark.parametrize(
     "body, says",
     [
@@ -413,6 +443,7 @@ def test_max_blocking_tolerates_that_many(cwd: Path) -> None:
         ('block = ["contradicted", "maybe"]', "maybe"),
         ("support_threshold = 'high'", "support_threshold"),
         ("entailment_precision = 'fp16'", "entailment_precision must be one of auto, fp32"),
+        ("embedder_precision = 'int8'", "embedder_precision must be one of auto, fp32"),
         ("[[broken", "pyproject.toml"),
     ],
 )

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from support.model_folders import linked_copy
 
-from retrieval import MiniLMEmbedder
+from retrieval import EmbedderError, MiniLMEmbedder, _embedder, get_embedder, register_embedder
 from retrieval._embedder import _bundled_minilm, _sentence_transformers
 from retrieval._st_folder import open_encoder, read_layout
 
@@ -51,7 +51,7 @@ def test_the_bundled_folder_is_read_without_sentence_transformers() -> None:
 
 
 def test_its_vectors_are_the_ones_sentence_transformers_gives() -> None:
-    embedder = MiniLMEmbedder()
+    embedder = MiniLMEmbedder(precision="fp32")
     ours = embedder.embed(TEXTS)
     dim, encode = _sentence_transformers(_bundled_minilm())
     theirs = encode(TEXTS)
@@ -112,3 +112,36 @@ def test_a_max_pooling_folder_is_embedded_by_sentence_transformers(tmp_path: Pat
     assert vecs.shape == (2, 384)
     assert np.allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=1e-5)
     assert not np.allclose(vecs, mean, atol=1e-3)  # max pooling, not the mean
+
+
+# -- precision ------------------------------------------------------------------------------
+
+
+def test_bf16_moves_the_vectors_a_little() -> None:
+    fp32, bf16 = MiniLMEmbedder(precision="fp32"), MiniLMEmbedder(precision="bf16")
+    a, b = fp32.embed(TEXTS), bf16.embed(TEXTS)
+    assert (fp32.computes, bf16.computes) == ("fp32", "bf16")
+    cosines = (a * b).sum(axis=1)
+    assert np.abs(a - b).max() > 0  # it computed in bf16
+    assert cosines.min() > 0.99  # and gave the same directions
+    assert np.allclose(np.linalg.norm(b, axis=1), 1.0, atol=1e-5)
+
+
+def test_an_unknown_precision_names_the_choices() -> None:
+    with pytest.raises(EmbedderError, match="unknown precision 'fp16'; use one of auto"):
+        get_embedder(precision="fp16")
+
+
+def test_the_precision_reaches_the_bundled_model_and_folders_not_a_registered_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = _layout_folder(tmp_path, {"pooling_mode_mean_tokens": True})
+    for made in (get_embedder(precision="fp32"), get_embedder(str(folder), precision="fp32")):
+        assert isinstance(made, MiniLMEmbedder) and made.precision == "fp32"
+
+    class Registered(MiniLMEmbedder):
+        name = "test-registered"
+
+    monkeypatch.setattr(_embedder, "_FACTORIES", dict(_embedder._FACTORIES))
+    register_embedder("test-registered", Registered)
+    assert get_embedder("test-registered", precision="fp32").precision == "auto"

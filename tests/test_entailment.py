@@ -33,7 +33,6 @@ from checks.entailment import (
     CrossEncoder,
     EntailmentError,
     EntailmentModel,
-    _precision,
     bundled_model_dir,
     entailment,
     get_entailment,
@@ -42,6 +41,7 @@ from checks.entailment import (
 )
 from checks.entailment._crossencoder import _columns
 from checks.types import Claim
+from retrieval import _precision
 from verify.checker import make_cascade
 from verify.cli import cli
 from verify.config import DEFAULTS, Config

@@ -774,6 +774,8 @@ KEYS = (
     "index",
     "ledger",
     "embedder",
+    "embedder_precision",
+    "entailment_precision",
     "user",
     "block",
     "max_blocking",

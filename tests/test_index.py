@@ -252,6 +252,26 @@ def test_another_embedder_re_embeds_everything(built_index: Built, corpus: Path)
     assert report.embedded == report.segments and report.unchanged == 0
 
 
+def test_the_index_records_its_precision_and_re_embeds_when_it_changes(
+    corpus: Path, tmp_path: Path
+) -> None:
+    class Computing(HashEmbedder):
+        def __init__(self, computes: str) -> None:
+            super().__init__()
+            self.computes = computes
+
+    folder = tmp_path / "index"
+    first = build_index([corpus], folder, Computing("fp32"))
+    again = build_index([corpus], folder, Computing("fp32"))
+    other = build_index([corpus], folder, Computing("bf16"))
+    silent = build_index([corpus], folder, HashEmbedder())  # says nothing: the vectors stand
+    assert first.embedded == first.segments and again.embedded == 0
+    assert other.embedded == other.segments and other.unchanged == 0
+    assert silent.embedded == 0
+    with Index.open(folder) as index:
+        assert index.stats()["embedder_precision"] == "bf16"
+
+
 _EDITS = st.lists(
     st.tuples(
         st.sampled_from(["edit", "delete", "add", "restore"]),
@@ -564,6 +584,7 @@ def test_the_bundled_minilm_answers_questions_on_the_demo_corpus(
     assert report.embedded == report.segments
     with Index.open(tmp_path / "index", embedder=embedder) as index:
         assert index.meta["embedder"] == "minilm" and index.meta["dim"] == "384"
+        assert index.meta["embedder_precision"] == embedder.computes in ("fp32", "bf16")
         norms = np.linalg.norm(np.asarray(index.vectors), axis=1)
         assert np.allclose(norms, 1.0, atol=1e-3), "stored vectors are L2-normalised"
 

@@ -133,7 +133,9 @@ class BatchChecker:
     ) -> None:
         self.config = config
         self.index_dir = index_dir
-        self.embedder: Embedder = get_embedder(embedder)  # an unknown name fails now (exit 2)
+        self.precision = str(config["embedder_precision"])
+        # an unknown name fails now (exit 2)
+        self.embedder: Embedder = get_embedder(embedder, precision=self.precision)
         self.judge = judge
         self.policy = policy or BlockPolicy.from_config(config)
         self._index: IndexEvidence | None = None
@@ -154,6 +156,10 @@ class BatchChecker:
         knows it will need it fails at its start, before any item is taken)."""
         self._index_evidence()
 
+    def _embedder_of(self, name: str) -> Embedder:
+        """The model an index was built with, where it is not ``embedder``'s."""
+        return get_embedder(name, precision=self.precision)
+
     def _index_evidence(self) -> IndexEvidence:
         """The index, opened at the first item that needs it; a failure to open it is
         raised again for every such item, not retried."""
@@ -161,7 +167,7 @@ class BatchChecker:
             raise self._index_failed
         if self._index is None:
             try:
-                index = open_index(self.index_dir, self.embedder)
+                index = open_index(self.index_dir, self.embedder, self._embedder_of)
             except Exception as exc:
                 self._index_failed = exc
                 raise

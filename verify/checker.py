@@ -81,8 +81,11 @@ def entailment_model(name: str, precision: str = "auto") -> EntailmentModel:
         raise InputError(f"--entailment: {exc}") from exc
 
 
-def evidence_from(index_dir: Path, contexts: Sequence[Path], embedder: str) -> EvidenceSource:
-    """Passages given with ``--context`` if any, else the index at ``index_dir``."""
+def evidence_from(
+    index_dir: Path, contexts: Sequence[Path], embedder: str, precision: str = "auto"
+) -> EvidenceSource:
+    """Passages given with ``--context`` if any, else the index at ``index_dir``; the
+    embedder computes in ``precision`` (config ``embedder_precision``)."""
     if contexts:
         passages = []
         for path in contexts:
@@ -90,8 +93,8 @@ def evidence_from(index_dir: Path, contexts: Sequence[Path], embedder: str) -> E
                 passages.append((path.name, path.read_text(encoding="utf-8")))
             except (OSError, UnicodeDecodeError) as exc:
                 raise InputError(f"cannot read context file {str(path)!r}: {exc}") from exc
-        return ContextEvidence(passages, get_embedder(embedder))
-    return IndexEvidence(Index.open(index_dir))
+        return ContextEvidence(passages, get_embedder(embedder, precision=precision))
+    return IndexEvidence(Index.open(index_dir, precision=precision))
 
 
 def open_index(

@@ -25,6 +25,7 @@ DEFAULTS: dict[str, Any] = {
     "index": ".verify/index",
     "ledger": ".verify/ledger.db",
     "embedder": "minilm",
+    "embedder_precision": "auto",  # auto (bf16 where the CPU has it, else fp32), fp32, bf16
     "user": "",  # empty: $USER
     "block": sorted(BLOCKING_DEFAULT),  # verdicts that block
     "max_blocking": 0,  # how many blocking verdicts are tolerated before the decision blocks
@@ -139,13 +140,12 @@ def _checked(key: str, value: Any, source: str) -> Any:
             check_rules(value)
         except ValueError as exc:
             raise InputError(f"{source}: disable_rules: {exc}") from None
-    if key == "entailment_precision":
-        from checks.entailment import PRECISIONS
+    if key in ("embedder_precision", "entailment_precision"):
+        from retrieval import PRECISIONS
 
         if value not in PRECISIONS:
             raise InputError(
-                f"{source}: entailment_precision must be one of {', '.join(PRECISIONS)}, "
-                f"not {value!r:.40}"
+                f"{source}: {key} must be one of {', '.join(PRECISIONS)}, not {value!r:.40}"
             )
     if key == "stages":
         from checks.cascade import check_stages

@@ -8,6 +8,8 @@ The bundled model is a MiniLM cross-encoder trained for verify (``model/MODEL_CA
 recipe in ``benchmarks/train_entailment.py``); ``get_entailment(DIR)`` loads another one.
 """
 
+from retrieval import PRECISIONS, native_bf16, resolve_precision
+
 from ._base import (
     DEFAULT_ENTAILMENT,
     LABELS,
@@ -19,7 +21,6 @@ from ._base import (
     register_entailment,
 )
 from ._crossencoder import MAX_TOKENS, CrossEncoder, bundled_model_dir
-from ._precision import PRECISIONS, native_bf16, resolve_precision
 from ._score import Entailment, entailment
 from ._windows import MAX_WINDOW_CHARS, Window, windows
 

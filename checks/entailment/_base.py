@@ -107,7 +107,7 @@ def register_entailment(name: str, factory: Callable[[], EntailmentModel]) -> No
 @cache
 def default_entailment(precision: str = "auto") -> EntailmentModel:
     """The bundled model (``checks/entailment/model``), one per process and precision
-    (``auto``, ``fp32``, ``bf16``: ``_precision``), loaded lazily."""
+    (``auto``, ``fp32``, ``bf16``: ``retrieval.resolve_precision``), loaded lazily."""
     from ._crossencoder import CrossEncoder, bundled_model_dir
 
     return CrossEncoder(bundled_model_dir(), name=DEFAULT_ENTAILMENT, precision=precision)

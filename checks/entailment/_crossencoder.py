@@ -4,7 +4,7 @@ The bundled one is our MiniLM fine-tune (``checks/entailment/model``, model card
 run as a plain BERT on torch alone (``retrieval.read_bert``); any sequence-classification
 folder whose ``id2label`` names ``entailment`` and ``neutral`` and/or ``contradiction`` (or
 ``not_entailment``) works too, another architecture on transformers. Loaded lazily, offline,
-once; run in fp32, or in bf16 where the CPU has it (``_precision``).
+once; run in fp32, or in bf16 where the CPU has it (``retrieval.resolve_precision``).
 """
 
 from __future__ import annotations
@@ -16,10 +16,17 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from retrieval import Bert, offline, quiet_transformers, read_bert
+from retrieval import (
+    PRECISIONS,
+    Bert,
+    compute_in,
+    offline,
+    quiet_transformers,
+    read_bert,
+    resolve_precision,
+)
 
 from ._base import LABELS, EntailmentError, EntailmentModel, Probabilities
-from ._precision import PRECISIONS, compute_in, resolve_precision
 
 if TYPE_CHECKING:
     import torch

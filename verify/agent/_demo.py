@@ -61,7 +61,7 @@ def run_demo(
     from ..ledger import Ledger
 
     corpus, tasks_file, replay = demo_paths()
-    embedder = get_embedder(config["embedder"])
+    embedder = get_embedder(config["embedder"], precision=config["embedder_precision"])
     built = build_index([corpus], workdir / "index", embedder, progress=progress)
     say(
         f"indexed {built.documents} documents of {corpus.name}/ ({built.chunks} chunks, "

@@ -78,14 +78,16 @@ def run_bench(
     make_cascade: Callable[[EvidenceSource], Cascade],
     *,
     embedder: str = "minilm",
+    precision: str = "auto",
     include_trained: bool = False,
     limit: int | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> BenchResult:
     """Check ``dataset``'s claims in batches and measure the verdicts; ``index_dir`` is the
-    index of an index dataset's corpus (unused for a context dataset)."""
+    index of an index dataset's corpus (unused for a context dataset). The embedder computes
+    in ``precision`` (config ``embedder_precision``)."""
     t0 = time.perf_counter()
-    emb = get_embedder(embedder)
+    emb = get_embedder(embedder, precision=precision)
     if dataset.corpus is not None:
         build_index([dataset.corpus], index_dir, emb)  # incremental: cheap when nothing changed
     t_index = time.perf_counter() - t0

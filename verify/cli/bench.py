@@ -106,6 +106,7 @@ def command(
             folder,
             make,
             embedder=embedder or conf["embedder"],
+            precision=conf["embedder_precision"],
             include_trained=include_trained,
             limit=limit,
             progress=progress,

@@ -145,7 +145,10 @@ def command(
         ctx.exit(int(run_batch(checker, batch, quiet)))
     body = read_text_input(text, file)
     evidence = evidence_from(
-        resolve_index_dir(ctx, index_dir), contexts, embedder or conf["embedder"]
+        resolve_index_dir(ctx, index_dir),
+        contexts,
+        embedder or conf["embedder"],
+        conf["embedder_precision"],
     )
     outcome = Checker.build(evidence, conf, judge=judge, policy=policy).check_text(body)
     color = out is None and sys.stdout.isatty()

@@ -243,6 +243,7 @@ def command(
         options = GateOptions(
             index=index_dir,
             embedder=embedder or conf["embedder"],
+            embedder_precision=conf["embedder_precision"],
             judge=judge,
             allow_packages=_read_lines(allow_packages, "allow-list") if allow_packages else (),
             usage=usage,

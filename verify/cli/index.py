@@ -77,7 +77,8 @@ def command(
     for p in paths:
         if not p.exists():
             raise InputError(f"corpus path {str(p)!r} does not exist")
-    emb = get_embedder(embedder or config(ctx)["embedder"])
+    conf = config(ctx)
+    emb = get_embedder(embedder or conf["embedder"], precision=conf["embedder_precision"])
     with progress_bar("embedding", quiet) as progress:
         report = build_index(
             list(paths),

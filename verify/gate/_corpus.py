@@ -139,15 +139,17 @@ def gate_index(
     index_dir: Path | None,
     embedder: str,
     progress: Callable[[int, int], None] | None = None,
+    precision: str = "auto",
 ) -> Index | None:
     """``--index`` as given, or the repository after the change, indexed incrementally;
-    None when the repository has nothing to index."""
+    None when the repository has nothing to index. The embedder computes in ``precision``
+    (config ``embedder_precision``)."""
     if index_dir is not None:
-        return Index.open(index_dir)
+        return Index.open(index_dir, precision=precision)
     tree = repo / TREE
     if not materialize(snapshot, tree):
         return None
     folder = repo / INDEX
-    emb = get_embedder(embedder)
+    emb = get_embedder(embedder, precision=precision)
     build_index([tree], folder, emb, progress=progress)
     return Index.open(folder, embedder=emb)

@@ -41,6 +41,7 @@ GATE_POLICY = BlockPolicy(frozenset({"contradicted", "error"}), 0)
 class GateOptions:
     index: Path | None = None  # an existing index; None: index the repository on the fly
     embedder: str = "minilm"
+    embedder_precision: str = "auto"  # config embedder_precision
     judge: str | None = None  # a GGUF asked about prose claims the scorer is unsure of
     allow_packages: tuple[str, ...] = ()
     usage: Usage | None = None  # tokens the change cost (from --usage or --ledger)
@@ -62,7 +63,12 @@ def run_gate(change: Change, config: Config, options: GateOptions) -> Outcome:
 
     def make_checker() -> Checker | None:
         index = gate_index(
-            change.repo, change.head, options.index, options.embedder, options.progress
+            change.repo,
+            change.head,
+            options.index,
+            options.embedder,
+            options.progress,
+            options.embedder_precision,
         )
         if index is None:
             return None

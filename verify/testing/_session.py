@@ -99,7 +99,8 @@ class Verifier:
         if name not in self._embedders:
             from retrieval import get_embedder
 
-            self._embedders[name] = get_embedder(name)
+            precision = str(self.config["embedder_precision"])
+            self._embedders[name] = get_embedder(name, precision=precision)
         return self._embedders[name]
 
     def index(self, folder: str | Path | None = None) -> Index:

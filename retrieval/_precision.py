@@ -1,10 +1,12 @@
-"""The number format an entailment model computes in: fp32, or bf16 where the CPU has it.
+"""The number format a model computes in: fp32, or bf16 where the CPU has it.
 
-A cross-encoder's time goes to its matrix products. On a CPU with native bf16 (AVX-512 BF16
-or AMX) those run about 1.6x faster under ``torch.autocast`` (layer norms and softmax stay
-fp32), and the bundled model's probabilities move by at most about 0.02 (measured in its
-model card). Without native bf16 the products are emulated and slower than fp32, so ``auto``
-keeps fp32 there. ``fp32`` gives the same probabilities on every machine, to float rounding.
+A transformer's time goes to its matrix products. On a CPU with native bf16 (AVX-512 BF16 or
+AMX) those run about 1.6x faster under ``torch.autocast`` (layer norms and softmax stay fp32):
+the embedder's cosines move by about 0.002, the bundled entailment model's probabilities by
+at most about 0.02 (both measured in docs/entailment.md). Without native bf16 the products are
+emulated and slower than fp32, so ``auto`` keeps fp32 there. ``fp32`` gives the same numbers on
+every machine, to float rounding. Both models take their setting from the config
+(``embedder_precision``, ``entailment_precision``).
 """
 
 from __future__ import annotations
