@@ -18,6 +18,7 @@ from support.bench import assert_every_claim_failed, bench, break_the_scorer
 
 from checks.cascade import Policy
 from checks.llm import Generator, register_generator
+from retrieval import Index
 from verify.bench import auroc, metrics
 from verify.cli import cli
 
@@ -115,6 +116,19 @@ def test_bench_builds_its_index_and_reuses_it(dataset: Path, tmp_path: Path) -> 
     assert (tmp_path / "idx").is_dir()
     again = bench(dataset, "--index", "idx", "--json")
     assert again.exit_code == 0 and json.loads(again.stdout)["n"] == len(CLAIMS)
+
+
+@pytest.mark.parametrize("precision", ["fp32", "bf16"])
+def test_bench_indexes_in_the_configs_embedder_precision(
+    dataset: Path, tmp_path: Path, precision: str
+) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        f"[tool.verify]\nembedder_precision = '{precision}'\n", encoding="utf-8"
+    )
+    res = CliRunner().invoke(cli, ["bench", str(dataset), "--index", "idx", "-q"])  # the MiniLM
+    assert res.exit_code == 0, res.output
+    with Index.open(tmp_path / "idx") as index:
+        assert index.meta["embedder_precision"] == precision
 
 
 def test_bench_limit_and_split(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

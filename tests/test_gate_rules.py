@@ -389,3 +389,16 @@ def test_the_on_the_fly_index_is_incremental(tmp_path: Path) -> None:
         gate_index(tmp_path / "empty", MemorySnapshot({"logo.png": "x"}), None, "gate-counting")
         is None
     )
+
+
+@pytest.mark.parametrize("precision", ["fp32", "bf16"])
+def test_the_on_the_fly_index_embeds_in_the_precision_given(tmp_path: Path, precision: str) -> None:
+    from retrieval import MiniLMEmbedder
+    from verify.gate._corpus import gate_index
+
+    files = {"docs/a.md": "# A\n\nThe cache keeps entries for ten minutes.\n"}
+    index = gate_index(tmp_path, MemorySnapshot(files), None, "minilm", precision=precision)
+    assert index is not None
+    with index:
+        assert index.meta["embedder_precision"] == precision
+        assert isinstance(index.embedder, MiniLMEmbedder) and index.embedder.precision == precision
