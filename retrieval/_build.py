@@ -93,7 +93,7 @@ def build_index(
     folder = folder.absolute()
     with writer_lock(folder, lock_timeout):
         clear_unfinished(folder)  # what killed writers left: no other writer is at work now
-        old = None if rebuild else _previous(folder, embedder)
+        old = None if rebuild else _previous(folder, embedder, warn)
         report = BuildReport(index=str(folder), root=str(root))
         gen = new_generation(folder)
         try:
@@ -110,8 +110,11 @@ def build_index(
     return report
 
 
-def _previous(folder: Path, embedder: Embedder) -> tuple[Path, sqlite3.Connection] | None:
-    """The live generation to update from, or None to start afresh."""
+def _previous(
+    folder: Path, embedder: Embedder, warn: Warn | None = None
+) -> tuple[Path, sqlite3.Connection] | None:
+    """The live generation to update from, or None to start afresh (``warn`` is told why,
+    when it is another model or number format)."""
     try:
         gen = current_generation(folder)
         conn = connect(gen / "chunks.sqlite", readonly=True)
@@ -119,13 +122,12 @@ def _previous(folder: Path, embedder: Embedder) -> tuple[Path, sqlite3.Connectio
     except (IndexMissing, IndexCorrupt):
         return None  # a corrupt index is rebuilt from scratch rather than patched
     embedder.ready()  # what it computes in is known once it is loaded
-    computes = embedder.computes or meta.get("embedder_precision", "")
-    if (
-        meta.get("schema") != SCHEMA_VERSION
-        or meta.get("embedder") != embedder.name
-        or meta.get("embedder_precision", "") != computes  # vectors of one computation only
-    ):
+    was = f"{meta.get('embedder')} in {meta.get('embedder_precision') or 'fp32'}"
+    now = f"{embedder.name} in {embedder.computes or meta.get('embedder_precision') or 'fp32'}"
+    if meta.get("schema") != SCHEMA_VERSION or was != now:  # vectors of one computation only
         conn.close()
+        if warn and meta.get("schema") == SCHEMA_VERSION:
+            warn(f"index {str(folder)!r} was embedded by {was}, now {now}: re-embedding it all")
         return None
     n = -1
     try:  # vectors that are missing, truncated or out of step: start afresh too

@@ -261,9 +261,15 @@ def test_the_index_records_its_precision_and_re_embeds_when_it_changes(
             self.computes = computes
 
     folder = tmp_path / "index"
-    first = build_index([corpus], folder, Computing("fp32"))
-    again = build_index([corpus], folder, Computing("fp32"))
-    other = build_index([corpus], folder, Computing("bf16"))
+    said: list[str] = []
+    first = build_index([corpus], folder, Computing("fp32"), warn=said.append)
+    again = build_index([corpus], folder, Computing("fp32"), warn=said.append)
+    assert said == []
+    other = build_index([corpus], folder, Computing("bf16"), warn=said.append)
+    assert said == [
+        f"index {str(folder)!r} was embedded by fake-hash in fp32, now fake-hash in bf16: "
+        "re-embedding it all"
+    ]
     silent = build_index([corpus], folder, HashEmbedder())  # says nothing: the vectors stand
     assert first.embedded == first.segments and again.embedded == 0
     assert other.embedded == other.segments and other.unchanged == 0
