@@ -429,8 +429,11 @@ def test_config_embedder_precision_reaches_every_embedder_made(
     assert run("--batch", "items.jsonl").exit_code == 0
     built = CliRunner().invoke(cli, ["index", "corpus", "--index", "minilm-index"])
     assert built.exit_code == 0, built.output
+    found = CliRunner().invoke(cli, ["search", "upload gateway", "--index", "minilm-index"])
+    assert found.exit_code == 0, found.output
     Verifier(root=cwd).embedder()
-    assert made == ["fp32"] * 4  # --context, --batch, `verify index`, the pytest plugin
+    # --context, --batch, `verify index`, `verify search`, the pytest plugin
+    assert made == ["fp32"] * 5
     with Index.open(cwd / "minilm-index") as index:
         assert index.meta["embedder_precision"] == "fp32"
 

@@ -54,11 +54,13 @@ def run_ragas_baseline(
     progress: Callable[[int, int], None] | None = None,
     model: Path | None = None,
     max_tokens: int = 512,
+    precision: str = "auto",
 ) -> dict[str, Any]:
     """Score ``ours.predictions`` (first ``limit``) with ragas Faithfulness; compare with ours.
 
     ``max_tokens`` caps each model reply (ragas' own default is 1024); SmolLM2 under a JSON
-    grammar often rambles to the cap, and the cap is reported with the result.
+    grammar often rambles to the cap, and the cap is reported with the result. The claims are
+    embedded in ``precision`` (config ``embedder_precision``), as the run measured embedded them.
     """
     from checks.llm import bundled_model_path
     from retrieval import Index
@@ -72,7 +74,7 @@ def run_ragas_baseline(
         )
     items = [by_id[p["id"]] for p in preds]
     path = model or bundled_model_path()
-    with Index.open(index_dir) as index:
+    with Index.open(index_dir, precision=precision) as index:
         vectors = index.embedder.embed([c.claim for c in items])
         contexts = [
             [h.chunk.text for h in index.search_vector(c.claim, v, CONTEXTS)]

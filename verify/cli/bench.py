@@ -116,7 +116,12 @@ def command(
 
         with progress_bar("ragas baseline", quiet) as progress:
             result.baseline = run_ragas_baseline(
-                data, folder, result, limit=baseline_limit, progress=progress
+                data,
+                folder,
+                result,
+                limit=baseline_limit,
+                progress=progress,
+                precision=conf["embedder_precision"],
             )
     text = json.dumps(result.to_json(), indent=2) if as_json else format_result(result, judge)
     click.echo(text)

@@ -125,7 +125,7 @@ def command(
     conf = config(ctx)
     fmt = resolve_format(fmt, as_json)
     backend = ReplayBackend(replay) if replay else get_backend(model)
-    index = Index.open(resolve_index_dir(ctx, index_dir))
+    index = Index.open(resolve_index_dir(ctx, index_dir), precision=conf["embedder_precision"])
     with Ledger.open(ledger_path or Path(conf["ledger"])) as ledger:
         runner = make_runner(
             backend,

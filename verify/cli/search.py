@@ -10,7 +10,7 @@ import click
 
 from retrieval import Index
 
-from ._options import index_option, resolve_index_dir
+from ._options import config, index_option, resolve_index_dir
 
 __all__ = ["command"]
 
@@ -41,7 +41,8 @@ def command(
     """
     if not query.strip():
         raise click.BadParameter("QUERY is empty", param_hint="QUERY")
-    with Index.open(resolve_index_dir(ctx, index_dir)) as index:
+    precision = config(ctx)["embedder_precision"]
+    with Index.open(resolve_index_dir(ctx, index_dir), precision=precision) as index:
         hits = index.search(query, k, mode=mode)  # type: ignore[arg-type]
     if as_json:
         click.echo(
