@@ -58,6 +58,9 @@ class BuildReport:
     segments: int = 0
     embedded: int = 0
     vector_index: str = "flat"
+    embedder_precision: str = (
+        ""  # the number format of the vectors; "" where the model does not say
+    )
     seconds: float = 0.0
     embed_seconds: float = 0.0
     skipped: list[Skipped] = field(default_factory=list)
@@ -190,6 +193,8 @@ def _write_generation(
     if embedder.computes:
         meta["embedder_precision"] = embedder.computes
     conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", meta.items())
+    kept = conn.execute("SELECT value FROM meta WHERE key = 'embedder_precision'").fetchone()
+    report.embedder_precision = kept[0] if kept else ""  # this build's, or the vectors kept
     report.chunks = conn.execute("SELECT count(*) FROM chunks").fetchone()[0]
     conn.commit()
     if report.removed or report.updated:

@@ -429,6 +429,7 @@ def test_config_embedder_precision_reaches_every_embedder_made(
     assert run("--batch", "items.jsonl").exit_code == 0
     built = CliRunner().invoke(cli, ["index", "corpus", "--index", "minilm-index"])
     assert built.exit_code == 0, built.output
+    assert built.stdout.rstrip().endswith("(fp32)")  # the summary says what the vectors are in
     found = CliRunner().invoke(cli, ["search", "upload gateway", "--index", "minilm-index"])
     assert found.exit_code == 0, found.output
     Verifier(root=cwd).embedder()

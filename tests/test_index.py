@@ -274,6 +274,9 @@ def test_the_index_records_its_precision_and_re_embeds_when_it_changes(
     assert first.embedded == first.segments and again.embedded == 0
     assert other.embedded == other.segments and other.unchanged == 0
     assert silent.embedded == 0
+    assert (first.embedder_precision, other.embedder_precision) == ("fp32", "bf16")
+    assert silent.embedder_precision == "bf16"  # the vectors it kept
+    assert silent.to_json()["embedder_precision"] == "bf16"
     with Index.open(folder) as index:
         assert index.stats()["embedder_precision"] == "bf16"
 

@@ -98,6 +98,7 @@ def command(
         f"{report.updated} updated, {report.unchanged} unchanged, {report.removed} removed; "
         f"{report.chunks} chunks, {report.segments} segments ({report.vector_index}), "
         f"{report.embedded} embedded in {report.seconds:.1f}s"
+        + (f" ({report.embedder_precision})" if report.embedder_precision else "")
     )
     if report.skipped:
         click.echo(f"skipped {len(report.skipped)}:")
