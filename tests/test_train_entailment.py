@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from safetensors.numpy import load_file
 
-from checks.entailment import CrossEncoder
+from checks.entailment import CrossEncoder, bundled_model_dir
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data" / "nli"
@@ -133,6 +133,19 @@ def test_keep_layers_trains_a_smaller_model_of_the_layers_named(tmp_path: Path) 
         res = run(tmp_path / bad, "--steps", "1", "--keep-layers", bad)
         assert res.returncode == 1 and "name distinct layers from 0 to 5" in res.stderr
         assert not (tmp_path / bad / "model").exists()
+
+
+@pytest.mark.model
+def test_a_student_learns_from_its_teachers_probabilities(tmp_path: Path) -> None:
+    teacher = str(bundled_model_dir())
+    res = run(tmp_path, "--steps", "2", "--keep-layers", "0,5", "--teacher", teacher)
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert "teacher: " in res.stderr and " pairs read in " in res.stderr
+    recipe = json.loads((tmp_path / "model" / "training.json").read_text())["recipe"]
+    assert (recipe["teacher"], recipe["distill"]) == (teacher, 0.5)
+    bad = run(tmp_path / "bad", "--steps", "1", "--teacher", teacher, "--distill", "2")
+    assert bad.returncode == 2 and "--distill must be from 0 to 1" in bad.stderr
+    assert not (tmp_path / "bad" / "model").exists()
 
 
 def test_training_without_validation_pages_stops_with_a_reason(tmp_path: Path) -> None:
