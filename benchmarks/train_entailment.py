@@ -264,7 +264,8 @@ def train(
     ckpt = out / "checkpoint.pt"
     if resume and ckpt.is_file():
         state = torch.load(ckpt, map_location=dev, weights_only=False)
-        if state["recipe"] != asdict(recipe):
+        saved = {**asdict(Recipe()), **state["recipe"]}  # fields added since: their defaults
+        if saved != asdict(recipe):
             raise SystemExit(f"{ckpt} was written by another recipe: {state['recipe']}")
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["optimizer"])
