@@ -17,6 +17,10 @@ thresholds): ``ferrowave`` alone gives balanced accuracy 0.864 on internal-dev, 
 FEVER-Symmetric dev (as a context set), 0.664 on WiCE dev; with ``vitaminc-heldout`` 0.883,
 0.694 and 0.686; the same two sets without the entailment signals 0.858, 0.621, 0.667.
 The weights list the claims they were trained on and `verify bench` leaves those out.
+Both models compute the signals in fp32 here, whatever ``embedder_precision`` and
+``entailment_precision`` say, so that every machine refits the same weights: at 8c85044 the
+refit reproduces the committed file to 7e-7 (largest coefficient change); with bf16 signals
+(``auto`` on a CPU that has it) the coefficients moved by up to 0.022.
 ``--cv K`` measures internal-dev by K-fold cross-validation (stratified by label, seeded):
 the scorer is fitted on the other sets plus all but one fold, the whole cascade (alignment,
 scorer, policy) runs on that fold, and `verify bench`'s metrics are printed over all
@@ -39,6 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks._common import CACHE, REPO, SHARED, read_jsonl, require
 from checks.cascade import SIGNALS, Cascade
+from checks.entailment import get_entailment
 from checks.evidence import EvidenceSource, IndexEvidence
 from checks.scorer import CLASSES, Scorer, claim_key
 from checks.types import Claim
@@ -49,13 +54,15 @@ from verify.config import Config
 
 WEIGHTS = REPO / "checks" / "scorer" / "weights.json"
 SEED = 0
+#: Both models compute in fp32 here, on every machine: the same features, the same weights.
+PRECISION = "fp32"
 
 
 def _signals(evidence: EvidenceSource, claims: list[dict[str, str]]) -> np.ndarray:
     """Each claim's signals, as the cascade computes them (alignment, entailment and all)."""
     n = len(SIGNALS)
     blank = Scorer(tuple(SIGNALS), np.zeros(n), np.ones(n), np.zeros((3, n)), np.zeros(3))
-    cascade = Cascade(evidence, scorer=blank)
+    cascade = Cascade(evidence, scorer=blank, entailment=get_entailment(precision=PRECISION))
     rows = []
     for start in range(0, len(claims), 64):
         batch = [
@@ -73,7 +80,7 @@ def _signals(evidence: EvidenceSource, claims: list[dict[str, str]]) -> np.ndarr
 def featurise(corpus: Path | None, name: str, claims: list[dict[str, Any]]) -> np.ndarray:
     """Signals of claims checked against ``corpus`` (indexed into the bench cache), or, when
     it is None, each against its own ``context``."""
-    emb = get_embedder()
+    emb = get_embedder(precision=PRECISION)
     if corpus is None:
         rows = [_signals(context_evidence(c["context"], emb), [c]) for c in claims]
         return np.vstack(rows)
@@ -186,7 +193,7 @@ def cross_validate(
     claims = sets["internal-dev"][1]
     fold = folds([c["label"] for c in claims], k)
     others = [t for t in train if t != "internal-dev"]
-    index = Index.open(CACHE / "internal-dev", embedder=get_embedder())
+    index = Index.open(CACHE / "internal-dev", embedder=get_embedder(precision=PRECISION))
     policy = cascade_policy(Config())
     pred: list[tuple[str, float]] = [("", 0.0)] * len(claims)
     for f in range(k):
