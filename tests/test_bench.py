@@ -129,6 +129,11 @@ def test_bench_indexes_in_the_configs_embedder_precision(
     assert res.exit_code == 0, res.output
     with Index.open(tmp_path / "idx") as index:
         assert index.meta["embedder_precision"] == precision
+    again = CliRunner().invoke(cli, ["bench", str(dataset), "--index", "idx", "-q", "--json"])
+    models = json.loads(again.stdout)["precision"]
+    assert models["embedder"] == precision and models["entailment"] in ("fp32", "bf16")
+    text = CliRunner().invoke(cli, ["bench", str(dataset), "--index", "idx", "-q"]).stdout
+    assert f"; embedder in {precision}; entailment in {models['entailment']})" in text
 
 
 def test_bench_limit_and_split(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -52,6 +52,9 @@ class BenchResult:
     judged: int = 0  # claims the LLM judge was asked about
     baseline: dict[str, Any] | None = None
     kind: str = "index"  # or "context": each claim checked against its own context
+    #: the number format each model computed in ("fp32", "bf16"; "" where a model does not
+    #: say): claims/s depends on it
+    precision: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         out = {
@@ -66,6 +69,7 @@ class BenchResult:
             "usage": self.usage,
             "judged": self.judged,
             "kind": self.kind,
+            "precision": self.precision,
         }
         if self.baseline is not None:
             out["baseline"] = self.baseline
@@ -147,6 +151,10 @@ def run_bench(
         {"prompt_tokens": prompt, "completion_tokens": completion},
         judged=sum("judge:" in p["reason"] for p in preds),
         kind="index" if dataset.corpus is not None else "context",
+        precision={
+            "embedder": emb.computes,
+            "entailment": str(getattr(cascade.entailment, "computes", "")),
+        },
     )
 
 

@@ -165,7 +165,9 @@ def format_result(result: BenchResult, judge: str | None = None) -> str:
     index = f", index {result.index_seconds:.1f}s" if result.kind == "index" else ""
     lines.append(
         f"speed {result.claims_per_second:.1f} claims/s (model load "
-        f"{result.load_seconds:.1f}s{index} apart)"
+        f"{result.load_seconds:.1f}s{index} apart"
+        + "".join(f"; {model} in {fmt}" for model, fmt in result.precision.items() if fmt)
+        + ")"
     )
     if judge is not None:
         lines.append(_judge_line(result, judge))
