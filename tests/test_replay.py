@@ -383,3 +383,26 @@ def test_an_empty_or_undecodable_transcript_exits_2(
     )
     assert result.exit_code == 2 and words in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_the_run_embeds_its_queries_in_the_configs_precision(
+    demo_index: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made: list[str] = []
+    real = MiniLMEmbedder.__init__
+
+    def spy(
+        self: MiniLMEmbedder, path: str | Path | None = None, *, precision: str = "auto"
+    ) -> None:
+        made.append(precision)
+        real(self, path, precision=precision)
+
+    monkeypatch.setattr(MiniLMEmbedder, "__init__", spy)
+    # the bundled model by its name again, not this module's shared instance
+    monkeypatch.setitem(embedder_registry._FACTORIES, "minilm", MiniLMEmbedder)
+    (tmp_path / "pyproject.toml").write_text(
+        "[tool.verify]\nembedder_precision = 'fp32'\n", encoding="utf-8"
+    )
+    ran = replay(tmp_path, demo_index, TRUE_LINES, "--json")
+    assert ran.code in (0, 1), ran.stderr
+    assert made == ["fp32"]  # the index's model, opened for the run's queries
