@@ -58,9 +58,8 @@ class BuildReport:
     segments: int = 0
     embedded: int = 0
     vector_index: str = "flat"
-    embedder_precision: str = (
-        ""  # the number format of the vectors; "" where the model does not say
-    )
+    #: the number format of the vectors; "" where the model does not say
+    embedder_precision: str = ""
     seconds: float = 0.0
     embed_seconds: float = 0.0
     skipped: list[Skipped] = field(default_factory=list)
@@ -125,12 +124,16 @@ def _previous(
     except (IndexMissing, IndexCorrupt):
         return None  # a corrupt index is rebuilt from scratch rather than patched
     embedder.ready()  # what it computes in is known once it is loaded
-    was = f"{meta.get('embedder')} in {meta.get('embedder_precision') or 'fp32'}"
-    now = f"{embedder.name} in {embedder.computes or meta.get('embedder_precision') or 'fp32'}"
+    built = meta.get("embedder_precision") or "fp32"  # an index from before the key: fp32
+    was = (meta.get("embedder"), built)
+    now = (embedder.name, embedder.computes or built)  # a model that does not say: as built
     if meta.get("schema") != SCHEMA_VERSION or was != now:  # vectors of one computation only
         conn.close()
         if warn and meta.get("schema") == SCHEMA_VERSION:
-            warn(f"index {str(folder)!r} was embedded by {was}, now {now}: re-embedding it all")
+            warn(
+                f"index {str(folder)!r} was embedded by {was[0]} in {was[1]}, "
+                f"now {now[0]} in {now[1]}: re-embedding it all"
+            )
         return None
     n = -1
     try:  # vectors that are missing, truncated or out of step: start afresh too

@@ -18,9 +18,10 @@ import pytest
 from click.testing import CliRunner, Result
 from fakes import FAKE_EMBEDDER, deny_reading
 from support.corpus import CONTRADICTED, SUPPORTED, UNRELATED, indexed_workdir
+from support.precision import record_precisions
 
 from checks.scorer import Scorer
-from retrieval import Index, MiniLMEmbedder
+from retrieval import Index
 from verify.cli import cli
 from verify.testing import Verifier
 
@@ -410,16 +411,7 @@ def test_max_blocking_tolerates_that_many(cwd: Path) -> None:
 def test_config_embedder_precision_reaches_every_embedder_made(
     cwd: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    made: list[str] = []
-    real = MiniLMEmbedder.__init__
-
-    def spy(
-        self: MiniLMEmbedder, path: str | Path | None = None, *, precision: str = "auto"
-    ) -> None:
-        made.append(precision)
-        real(self, path, precision=precision)
-
-    monkeypatch.setattr(MiniLMEmbedder, "__init__", spy)
+    made = record_precisions(monkeypatch)
     _pyproject(cwd, "embedder_precision = 'fp32'")
     (cwd / "context.txt").write_text(SUPPORTED, encoding="utf-8")
     (cwd / "items.jsonl").write_text(

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from support.precision import record_precisions
 
 from checks.evidence import IndexEvidence
 from retrieval import Index, MiniLMEmbedder, build_index
@@ -388,16 +389,7 @@ def test_an_empty_or_undecodable_transcript_exits_2(
 def test_the_run_embeds_its_queries_in_the_configs_precision(
     demo_index: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    made: list[str] = []
-    real = MiniLMEmbedder.__init__
-
-    def spy(
-        self: MiniLMEmbedder, path: str | Path | None = None, *, precision: str = "auto"
-    ) -> None:
-        made.append(precision)
-        real(self, path, precision=precision)
-
-    monkeypatch.setattr(MiniLMEmbedder, "__init__", spy)
+    made = record_precisions(monkeypatch)
     # the bundled model by its name again, not this module's shared instance
     monkeypatch.setitem(embedder_registry._FACTORIES, "minilm", MiniLMEmbedder)
     (tmp_path / "pyproject.toml").write_text(

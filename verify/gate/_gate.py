@@ -68,7 +68,7 @@ def run_gate(change: Change, config: Config, options: GateOptions) -> Outcome:
             options.index,
             options.embedder,
             options.progress,
-            options.embedder_precision,
+            precision=options.embedder_precision,
         )
         if index is None:
             return None
