@@ -83,17 +83,18 @@ class Bert:
             torch.tensor([e.type_ids for e in enc], dtype=torch.long),
         )
 
-    def hidden(self, tokens: Tokens) -> torch.Tensor:
-        """The last layer's hidden states, (batch, length, hidden_size)."""
+    def hidden(self, tokens: Tokens, *, first_only: bool = False) -> torch.Tensor:
+        """The last layer's hidden states, (batch, length, hidden_size). With ``first_only``,
+        only the first token's, (batch, 1, hidden_size): all a classifier reads. The last
+        layer then attends from that token alone and runs its feed-forward for it alone, a
+        sixth less work on a 6-layer model, with the same values."""
         import torch
-        import torch.nn.functional as F
 
-        w, size = self._w, self.hidden_size
-        batch, length = tokens.ids.shape
-        positions = torch.arange(length)
+        w = self._w
+        length = tokens.ids.shape[1]
         x = (
             w["embeddings.word_embeddings.weight"][tokens.ids]
-            + w["embeddings.position_embeddings.weight"][positions]
+            + w["embeddings.position_embeddings.weight"][torch.arange(length)]
             + w["embeddings.token_type_embeddings.weight"][tokens.types]
         )
         x = self._norm(x, "embeddings.LayerNorm")
@@ -101,24 +102,32 @@ class Bert:
         bias = torch.zeros(blocked.shape, dtype=x.dtype).masked_fill(
             blocked, torch.finfo(x.dtype).min
         )
+        for i in range(self.layers):
+            last = first_only and i == self.layers - 1
+            x = self._layer(f"encoder.layer.{i}.", x, bias, x[:, :1] if last else x)
+        return x
+
+    def _layer(
+        self, p: str, x: torch.Tensor, bias: torch.Tensor, rows: torch.Tensor
+    ) -> torch.Tensor:
+        """One encoder layer: ``rows`` (all of ``x``, or its first token) attend to ``x``."""
+        import torch.nn.functional as F
+
+        size = self.hidden_size
         per_head = size // self.heads
 
         def split(t: torch.Tensor) -> torch.Tensor:
-            return t.view(batch, length, self.heads, per_head).transpose(1, 2)
+            return t.view(t.shape[0], t.shape[1], self.heads, per_head).transpose(1, 2)
 
-        for i in range(self.layers):
-            p = f"encoder.layer.{i}."
-            q, k, v = (
-                split(self._linear(x, f"{p}attention.self.{n}")) for n in ("query", "key", "value")
-            )
-            a = F.scaled_dot_product_attention(q, k, v, attn_mask=bias)
-            a = a.transpose(1, 2).reshape(batch, length, size)
-            x = self._norm(
-                self._linear(a, f"{p}attention.output.dense") + x, f"{p}attention.output.LayerNorm"
-            )
-            h = F.gelu(self._linear(x, f"{p}intermediate.dense"))
-            x = self._norm(self._linear(h, f"{p}output.dense") + x, f"{p}output.LayerNorm")
-        return x
+        q = split(self._linear(rows, f"{p}attention.self.query"))
+        k, v = (split(self._linear(x, f"{p}attention.self.{n}")) for n in ("key", "value"))
+        a = F.scaled_dot_product_attention(q, k, v, attn_mask=bias)
+        a = a.transpose(1, 2).reshape(rows.shape[0], rows.shape[1], size)
+        h = self._norm(
+            self._linear(a, f"{p}attention.output.dense") + rows, f"{p}attention.output.LayerNorm"
+        )
+        inner = F.gelu(self._linear(h, f"{p}intermediate.dense"))
+        return self._norm(self._linear(inner, f"{p}output.dense") + h, f"{p}output.LayerNorm")
 
     def logits(self, hidden: torch.Tensor) -> torch.Tensor:
         """The classification head over the first token: pooler (tanh), then classifier."""

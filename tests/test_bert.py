@@ -46,7 +46,12 @@ def test_the_cross_encoder_gives_transformers_logits() -> None:
     with torch.inference_mode():
         theirs = model(**batch).logits
         ours = bert.logits(bert.hidden(tokens))
+        first = bert.hidden(tokens, first_only=True)  # what the cross-encoder runs
+        whole = bert.hidden(tokens)
     assert (ours - theirs).abs().max().item() < 1e-4
+    assert first.shape == (len(PREMISES), 1, bert.hidden_size)
+    assert (first - whole[:, :1]).abs().max().item() < 1e-5
+    assert (bert.logits(first) - theirs).abs().max().item() < 1e-4
     lengths = tokenizer(HYPOTHESES * 50, add_special_tokens=False, return_length=True)["length"]
     assert bert.lengths(HYPOTHESES * 50) == list(lengths)
 

@@ -142,7 +142,7 @@ class _BertRunner:
 
     def logits(self, premises: Sequence[str], hypotheses: Sequence[str]) -> torch.Tensor:
         tokens = self.bert.tokenize(premises, hypotheses, max_length=MAX_TOKENS, cut="only_first")
-        return self.bert.logits(self.bert.hidden(tokens))
+        return self.bert.logits(self.bert.hidden(tokens, first_only=True))
 
 
 class _AutoRunner:
