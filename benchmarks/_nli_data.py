@@ -12,7 +12,8 @@ Hygiene (``load_pairs`` counts what it drops and what each side holds):
   dev, SciFact, HaluEval, internal-dev, if ``../shared/benchmarks`` is there) are dropped.
 
 ``related_neutrals`` derives neutral pairs from VitaminC's own pages: a claim against another
-sentence of its page that does not state it. ``sample`` draws a training set by the
+sentence of its page that does not state it. ``swapped_names`` derives pairs that are not
+entailed from entailed ones, a name of the hypothesis swapped for another. ``sample`` draws a training set by the
 ``SOURCES`` (and ``DERIVED``) shares.
 """
 
@@ -44,8 +45,9 @@ SOURCES = {
     "breaking_nli": 0.25,
 }
 
-# derived pairs (``related_neutrals``), drawn by ``sample`` at this share when present
-DERIVED = {"vitaminc_related": 1.0}
+# derived pairs (``related_neutrals``, ``swapped_names``), drawn by ``sample`` at this share
+# when present
+DERIVED = {"vitaminc_related": 1.0, "swapped_names": 1.0}
 
 
 @dataclass(frozen=True)
@@ -201,4 +203,49 @@ def related_neutrals(pairs: Sequence[Pair], share: float, rng: random.Random) ->
             fits.sort(key=lambda s: (-len(words[s] & claim_words), s))
             premise = rng.choice(fits[:3])
             out.append(Pair("vitaminc_related", premise, claim, LABEL_ID["neutral"], group))
+    return out
+
+
+# a capitalised word: a name, or a word used as one ("the Ledger team")
+_CAPITALISED = re.compile(r"\b[A-Z][a-z]+(?:[A-Z][a-z]+)*\b")
+
+
+def swapped_names(pairs: Sequence[Pair], share: float, rng: random.Random) -> list[Pair]:
+    """Pairs that are not entailed, made from about ``share`` x the entailed pairs given: a
+    name that the hypothesis shares with the premise, swapped in the hypothesis for a name of
+    another pair that the premise lacks ("Alice manages the London office" does not entail
+    "Bob manages the London office"; the FactCC entity swap). Label ``BINARY``: another
+    name may make the hypothesis false or merely unstated.
+
+    A name is a capitalised word that is not among the 300 words most often written in
+    lower case in these pairs (so no "The", "In", "However" at a sentence's start); the
+    swapped-in name comes from the hypotheses of all pairs given."""
+    lower: Counter[str] = Counter()
+    for p in pairs:
+        lower.update(w for w in re.findall(r"\b[a-z]+\b", p.hypothesis))
+    common = {w for w, _ in lower.most_common(300)}
+
+    def names(text: str) -> list[str]:
+        return [w for w in _CAPITALISED.findall(text) if w.lower() not in common]
+
+    pool = sorted({w for p in pairs for w in names(p.hypothesis)})
+    out: list[Pair] = []
+    if not pool:
+        return out
+    for p in pairs:
+        if p.label != LABEL_ID["entailment"] or rng.random() >= share:
+            continue
+        premise_words = set(re.findall(r"\w+", p.premise.lower()))
+        shared = sorted({w for w in names(p.hypothesis) if w.lower() in premise_words})
+        if not shared:
+            continue
+        old = rng.choice(shared)
+        for _ in range(5):  # a name the premise and the hypothesis lack
+            new = rng.choice(pool)
+            if new.lower() not in premise_words and new not in p.hypothesis:
+                break
+        else:
+            continue
+        hypothesis = re.sub(rf"\b{re.escape(old)}\b", new, p.hypothesis)
+        out.append(Pair("swapped_names", p.premise, hypothesis, BINARY, p.group))
     return out

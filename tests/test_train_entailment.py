@@ -20,7 +20,14 @@ REPO = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data" / "nli"
 sys.path.insert(0, str(REPO))
 
-from benchmarks._nli_data import LABEL_ID, Pair, load_pairs, related_neutrals  # noqa: E402
+from benchmarks._nli_data import (  # noqa: E402
+    BINARY,
+    LABEL_ID,
+    Pair,
+    load_pairs,
+    related_neutrals,
+    swapped_names,
+)
 
 
 def test_validation_takes_whole_pages_and_evaluation_texts_are_dropped(tmp_path: Path) -> None:
@@ -65,6 +72,36 @@ def test_related_neutrals_pair_a_claim_with_another_sentence_of_its_page() -> No
     frame = {"The tower is painted red.", "The frame is made of steel."}
     assert not any(d.hypothesis in frame and "steel frame" in d.premise for d in derived)
     assert related_neutrals(pairs, 0.0, random.Random(0)) == []
+
+
+def test_swapped_names_swap_a_shared_name_for_one_the_premise_lacks() -> None:
+    entailed = [
+        ("Alice Moreau manages the London office.", "Alice manages the London office."),
+        ("The Ledger team owns the payments API.", "The payments API is owned by Ledger."),
+        ("In 1990 Tokyo hosted the games.", "The games were held in Tokyo."),
+        ("The bridge spans the Danube in Vienna.", "The Danube bridge is in Vienna."),
+    ]
+    pairs = [
+        Pair("vitaminc_real", p, h, LABEL_ID["entailment"], f"page:{i}")
+        for i, (p, h) in enumerate(entailed)
+    ]
+    # not entailed already: never a source of swaps
+    pairs.append(Pair("vitaminc_real", "Oslo is cold.", "Oslo is hot.", 2, "page:oslo"))
+    derived = [d for seed in range(5) for d in swapped_names(pairs, 1.0, random.Random(seed))]
+    assert len(derived) >= 10
+    by_group = {p.group: p for p in pairs}
+    for d in derived:
+        given = by_group[d.group]
+        assert d.source == "swapped_names" and d.label == BINARY
+        assert given.label == LABEL_ID["entailment"] and d.premise == given.premise
+        old = set(given.hypothesis.replace(".", "").split())
+        new = set(d.hypothesis.replace(".", "").split())
+        assert len(old - new) == 1 and len(new - old) == 1  # one name swapped
+        (gone,), (came,) = old - new, new - old
+        assert gone in d.premise and came.lower() not in d.premise.lower()
+        assert gone[0].isupper() and came[0].isupper()
+        assert gone not in {"The", "In"}  # words also written in lower case are no names
+    assert swapped_names(pairs, 0.0, random.Random(0)) == []
 
 
 def run(out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
