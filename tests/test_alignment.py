@@ -207,6 +207,28 @@ def test_names_and_hyphenated_english() -> None:
     assert values("The on-call engineer uses read-only endpoints.", "identifier") == []
 
 
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("The office moved to Italy in May.", "italy"),
+        ("The report was written by Emily.", "emily"),
+        ("Deploys are approved by Ted.", "ted"),
+        ("The payments API is owned by the Billing team.", "billing"),
+        ("Status: Approved by Maria.", "maria"),  # a participle opening a label is no name
+        ("| Owning team | Payments |", "payments"),
+    ],
+)
+def test_a_capitalised_word_inside_a_sentence_is_a_name_whatever_its_ending(
+    text: str, name: str
+) -> None:
+    assert [v.norm for v in values(text, "identifier")] == [name]
+
+
+def test_a_team_swapped_for_another_conflicts() -> None:
+    claim = "The payments API is owned by the Billing team."
+    assert align(claim, "The payments API is owned by the Ledger team.").verdict_hint == "conflict"
+
+
 def test_numbers_inside_identifiers_are_not_values() -> None:
     text = "See data-retention-policy-v2.md, kafka-retail-01, SEV1, p99 and HMAC-SHA256."
     assert {v.kind for v in extract_values(text)} == {"identifier"}

@@ -93,6 +93,9 @@ _NEEDS: tuple[tuple[str, ...], ...] = (
 _BACKTICK = re.compile(r"`([^`\n]+)`")
 _NAME_WORD = re.compile(r"[A-Z][\w'’]*(?:-[A-Z][\w'’]*)*")
 _SENTENCE_START = re.compile(r"(?:^|[.!?]\s+|[•*>#-]\s+|\n\s*|[\"“]\s*)$")
+# where a label opens: a participle there ("Status: Approved") is no name; elsewhere in a
+# sentence a capitalised "Billing", "Italy", "Emily" or "Ted" is
+_LABEL_START = re.compile(r"[:|(]\s*$")
 _PLAIN_WORD = re.compile(r"[A-Za-z]+")
 _NOT_NAMES = (
     frozenset(MONTHS)
@@ -149,6 +152,8 @@ def find_names(text: str, taken: bytearray) -> list[IdSpan]:
 
     A single capitalized word opening a sentence is ambiguous ("Flipping a switch") and is
     skipped; two or more capitalized words there are taken as a name ("Jonas Berg leads").
+    Inside a sentence a capitalized word is a name whatever its ending ("Italy", "Emily",
+    "the Billing team"), but a participle opening a label ("Status: Approved") is not.
     """
     out: list[IdSpan] = []
     runs: list[list[re.Match[str]]] = []
@@ -183,8 +188,12 @@ def find_names(text: str, taken: bytearray) -> list[IdSpan]:
                 raw = raw[: -len(suffix)]
         if len(run) == 1 and _SENTENCE_START.search(text[max(0, start - 3) : start]):
             continue
-        if len(run) == 1 and raw.lower().endswith(("ing", "ed", "ly")):
-            continue  # "Owning team:", "Approved by": a participle, not a name
+        if (
+            len(run) == 1
+            and raw.lower().endswith(("ing", "ed", "ly"))
+            and _LABEL_START.search(text[max(0, start - 3) : start])
+        ):
+            continue  # "Status: Approved", "| Pending": a participle opening a label
         if len(run) == 1 and start == 0:
             continue
         out.append(IdSpan(start, end, "name", " ".join(raw.casefold().split())))
