@@ -82,7 +82,8 @@ class TransformerEncoder:
             tokens = self._bert.tokenize(
                 texts, None, max_length=self.layout.max_length, cut="longest_first"
             )
-            hidden = self._bert.hidden(tokens)
+            # CLS pooling reads the first token alone: the last layer computes only it
+            hidden = self._bert.hidden(tokens, first_only=self.layout.pooling == "cls")
         if self.layout.pooling == "cls":
             pooled = hidden[:, 0]
         else:

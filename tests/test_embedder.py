@@ -9,9 +9,17 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from support.model_folders import linked_copy
 
-from retrieval import EmbedderError, MiniLMEmbedder, _embedder, get_embedder, register_embedder
+from retrieval import (
+    EmbedderError,
+    MiniLMEmbedder,
+    _embedder,
+    get_embedder,
+    read_bert,
+    register_embedder,
+)
 from retrieval._embedder import _bundled_minilm, _sentence_transformers
 from retrieval._st_folder import open_encoder, read_layout
 
@@ -71,6 +79,13 @@ def test_cls_pooling_reads_the_first_token(tmp_path: Path) -> None:
     cls = cls_encoder.encode(TEXTS[:2])
     assert cls.shape == mean.shape == (2, 384)
     assert not np.allclose(cls, mean, atol=1e-3)
+    bert = read_bert(_bundled_minilm())  # the first token of the whole last layer
+    assert bert is not None
+    texts = [t.strip() for t in TEXTS[:2]]
+    tokens = bert.tokenize(texts, None, max_length=layout.max_length, cut="longest_first")
+    with torch.inference_mode():
+        first = bert.hidden(tokens)[:, 0].numpy()
+    assert np.abs(cls - first).max() < 1e-5
 
 
 @pytest.mark.parametrize(
