@@ -13,8 +13,8 @@ Hygiene (``load_pairs`` counts what it drops and what each side holds):
 
 ``related_neutrals`` derives neutral pairs from VitaminC's own pages: a claim against another
 sentence of its page that does not state it. ``swapped_names`` derives pairs that are not
-entailed from entailed ones, a name of the hypothesis swapped for another. ``sample`` draws a training set by the
-``SOURCES`` (and ``DERIVED``) shares.
+entailed from entailed ones, a name of the hypothesis swapped for another. ``sample`` draws a
+training set by the ``SOURCES`` (and ``DERIVED``) shares.
 """
 
 from __future__ import annotations
