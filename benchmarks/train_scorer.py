@@ -20,7 +20,8 @@ The weights list the claims they were trained on and `verify bench` leaves those
 Both models compute the signals in fp32 here, whatever ``embedder_precision`` and
 ``entailment_precision`` say, so that every machine refits the same weights: at 8c85044 the
 refit reproduces the committed file to 7e-7 (largest coefficient change); with bf16 signals
-(``auto`` on a CPU that has it) the coefficients moved by up to 0.022.
+(``auto`` on a CPU that has it) the coefficients moved by up to 0.022. The committed file is
+this command's output at 69c29f2 (refitted after a change to ``names`` moved six signals).
 ``--cv K`` measures internal-dev by K-fold cross-validation (stratified by label, seeded):
 the scorer is fitted on the other sets plus all but one fold, the whole cascade (alignment,
 scorer, policy) runs on that fold, and `verify bench`'s metrics are printed over all
