@@ -235,7 +235,7 @@ def swapped_names(pairs: Sequence[Pair], share: float, rng: random.Random) -> li
     for p in pairs:
         if p.label != LABEL_ID["entailment"] or rng.random() >= share:
             continue
-        premise_words = set(re.findall(r"\w+", p.premise.lower()))
+        premise_words = set(_norm(p.premise).split())
         shared = sorted({w for w in names(p.hypothesis) if w.lower() in premise_words})
         if not shared:
             continue

@@ -85,14 +85,21 @@ def soft_loss(logits: Any, target: Any, torch: Any) -> Any:
 
 
 def predict_probs(
-    model: Any, ids: Sequence[Sequence[int]], sep: int, batch: int, dev: Any, torch: Any
+    model: Any,
+    ids: Sequence[Sequence[int]],
+    sep: int,
+    batch: int,
+    dev: Any,
+    torch: Any,
+    precision: str = "auto",
 ) -> Any:
     """The model's probabilities for every pair of token ids, shape (len(ids), labels), on
-    the CPU; batched by length (bf16 where the hardware has it)."""
+    the CPU; batched by length, computed in ``precision`` (``auto``: bf16 where the hardware
+    has it). Leaves the model in eval mode."""
     order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
     out = torch.zeros((len(ids), model.config.num_labels), dtype=torch.float32)
     model.eval()
-    with torch.inference_mode(), autocast("auto", dev, torch):
+    with torch.inference_mode(), autocast(precision, dev, torch):
         for start in range(0, len(order), batch):
             idx = order[start : start + batch]
             inputs = {k: v.to(dev) for k, v in collate([ids[i] for i in idx], sep, torch).items()}

@@ -149,21 +149,8 @@ class Bar:
 def evaluate(
     model: Any, tok_ids: list[list[int]], pairs: Sequence[Pair], sep: int, torch: Any, dev: Any
 ) -> dict[str, float]:
-    """Validation accuracy: 3-way on 3-way pairs, entails-or-not on every pair."""
-    model.eval()
-    probs: list[list[float]] = []
-    order = sorted(range(len(pairs)), key=lambda i: len(tok_ids[i]))
-    out = [[0.0, 0.0, 0.0]] * len(pairs)
-    with torch.inference_mode():
-        for start in range(0, len(order), 64):
-            idx = order[start : start + 64]
-            batch = {
-                k: v.to(dev) for k, v in collate([tok_ids[i] for i in idx], sep, torch).items()
-            }
-            p = torch.softmax(model(**batch).logits.float(), dim=-1).cpu().tolist()
-            for i, row in zip(idx, p, strict=True):
-                out[i] = row
-    probs = out
+    """Validation accuracy: 3-way on 3-way pairs, entails-or-not on every pair (in fp32)."""
+    probs = predict_probs(model, tok_ids, sep, 64, dev, torch, precision="fp32").tolist()
     # derived pairs are scored apart, so the first two figures compare across recipes
     given = [(p, x) for p, x in zip(probs, pairs, strict=True) if x.source not in DERIVED]
     three = [(p, x) for p, x in given if x.label >= 0]
