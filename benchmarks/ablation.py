@@ -1,7 +1,7 @@
 """What each hand-written rule of the alignment stage is worth, set by set.
 
-    python benchmarks/ablation.py [--sets S,...] [--rules R,...] [--limit N] [--windows N]
-        [--embedder-precision P] [--json]
+    python benchmarks/ablation.py [--sets S,...] [--rules R,...] [--scorers F,...] [--limit N]
+        [--windows N] [--embedder-precision P] [--json]
 
 Runs the checker on every dev set with all rules on (the baseline), then once per rule with
 that rule switched off (config ``disable_rules``, as ``verify bench --disable-rule NAME``
@@ -23,13 +23,18 @@ Sets (``--sets``, default all):
   is not supported (as ``benchmarks/halueval_bench.py`` reads them); ``--limit`` per task;
 - ``wice``: WiCE dev, each claim against its cited article (``verify bench`` on a context set);
 - ``fever``: FEVER-Symmetric dev, the hypothesis against its premise, supported iff the
-  gold label is entailment.
+  gold label is entailment;
+- ``kestrel``, ``oriel``: the held-out organisation sets of this repository
+  (``benchmarks/data/heldout-*``: internal documents of two invented companies, written
+  apart from the checker, with 130 labelled claims each; never fitted on).
 
-``--limit N`` takes the first N claims (cases) of each set; ``--windows N`` sets the cascade's
-``entailment_windows`` for every run (to measure that setting on all sets);
-``--embedder-precision P`` the embedder's ``embedder_precision`` (``auto``, ``fp32``, ``bf16``;
-the index sets' indexes are rebuilt when it changes); ``--json`` prints the figures as JSON
-instead of the table.
+``--scorers F,...`` adds a row per scorer weights file (``train_scorer.py`` output, e.g. a
+refit) with every rule on: the change against the committed weights (no rule rows unless
+``--rules`` names some). ``--limit N`` takes the first N claims (cases) of each set;
+``--windows N`` sets the cascade's ``entailment_windows`` for every run (to measure that
+setting on all sets); ``--embedder-precision P`` the embedder's ``embedder_precision``
+(``auto``, ``fp32``, ``bf16``; the index sets' indexes are rebuilt when it changes);
+``--json`` prints the figures as JSON instead of the table.
 """
 
 from __future__ import annotations
@@ -48,7 +53,7 @@ import numpy.typing as npt
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks._common import CACHE, SHARED, read_jsonl, require
+from benchmarks._common import CACHE, REPO, SHARED, read_jsonl, require
 from checks.alignment import RULES, check_rules
 from checks.cascade import Cascade
 from checks.entailment import (
@@ -60,13 +65,18 @@ from checks.entailment import (
 )
 from checks.evidence import EvidenceSource
 from checks.extraction import answer_claims
+from checks.scorer import Scorer
 from retrieval import PRECISIONS, Embedder, get_embedder, register_embedder
 from verify.bench import BINARY, Dataset, LabelledClaim, load_dataset, metrics, run_bench
 from verify.checker import context_evidence, make_cascade
 from verify.config import DEFAULTS, Config
 
-SETS = ("scifact", "internal-dev", "halueval-qa", "halueval-summ", "wice", "fever")
-THREE_LABELS = ("scifact", "internal-dev")  # macro-F1 is reported for these
+SETS = (
+    "scifact", "internal-dev", "halueval-qa", "halueval-summ", "wice", "fever", "kestrel", "oriel",
+)  # fmt: skip
+THREE_LABELS = ("scifact", "internal-dev", "kestrel", "oriel")  # macro-F1 is reported for these
+#: the held-out organisation sets of this repository (benchmarks/data/heldout-*)
+HELDOUT = REPO / "benchmarks" / "data"
 WRITTEN_AGAINST = "internal-dev"
 FOLDS = 5
 EMBEDDER = "minilm"
@@ -145,7 +155,7 @@ def _config(off: Iterable[str], windows: int) -> Config:
 def _bench(dataset: Dataset, index: Path, limit: int | None) -> Callable[[Config], Run]:
     def run(config: Config) -> Run:
         def make(evidence: EvidenceSource) -> Cascade:
-            return make_cascade(evidence, config)
+            return _cascade(evidence, config)
 
         result = run_bench(dataset, index, make, embedder=EMBEDDER, limit=limit)
         p = result.predictions
@@ -157,6 +167,16 @@ def _bench(dataset: Dataset, index: Path, limit: int | None) -> Callable[[Config
         )
 
     return run
+
+
+#: the scorer every cascade of the run uses (``--scorers``); None: the committed weights
+_scorer: list[Scorer | None] = [None]
+
+
+def _cascade(evidence: EvidenceSource, config: Config) -> Cascade:
+    cascade = make_cascade(evidence, config)
+    cascade.scorer = _scorer[0]
+    return cascade
 
 
 def _fever(limit: int | None) -> Dataset:
@@ -184,7 +204,7 @@ def _halueval(task: str, limit: int | None, embedder: Embedder) -> Callable[[Con
         for case in cases:
             evidence = context_evidence([case["context"]], embedder)
             claims = answer_claims(case["response"], case["question"])
-            verdicts = make_cascade(evidence, config).check(claims).verdicts
+            verdicts = _cascade(evidence, config).check(claims).verdicts
             ids.append(str(case["id"]))
             gold.append("unsupported" if case["label"] == "hallucinated" else "supported")
             ok = all(v.label == "supported" for v in verdicts)
@@ -211,6 +231,9 @@ def _runners(
             out[name] = _bench(data, Path(), limit)
         elif name == "fever":
             out[name] = _bench(_fever(limit), Path(), None)
+        elif name in ("kestrel", "oriel"):
+            data = load_dataset(HELDOUT / f"heldout-{name}")
+            out[name] = _bench(data, data.default_index(), limit)
         else:
             out[name] = _halueval(
                 "qa" if name == "halueval-qa" else "summarization", limit, embedder
@@ -257,6 +280,7 @@ def ablate(
     log: Callable[[str], None],
     windows: int = DEFAULTS["entailment_windows"],
     precision: str = DEFAULTS["embedder_precision"],
+    scorers: Sequence[Path] = (),
 ) -> dict[str, Any]:
     inner = get_embedder(EMBEDDER, precision=precision)
     shared = _Memo(inner)
@@ -276,15 +300,19 @@ def ablate(
         t0 = time.perf_counter()
         base = report["baseline"][name] = _scores(name, run(_config((), windows)))
         log(f"baseline {name}: BA {base['ba']:.3f} ({time.perf_counter() - t0:.0f}s)")
-    for rule in rules:
+    rows: list[tuple[str, list[str], Scorer | None]] = [(r, [r], None) for r in rules]
+    rows += [
+        (f"weights {p.name}", [], Scorer.from_json(json.loads(p.read_text()))) for p in scorers
+    ]
+    for label, off, scorer in rows:
         t0 = time.perf_counter()
+        _scorer[0] = scorer
         row = {}
         for name, run in runners.items():
-            row[name] = _delta(
-                report["baseline"][name], _scores(name, run(_config([rule], windows)))
-            )
-        report["rules"][rule] = row
-        log(f"{rule}: {time.perf_counter() - t0:.0f}s")
+            row[name] = _delta(report["baseline"][name], _scores(name, run(_config(off, windows))))
+        _scorer[0] = None
+        report["rules"][label] = row
+        log(f"{label}: {time.perf_counter() - t0:.0f}s")
     return report
 
 
@@ -343,18 +371,28 @@ def main() -> int:
         choices=PRECISIONS,
         help="the embedder's embedder_precision; indexes are rebuilt when it changes [%(default)s]",
     )
+    ap.add_argument(
+        "--scorers",
+        default="",
+        metavar="FILE,...",
+        help="scorer weights files (train_scorer.py output) measured as rows, all rules on",
+    )
     ap.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = ap.parse_args()
     sets = [s for s in args.sets.split(",") if s]
     unknown = sorted(set(sets) - set(SETS))
     if unknown:
         ap.error(f"unknown set(s) {', '.join(unknown)}; known: {', '.join(SETS)}")
-    names = [r for r in args.rules.split(",") if r] or list(RULES)
+    scorers = [Path(p) for p in args.scorers.split(",") if p]
+    names = [r for r in args.rules.split(",") if r] or ([] if scorers else list(RULES))
     try:
         check_rules(names)
     except ValueError as exc:
         ap.error(str(exc))
-    report = ablate(sets, names, args.limit, _log, args.windows, args.embedder_precision)
+    missing = [str(p) for p in scorers if not p.is_file()]
+    if missing:
+        ap.error(f"no scorer weights at {', '.join(missing)}")
+    report = ablate(sets, names, args.limit, _log, args.windows, args.embedder_precision, scorers)
     print(json.dumps(report, indent=2) if args.json else table(report))
     return 0
 
