@@ -1,10 +1,11 @@
 """The first pass of a build: documents into SQLite, streamed, their vectors left to embed.
 
-Documents arrive one at a time from the loader. One whose content hash is unchanged is only
-marked seen; a changed one loses its old rows; a new or changed one is chunked and segmented
-and its rows are written a few thousand chunks at a time. Its segments get ``row`` NULL: the
-second pass (``_matrix``) embeds exactly those. Sources the walk did not see are removed at
-the end. Memory holds one batch of rows, never the corpus.
+Documents arrive one at a time from the loader. One whose content hash is unchanged is
+marked seen (its superseded flag read anew); a changed one loses its old rows; a new or
+changed one is chunked and segmented and its rows are written a few thousand chunks at a
+time. Its segments get ``row`` NULL: the second pass (``_matrix``) embeds exactly those.
+Sources the walk did not see are removed at the end. Memory holds one batch of rows, never
+the corpus.
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ def ingest(
         conn.execute("INSERT OR IGNORE INTO temp.seen VALUES (?)", (item.source,))
         known = conn.execute("SELECT sha256 FROM files WHERE source = ?", (item.source,)).fetchone()
         if known and known[0] == item.sha256:
+            _restate(conn, item)
             continue
         if known:
             out.updated += 1
@@ -72,6 +74,17 @@ def ingest(
     out.removed = len(gone)
     conn.execute("DROP TABLE temp.seen")
     return out
+
+
+def _restate(conn: sqlite3.Connection, doc: Document) -> None:
+    """An unchanged document's rows, with what the loader now reads in its text: whether it
+    is superseded (a build by an older ``verify`` may have read that otherwise)."""
+    old = int(doc.superseded)
+    for table in ("files", "chunks"):
+        conn.execute(
+            f"UPDATE {table} SET superseded = ? WHERE source = ? AND superseded != ?",
+            (old, doc.source, old),
+        )
 
 
 def delete_source(conn: sqlite3.Connection, source: str) -> None:

@@ -112,11 +112,27 @@ _BINARY_SUFFIXES = {
     ".woff2",
     ".pyc",
 }
-#: A document whose first lines say this is no longer current loses to one that is.
+#: A document whose first lines say it is no longer current loses to one that is.
 _SUPERSEDED = re.compile(
     r"\b(superseded|obsolete|deprecated|no longer (?:in force|current|valid|maintained))\b",
     re.IGNORECASE,
 )
+#: ... where a line says it of the document itself (``_superseded``): as a banner that opens
+#: the line ("> **SUPERSEDED.** ...", "Deprecated: use v2"), as its status ("Status:
+#: superseded", "| **Status** | Superseded by v4 |"), of "this version" (page, document, ...)
+#: in the same clause, or as a tag of its title ("# Policy v2 (SUPERSEDED)"). Not where it is
+#: said of something else: "It replaces version 3, which is superseded", "API v1: deprecated",
+#: "This page lists flags that are deprecated", "# Leaving the deprecated v1 API".
+_MARKUP = r"[\s>*_`|]*"
+_SELF_SUPERSEDED = re.compile(
+    rf"^{_MARKUP}(?:status{_MARKUP}[:|]{_MARKUP})?$|"
+    r"\bthis (?:version|document|doc|page|policy|runbook|guide|file|record|adr|"
+    r"spec(?:ification)?|procedure|process|reference)\b"
+    r"(?:(?!\b(?:which|that|who)\b)[^.;:,])*$",
+    re.IGNORECASE,
+)
+_TITLE = re.compile(r"^\s*#(?!#)")
+_TAG_END = re.compile(r"\W*(?:$|[)\]:.,|*_]|[-—–]\s)")
 _NAMED = {"Makefile": "code", "Dockerfile": "code", "README": "text", "LICENSE": "text"}
 
 
@@ -260,8 +276,21 @@ def _read(path: Path, root: Path, max_bytes: int) -> Iterator[Document | Skipped
         text,
         digest,
         title=_title(source, kind, text),
-        superseded=bool(_SUPERSEDED.search(head)),
+        superseded=_superseded(head),
     )
+
+
+def _superseded(head: str) -> bool:
+    """Whether a document's first lines say that it is no longer current: of itself
+    (``_SELF_SUPERSEDED``), or as a tag of its title."""
+    for line in head.splitlines():
+        for marker in _SUPERSEDED.finditer(line):
+            before, after = line[: marker.start()], line[marker.end() :]
+            if _SELF_SUPERSEDED.search(before):
+                return True
+            if _TITLE.match(before) and _TAG_END.match(after):
+                return True
+    return False
 
 
 def _records(source: str, text: str) -> Iterator[Document | Skipped]:

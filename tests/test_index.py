@@ -169,6 +169,29 @@ def test_an_unchanged_corpus_embeds_nothing(built_index: Built, corpus: Path) ->
     assert index_contents(built_index.folder) == before
 
 
+def test_an_unchanged_file_is_read_anew_for_being_superseded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An index built by a version that read a current document as superseded (its text
+    unchanged since) is corrected by the next build, which embeds nothing."""
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "policy.md").write_text(
+        "# Policy\n\nIt replaces version 3, which is superseded.\n\nLogs are kept 30 days.\n",
+        encoding="utf-8",
+    )
+    folder = tmp_path / "index"
+    monkeypatch.setattr("retrieval._loader._superseded", lambda head: True)
+    build_index([tmp_path / "docs"], folder, HashEmbedder())
+    with Index.open(folder) as index:
+        assert index.search("logs kept", 1)[0].chunk.superseded
+    monkeypatch.undo()
+    again = HashEmbedder()
+    report = build_index([tmp_path / "docs"], folder, again)
+    assert report.embedded == 0 and report.unchanged == 1
+    with Index.open(folder) as index:
+        assert not index.search("logs kept", 1)[0].chunk.superseded
+
+
 def test_only_a_changed_file_is_re_embedded(built_index: Built, corpus: Path) -> None:
     (corpus / "notes.txt").write_text(
         "Oncall rotation changes every Friday at dusk.\n\nThe pager is tested weekly.\n",

@@ -238,6 +238,21 @@ def test_nothing_readable_is_a_corpus_error(tmp_path: Path) -> None:
         ("# Policy\n\n> This version is no longer in force.", True),
         ("# Policy\n\n| **Supersedes** | Version 3 |", False),
         ("# Policy\n\n" + "Current text.\n" * 10 + "Obsolete fields are listed below.", False),
+        # said of the document itself: a banner, a status, "this version", a title's tag
+        ("# Policy\n\n> **SUPERSEDED.** Replaced by version 4.", True),
+        ("# Policy\n\n| **Status** | Superseded by version 4 |", True),
+        ("# Policy\n\nStatus: deprecated", True),
+        ("# Policy\n\nThis page is obsolete; see the new runbook.", True),
+        ("# Policy (SUPERSEDED)\n\nOld values.", True),
+        ("# [Deprecated] Upload runbook\n\nOld steps.", True),
+        # ... not of something else it names
+        ("# Policy\n\nIt replaces version 3 (see `v3.md`), which is superseded.", False),
+        ("# API\n\n- **API v1:** deprecated; it is switched off on 2025-06-30.", False),
+        ("# API\n\nVersion 2 of the API is deprecated.", False),
+        ("# Flags\n\nThis page lists the flags that are deprecated.", False),
+        ("# Leaving the deprecated v1 API\n\nSteps.", False),
+        ("# API\n\n## Deprecated endpoints\n\n- /v1/upload", False),
+        ("# ADR-0012\n\nADR-0005 is superseded by this record.", False),
     ],
 )
 def test_superseded_documents_are_marked(tmp_path: Path, head: str, superseded: bool) -> None:
