@@ -229,6 +229,68 @@ def test_a_team_swapped_for_another_conflicts() -> None:
     assert align(claim, "The payments API is owned by the Ledger team.").verdict_hint == "conflict"
 
 
+# -- a table row read as a sentence (retrieval writes "Header: cell; Header: cell") ---------
+
+_RETENTION_ROW = (
+    "Data category: GPS traces; Examples: Vehicle positions, driver pings; "
+    "Retention period: 90 days; Clock starts: Time of capture"
+)
+
+
+def test_a_cell_is_about_what_its_row_is_about() -> None:
+    """The row's first cell names the subject of a value cells away from it."""
+    assert align("GPS traces are kept for 180 days.", _RETENTION_ROW).verdict_hint == "conflict"
+    assert align("GPS traces are kept for 90 days.", _RETENTION_ROW).verdict_hint == "agree"
+    other_row = _RETENTION_ROW.replace("GPS traces", "Audit logs")
+    assert align("GPS traces are kept for 180 days.", other_row).verdict_hint == "neutral"
+
+
+@pytest.mark.parametrize(
+    ("row", "raw", "kind", "norm"),
+    [
+        ("Plan: Business; Requests per minute: 600; Burst: 100", "600", "count", 10.0),
+        ("Service: uploads; Timeout (ms): 45", "45", "duration", 0.045),
+        ("Bucket: raw; Quota (GB): 500", "500", "size", 500e9),
+        ("Plan: Business; Burst: 100", "100", "number", 100.0),  # no unit in the header
+    ],
+)
+def test_a_bare_number_in_a_cell_takes_its_headers_unit(
+    row: str, raw: str, kind: str, norm: float
+) -> None:
+    (v,) = [v for v in extract_values(row) if v.raw == raw]
+    assert (v.kind, v.norm) == (kind, norm)
+    assert v.start == row.index(raw) and v.end == v.start + len(raw)
+
+
+def test_a_header_unit_makes_a_unit_error_visible() -> None:
+    row = "Service: uploads; Timeout (ms): 45"
+    assert align("The uploads service times out after 45 seconds.", row).verdict_hint == "conflict"
+    assert align("The uploads service times out after 45 ms.", row).verdict_hint == "agree"
+
+
+@pytest.mark.parametrize(
+    ("text", "qualifier"),
+    [
+        ("Do not run full resyncs for more than three sites at once.", "at_most"),
+        ("Never wait less than 5 minutes before retrying.", "at_least"),
+        ("The job does not run for more than 10 minutes.", "at_most"),
+        ("No job may run longer than 10 minutes.", "at_most"),
+        # the negation is in another clause, or there is none
+        ("If the job does not finish, page after more than 10 minutes.", "more_than"),
+        ("Do not restart a node that has been up for more than 10 minutes.", "more_than"),
+        ("Logs are kept for more than 10 minutes.", "more_than"),
+    ],
+)
+def test_a_strict_bound_under_a_negation_turns_over(text: str, qualifier: str) -> None:
+    assert extract_values(text)[0].qualifier == qualifier
+
+
+def test_a_negation_that_only_bounds_a_number_denies_no_action() -> None:
+    evidence = "Do not resync more than three sites at once."
+    assert align("At most three sites are resynced at once.", evidence).verdict_hint == "agree"
+    assert align("Five sites are resynced at once.", evidence).verdict_hint == "conflict"
+
+
 def test_numbers_inside_identifiers_are_not_values() -> None:
     text = "See data-retention-policy-v2.md, kafka-retail-01, SEV1, p99 and HMAC-SHA256."
     assert {v.kind for v in extract_values(text)} == {"identifier"}

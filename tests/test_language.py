@@ -81,6 +81,9 @@ def test_one_stem_for_the_forms_of_a_word() -> None:
     assert stem("owner") == stem("owns")
     assert stem("db") == stem("database")
     assert stem("stores") == stem("keeps")  # a synonym class
+    # a nominalisation meets its verb: "Retention period: 90 days" / "kept for 90 days"
+    assert stem("retention") == stem("kept") == stem("retained")
+    assert stem("rotation") == stem("rotated") and stem("notifications") == stem("notify")
 
 
 def test_irregular_verbs_are_one_table_read_by_both_steps() -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-__all__ = ["BOUND_BEFORE", "Qualifier", "bound_after", "bound_before"]
+__all__ = ["BOUND_BEFORE", "Qualifier", "bound_after", "bound_before", "bound_negation", "negated"]
 
 #: How a value is stated: exactly, as a bound, approximately, or as one end of a range.
 Qualifier = Literal[
@@ -75,3 +75,34 @@ def bound_after(text: str, end: int) -> Qualifier | None:
     if m is None:
         return None
     return _BOUND_AFTER[" ".join(m.group().lower().split())]
+
+
+#: What a strict bound says when its clause is negated: "Do not run more than three" allows
+#: at most three, "never less than 5 minutes" at least five.
+_NEGATED: dict[Qualifier, Qualifier] = {"more_than": "at_most", "less_than": "at_least"}
+_NEGATION = re.compile(r"\b(?:not|never|cannot|no)\b|n[’']t\b", re.IGNORECASE)
+# where the clause holding a bound begins: punctuation, or a word opening another clause
+_CLAUSE = re.compile(
+    r"[.;:!?]|,\s|\b(?:if|when|whenever|unless|until|because|but|while|since|after|before|"
+    r"which|that|who)\b",
+    re.IGNORECASE,
+)
+
+
+def negated(text: str, start: int, qualifier: Qualifier) -> Qualifier:
+    """``qualifier``, the bound of a phrase beginning at ``start``, as its clause states it:
+    a strict bound under a negation of its clause turns over ("Do not keep logs longer than
+    30 days": at most 30 days)."""
+    return _NEGATED[qualifier] if bound_negation(text, start, qualifier) is not None else qualifier
+
+
+def bound_negation(text: str, start: int, qualifier: Qualifier) -> int | None:
+    """Where the negation that turns over a strict bound (``qualifier``, of the phrase at
+    ``start``) stands in ``text``; None where no negation of its clause governs it."""
+    if qualifier not in _NEGATED:
+        return None
+    before = text[:start]
+    breaks = list(_CLAUSE.finditer(before))
+    at = breaks[-1].end() if breaks else 0
+    found = _NEGATION.search(before, at)
+    return found.start() if found else None

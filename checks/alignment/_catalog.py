@@ -72,6 +72,19 @@ _ALL: tuple[Rule, ...] = (
         ),
     ),
     Rule(
+        "negated-bounds",
+        'a strict bound under a negation turns over ("do not run more than 3": at most 3)',
+        "polarity",
+        (
+            Example(
+                "At most three sites are resynced at once.",
+                (Passage("Do not resync more than three sites at once."),),
+                "agree",
+                "conflict",
+            ),
+        ),
+    ),
+    Rule(
         "universal-quantifier",
         "a claim about all of something is refuted by one counterexample",
         "polarity",
@@ -210,6 +223,31 @@ _ALL: tuple[Rule, ...] = (
         ),
     ),
     Rule(
+        "table-rows",
+        "a table row is read under its header: each cell is about the row's first cell, and "
+        "a header's unit is its numbers' (\"Timeout (ms): 45\")",
+        "structure",
+        (
+            Example(
+                "GPS traces are deleted after 180 days.",
+                (
+                    Passage(
+                        "Data category: GPS traces; Examples: vehicle positions, driver app "
+                        "pings, door sensor events; Retention period: 90 days"
+                    ),
+                ),
+                "conflict",
+                "unstated",
+            ),
+            Example(
+                "The uploads service times out after 45 seconds.",
+                (Passage("Service: uploads; Owner: Media team; Timeout (ms): 45"),),
+                "conflict",
+                "agree",
+            ),
+        ),
+    ),
+    Rule(
         "continued-sentence",
         "a value may be left to the next sentence of the chunk",
         "structure",
@@ -220,6 +258,19 @@ _ALL: tuple[Rule, ...] = (
                     Passage("The signing key is injected from the vault.", chunk="k", cosine=0.9),
                     Passage("It is rotated every 90 days.", line=2, chunk="k", cosine=0.3),
                 ),
+                "agree",
+                "neither",
+            ),
+        ),
+    ),
+    Rule(
+        "close-sentence",
+        "a claim without values agrees with a sentence that says nearly all it says",
+        "structure",
+        (
+            Example(
+                "Uploads are scanned for malware before storage.",
+                (Passage("All uploads are scanned for malware before storage in the bucket."),),
                 "agree",
                 "neither",
             ),

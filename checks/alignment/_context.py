@@ -5,7 +5,8 @@ identifier slot carries its word parts, a count slot its noun). Punctuation betw
 adds distance (a comma half a slot, a semicolon or table bar a whole one), so "timeout 30 s,
 retried after 5 s" keeps "timeout" nearer to "30 s" than to "5 s". A value's *context* weighs
 every token within a few slots by 1/distance; two values play the same role when their
-contexts share weight (``role_score``).
+contexts share weight (``role_score``). In a table row read as a sentence, the first cell
+(what the row is about) is near every other cell.
 
 ``subject_units``/``subject_overlap`` measure what share of the claim's content words and
 names the evidence also uses, leaving numbers and measures out so that "port 8080" and
@@ -21,6 +22,8 @@ from functools import lru_cache
 from checks.language import STOPWORDS, compounds, is_content, stem, words
 
 from ._identifiers import identifier_parts
+from ._switches import enabled
+from ._table import row_cells
 from ._values import Value
 
 __all__ = [
@@ -36,6 +39,9 @@ __all__ = [
 ]
 
 WINDOW = 6.0
+#: A table row read as a sentence ("Data category: GPS traces; Retention period: 90 days"):
+#: its first cell names what every other cell is about, so it counts as this near to each
+ROW_SUBJECT = 2.0
 _GAP_COST = (("\n", 1.0), (";", 1.0), ("|", 1.0), (":", 0.5), (",", 0.5), (". ", 2.0))
 
 
@@ -62,6 +68,7 @@ class Layout:
     value_slot: dict[int, int]
     tokens: frozenset[str]  # every token of the sentence, compounds and identifier parts too
     units: tuple[Unit, ...]
+    row_subject: frozenset[int] = frozenset()  # slots of a table row's first cell
 
 
 @lru_cache(maxsize=8192)
@@ -119,7 +126,10 @@ def layout(text: str, values: list[Value]) -> Layout:
             value_slot[index] = len(slots)
         slots.append(Slot(pos, lent, own, index is not None, start))
         prev_end = end
-    return Layout(tuple(slots), value_slot, frozenset(all_tokens), tuple(units))
+    cells = row_cells(text) if enabled("table-rows") else ()
+    first_cell = cells[0].value[1] if cells else -1
+    row_subject = frozenset(k for k, slot in enumerate(slots) if slot.start < first_cell)
+    return Layout(tuple(slots), value_slot, frozenset(all_tokens), tuple(units), row_subject)
 
 
 def context(lay: Layout, index: int) -> dict[str, float]:
@@ -152,10 +162,13 @@ def near_words(lay: Layout, index: int, radius: float = 2.5) -> frozenset[str]:
 def _around(lay: Layout, k: int) -> dict[str, float]:
     me = lay.slots[k]
     weights: dict[str, float] = dict.fromkeys(me.own, 1.0)
-    for slot in lay.slots:
+    in_subject = k in lay.row_subject
+    for n, slot in enumerate(lay.slots):
         if slot is me:
             continue
         dist = abs(slot.pos - me.pos)
+        if not in_subject and n in lay.row_subject:
+            dist = min(dist, ROW_SUBJECT)
         if dist > WINDOW:
             continue
         w = 1.0 / max(1.0, dist)

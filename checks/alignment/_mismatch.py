@@ -9,9 +9,10 @@ found one and a short note for the explanation.
 
 from __future__ import annotations
 
+from ._bounds import bound_before, bound_negation
 from ._compare import opposite_bounds
 from ._context import role_score, word_contexts
-from ._polarity import QuantifierKind, antonym
+from ._polarity import Negation, QuantifierKind, antonym
 from ._sides import Side
 from ._switches import enabled
 from ._values import Value
@@ -46,7 +47,7 @@ def _negated(c: Side, e: Side) -> tuple[bool, str]:
     for who, neg, other in (("evidence", e, c), ("claim", c, e)):
         plain = other.pol.affirmed - other.pol.negated - other.pol.in_negated_clause()
         for n in neg.pol.negations:
-            if n.conditional or n.scope & other.pol.negated:
+            if n.conditional or n.scope & other.pol.negated or _bounds_only(neg, n):
                 continue
             floor = NEG_ROLE_SINGLE if len(n.scope) == 1 else NEG_ROLE_MIN
             shared = frozenset(
@@ -58,6 +59,19 @@ def _negated(c: Side, e: Side) -> tuple[bool, str]:
                 words = ", ".join(sorted(shared))
                 return True, f"{who} negates ({n.cue} {words}) what the other states"
     return False, ""
+
+
+def _bounds_only(side: Side, n: Negation) -> bool:
+    """Whether negation ``n`` only turns over a bound ("Do not resync more than three sites":
+    at most three are resynced), so it denies no action (rule "negated-bounds")."""
+    if not enabled("negated-bounds"):
+        return False
+    for v in side.values:
+        before = bound_before(side.text, v.start)
+        at = bound_negation(side.text, before[1], before[0]) if before else None
+        if at is not None and n.start <= at < n.end:
+            return True
+    return False
 
 
 def _opposed(c: Side, e: Side) -> tuple[bool, str]:

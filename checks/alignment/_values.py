@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal, cast
 
-from ._bounds import Qualifier, bound_after, bound_before
+from ._bounds import Qualifier, bound_after, bound_before, negated
 from ._catalog import KIND_RULE
 from ._dates import scan_dates, scan_times, scan_versions
 from ._identifiers import find_identifiers, find_names
@@ -47,6 +47,7 @@ from ._plain import attach_keys, link_ranges, scan_plain
 from ._quantities import UNIT_WORDS, scan_quantities
 from ._scan import Found, Norm, Scan
 from ._switches import disabled
+from ._table import header_unit, row_cells
 
 __all__ = ["Norm", "Value", "ValueKind", "extract_values", "rule_of"]
 
@@ -91,8 +92,13 @@ def extract_values(text: str) -> list[Value]:
     switched off (``disabled_rules``) is left out."""
     off = disabled()
     if not off:
-        return list(_extract(text))
-    return [v for v in _extract(text) if rule_of(v) not in off]
+        return list(_extract(text, frozenset()))
+    return [v for v in _extract(text, off & _READING) if rule_of(v) not in off]
+
+
+#: rules of how values are read (not of a value kind): ``_extract`` reads a text once for
+#: each set of them switched off
+_READING = frozenset({"negated-bounds", "table-rows"})
 
 
 def rule_of(v: Value) -> str:
@@ -101,7 +107,8 @@ def rule_of(v: Value) -> str:
 
 
 @lru_cache(maxsize=4096)
-def _extract(text: str) -> tuple[Value, ...]:
+def _extract(text: str, unread: frozenset[str]) -> tuple[Value, ...]:
+    """The values of ``text``, read without the rules of ``unread`` (of ``_READING``)."""
     scan = Scan(text)
     for ident in find_identifiers(text):
         scan.add("identifier", ident.start, ident.end, ident.norm, unit=ident.subtype)
@@ -112,20 +119,48 @@ def _extract(text: str) -> tuple[Value, ...]:
     scan_plain(scan)
     for name in find_names(text, scan.taken):
         scan.add("identifier", name.start, name.end, name.norm, unit=name.subtype)
-    found, keys = attach_keys(text, scan.found)
+    found = scan.found
+    if "table-rows" not in unread:
+        found = _header_units(text, found, unread)
+    found, keys = attach_keys(text, found)
     found, marks = link_ranges(text, found)
     found = _share_list_kinds(text, found)
     ordered = sorted(found, key=lambda f: f.start)
-    return tuple(_value(text, f, marks.get(f.start), keys.get(f.start)) for f in ordered)
+    negate = "negated-bounds" not in unread
+    return tuple(_value(text, f, marks.get(f.start), keys.get(f.start), negate) for f in ordered)
 
 
-def _value(text: str, f: Found, mark: str | None, key: str | None) -> Value:
+def _header_units(text: str, found: list[Found], unread: frozenset[str]) -> list[Found]:
+    """A bare number that is a table cell's whole value takes the unit of its column's header:
+    "Requests per minute: 600" is 600 requests per minute, "Timeout (ms): 45" 45 ms."""
+    cells = {cell.value: cell.label for cell in row_cells(text)}
+    if not cells:
+        return found
+    out = []
+    for f in found:
+        label = cells.get((f.start, f.end)) if f.kind == "number" else None
+        unit = header_unit(text[label[0] : label[1]]) if label else None
+        read = _extract(f"{text[f.start : f.end]} {unit}", unread) if unit else ()
+        if read and read[0].start == 0 and read[0].kind in _UNITED:
+            v = read[0]
+            f = Found(v.kind, f.start, f.end, v.norm, v.unit, v.amount)
+        out.append(f)
+    return out
+
+
+_UNITED = frozenset({"duration", "size", "percent", "money", "count"})
+
+
+def _value(text: str, f: Found, mark: str | None, key: str | None, negate: bool) -> Value:
     qualifier: Qualifier = "exact"
     if mark is not None:
         qualifier = cast(Qualifier, mark)
     elif f.kind not in ("identifier", "date", "time", "version"):
         before = bound_before(text, f.start)
-        qualifier = before[0] if before is not None else bound_after(text, f.end) or "exact"
+        if before is not None:
+            qualifier = negated(text, before[1], before[0]) if negate else before[0]
+        else:
+            qualifier = bound_after(text, f.end) or "exact"
     return Value(
         kind=cast(ValueKind, f.kind),
         raw=text[f.start : f.end],

@@ -110,7 +110,8 @@ def run_alignment(claim_text: str, candidates: Sequence[Candidate]) -> Alignment
         if agree is not None:
             examined.append(agree)  # its numbers are stated, for _unstated_numbers
     n_values = len(extract_values(claim_text))
-    if agree is None and n_values == 0:
+    close_sentence = False
+    if agree is None and n_values == 0 and enabled("close-sentence"):
         # nothing to align: a current sentence that says nearly all the claim says, with the
         # same polarity, is the agreeing sentence
         close = [
@@ -122,6 +123,7 @@ def run_alignment(claim_text: str, candidates: Sequence[Candidate]) -> Alignment
             and c.cosine >= 0.7
         ]
         agree = max(close, key=lambda ca: (ca[1].subject_overlap, ca[0].cosine), default=None)
+        close_sentence = agree is not None
     matched = max((len(a.matched) for _, a in on_subject), default=0)
     top = on_subject[0][1] if on_subject else None
     rules: list[str] = []
@@ -140,6 +142,8 @@ def run_alignment(claim_text: str, candidates: Sequence[Candidate]) -> Alignment
         rules += _reading(claim_text, c, a)
         if agree is not None and decided is agree and agree[0] not in candidates:
             rules.append("continued-sentence")
+        if close_sentence and decided is agree:
+            rules.append("close-sentence")
     return AlignmentResult(
         conflict=conflict,
         agree=agree,
@@ -160,7 +164,7 @@ def _reading(claim_text: str, c: Candidate, a: Alignment) -> list[str]:
     switched off, it would conclude something else; or that let it in at all."""
     out = [
         rule
-        for rule in ("history-asides", "header-lines")
+        for rule in ("history-asides", "header-lines", "table-rows")
         if enabled(rule) and _without(rule, claim_text, c) != a.verdict_hint
     ]
     if (c.cosine < MIN_COSINE or a.subject_overlap < MIN_SUBJECT) and _values_vouch(c, a):

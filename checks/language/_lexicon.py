@@ -102,6 +102,12 @@ BASE_WORDS: dict[str, str] = {
     "env": "environment", "repo": "repository", "max": "maximum", "min": "minimum",
     "msg": "message", "auth": "authenticate", "authentication": "authenticate",
     "children": "child", "people": "person", "var": "variable", "vars": "variables",
+    "retention": "retain", "rotation": "rotate", "renewal": "renew", "removal": "remove",
+    "escalation": "escalate", "notification": "notify", "encryption": "encrypt",
+    "compression": "compress", "replication": "replicate", "validation": "validate",
+    "submission": "submit", "allocation": "allocate", "rotations": "rotate",
+    "renewals": "renew", "removals": "remove", "escalations": "escalate",
+    "notifications": "notify", "submissions": "submit", "allocations": "allocate",
 }  # fmt: skip
 
 #: A few general synonym classes (verbs of keeping, owning, requiring), as base words.
