@@ -767,6 +767,29 @@ def test_a_current_policy_named_for_incidents_is_no_history() -> None:
     assert result.agree is not None and result.agree[0].source == policy.source
 
 
+def test_a_value_stated_about_another_subject_excuses_no_conflict() -> None:
+    """The claim's "180 days" in the scanner-logs row does not make the GPS row's 90 days
+    agree with it; stated about the claim's own subject, it would."""
+    claim = "GPS and telematics traces are kept for 180 days."
+    gps = at(
+        "Data category: GPS and telematics traces; Examples: vehicle positions; "
+        "Retention period: 90 days",
+        "docs/retention.md",
+        17,
+    )
+    scanner = at(
+        "Data category: Scanner event logs; Examples: warehouse scans; "
+        "Retention period: 180 days",
+        "docs/retention.md",
+        20,
+        cosine=0.5,
+    )
+    result = run_alignment(claim, [gps, scanner])
+    assert result.conflict is not None and result.conflict[0].line == 17
+    elsewhere = at("GPS and telematics traces are kept for 180 days.", "docs/gps.md", 3)
+    assert run_alignment(claim, [gps, elsewhere]).conflict is None
+
+
 @pytest.mark.parametrize(
     "heading",
     [

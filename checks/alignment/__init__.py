@@ -10,7 +10,7 @@ Its hand-written rules are named objects (``RULES``, each with examples); ``disa
 switches some off for what runs inside it, to measure what each is worth.
 """
 
-from ._align import Alignment, Conflict, Hint, align
+from ._align import SUBJECT_MIN, Alignment, Conflict, Hint, align
 from ._bounds import Qualifier
 from ._catalog import RULES
 from ._polarity import Negation, Polarity, Quantifier, QuantifierKind, polarity
@@ -20,6 +20,7 @@ from ._values import Norm, Value, ValueKind, extract_values
 
 __all__ = [
     "RULES",
+    "SUBJECT_MIN",
     "Alignment",
     "Conflict",
     "Example",

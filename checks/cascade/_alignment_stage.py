@@ -11,7 +11,15 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from ..alignment import Alignment, align, disabled_rules, enabled, extract_values, polarity
+from ..alignment import (
+    SUBJECT_MIN,
+    Alignment,
+    align,
+    disabled_rules,
+    enabled,
+    extract_values,
+    polarity,
+)
 from ..evidence import Candidate
 
 __all__ = ["AlignmentResult", "run_alignment"]
@@ -199,11 +207,13 @@ def _history(c: Candidate) -> bool:
 
 
 def _stated(examined: Sequence[tuple[Candidate, Alignment]], *, history: bool) -> set[object]:
-    """Claim values that current sentences of histories (or of other documents) state."""
+    """Claim values that current sentences of histories (or of other documents) state about
+    the claim's subject: "180 days" in a row on scanner logs does not excuse a row on GPS
+    traces that says 90."""
     return {
         m[0]
         for c, a in examined
-        if not _superseded(c) and _history(c) == history
+        if not _superseded(c) and _history(c) == history and a.subject_overlap >= SUBJECT_MIN
         for m in a.matched
     }
 
