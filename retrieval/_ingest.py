@@ -57,9 +57,12 @@ def ingest(
             continue
         out.documents += 1
         conn.execute("INSERT OR IGNORE INTO temp.seen VALUES (?)", (item.source,))
-        known = conn.execute("SELECT sha256 FROM files WHERE source = ?", (item.source,)).fetchone()
+        known = conn.execute(
+            "SELECT sha256, superseded FROM files WHERE source = ?", (item.source,)
+        ).fetchone()
         if known and known[0] == item.sha256:
-            _restate(conn, item)
+            if known[1] != int(item.superseded):
+                _restate(conn, item)
             continue
         if known:
             out.updated += 1
@@ -79,11 +82,10 @@ def ingest(
 def _restate(conn: sqlite3.Connection, doc: Document) -> None:
     """An unchanged document's rows, with what the loader now reads in its text: whether it
     is superseded (a build by an older ``verify`` may have read that otherwise)."""
-    old = int(doc.superseded)
     for table in ("files", "chunks"):
         conn.execute(
-            f"UPDATE {table} SET superseded = ? WHERE source = ? AND superseded != ?",
-            (old, doc.source, old),
+            f"UPDATE {table} SET superseded = ? WHERE source = ?",
+            (int(doc.superseded), doc.source),
         )
 
 

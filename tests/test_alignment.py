@@ -252,6 +252,7 @@ def test_a_cell_is_about_what_its_row_is_about() -> None:
         ("Service: uploads; Timeout (ms): 45", "45", "duration", 0.045),
         ("Bucket: raw; Quota (GB): 500", "500", "size", 500e9),
         ("Plan: Business; Burst: 100", "100", "number", 100.0),  # no unit in the header
+        ("Service: uploads; Replicas (count): 3", "3", "number", 3.0),  # a word, no unit
     ],
 )
 def test_a_bare_number_in_a_cell_takes_its_headers_unit(

@@ -141,14 +141,16 @@ def _header_units(text: str, found: list[Found], unread: frozenset[str]) -> list
         label = cells.get((f.start, f.end)) if f.kind == "number" else None
         unit = header_unit(text[label[0] : label[1]]) if label else None
         read = _extract(f"{text[f.start : f.end]} {unit}", unread) if unit else ()
-        if read and read[0].start == 0 and read[0].kind in _UNITED:
-            v = read[0]
+        v = read[0] if read and read[0].start == 0 else None
+        if v is not None and (v.kind in _UNITED or (v.kind == "count" and " per " in str(unit))):
             f = Found(v.kind, f.start, f.end, v.norm, v.unit, v.amount)
         out.append(f)
     return out
 
 
-_UNITED = frozenset({"duration", "size", "percent", "money", "count"})
+#: what a header's unit may make of a bare number: a measure, or a count of a rate ("Requests
+#: per minute"), not a count of any word in parentheses ("Replicas (min)" is no count of mins)
+_UNITED = frozenset({"duration", "size", "percent", "money"})
 
 
 def _value(text: str, f: Found, mark: str | None, key: str | None, negate: bool) -> Value:
