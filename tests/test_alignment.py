@@ -779,8 +779,7 @@ def test_a_value_stated_about_another_subject_excuses_no_conflict() -> None:
         17,
     )
     scanner = at(
-        "Data category: Scanner event logs; Examples: warehouse scans; "
-        "Retention period: 180 days",
+        "Data category: Scanner event logs; Examples: warehouse scans; Retention period: 180 days",
         "docs/retention.md",
         20,
         cosine=0.5,
