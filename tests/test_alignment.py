@@ -768,9 +768,9 @@ def test_a_current_policy_named_for_incidents_is_no_history() -> None:
     assert result.agree is not None and result.agree[0].source == policy.source
 
 
-def test_a_value_stated_about_another_subject_excuses_no_conflict() -> None:
-    """The claim's "180 days" in the scanner-logs row does not make the GPS row's 90 days
-    agree with it; stated about the claim's own subject, it would."""
+def test_a_value_in_a_row_on_another_subject_excuses_no_conflict() -> None:
+    """The claim's "180 days" in the scanner-logs row does not excuse the GPS row's 90 days:
+    a row is about its first cell. Stated about the claim's own subject, it would."""
     claim = "GPS and telematics traces are kept for 180 days."
     gps = at(
         "Data category: GPS and telematics traces; Examples: vehicle positions; "
@@ -788,6 +788,9 @@ def test_a_value_stated_about_another_subject_excuses_no_conflict() -> None:
     assert result.conflict is not None and result.conflict[0].line == 17
     elsewhere = at("GPS and telematics traces are kept for 180 days.", "docs/gps.md", 3)
     assert run_alignment(claim, [gps, elsewhere]).conflict is None
+    # a sentence of prose may be about the claim's subject in other words
+    prose = at("They are kept for 180 days.", "docs/gps.md", 3, cosine=0.5)
+    assert run_alignment(claim, [gps, prose]).conflict is None
 
 
 @pytest.mark.parametrize(

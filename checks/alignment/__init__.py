@@ -16,6 +16,7 @@ from ._catalog import RULES
 from ._polarity import Negation, Polarity, Quantifier, QuantifierKind, polarity
 from ._rule import Example, Passage, Rule
 from ._switches import check_rules, disabled_rules, enabled
+from ._table import row_cells
 from ._values import Norm, Value, ValueKind, extract_values
 
 __all__ = [
@@ -41,4 +42,5 @@ __all__ = [
     "enabled",
     "extract_values",
     "polarity",
+    "row_cells",
 ]

@@ -19,6 +19,7 @@ from ..alignment import (
     enabled,
     extract_values,
     polarity,
+    row_cells,
 )
 from ..evidence import Candidate
 
@@ -207,15 +208,21 @@ def _history(c: Candidate) -> bool:
 
 
 def _stated(examined: Sequence[tuple[Candidate, Alignment]], *, history: bool) -> set[object]:
-    """Claim values that current sentences of histories (or of other documents) state about
-    the claim's subject: "180 days" in a row on scanner logs does not excuse a row on GPS
-    traces that says 90."""
+    """Claim values that current sentences of histories (or of other documents) state. A
+    table row is about its first cell: one on another subject states nothing of the claim's
+    ("180 days" in a row on scanner logs does not excuse a row on GPS traces that says 90).
+    A sentence of prose may be about it in other words ("He joined in 2014")."""
     return {
         m[0]
         for c, a in examined
-        if not _superseded(c) and _history(c) == history and a.subject_overlap >= SUBJECT_MIN
+        if not _superseded(c) and _history(c) == history and not _other_row(c, a)
         for m in a.matched
     }
+
+
+def _other_row(c: Candidate, a: Alignment) -> bool:
+    """A table row (rule "table-rows") on another subject than the claim's."""
+    return a.subject_overlap < SUBJECT_MIN and enabled("table-rows") and bool(row_cells(c.text))
 
 
 def _superseded(c: Candidate) -> bool:
