@@ -171,10 +171,11 @@ def run_alignment(claim_text: str, candidates: Sequence[Candidate]) -> Alignment
 def _reading(claim_text: str, c: Candidate, a: Alignment) -> list[str]:
     """The rules that changed what sentence ``c`` concluded (``a``): read with the rule
     switched off, it would conclude something else; or that let it in at all."""
+    rules = ["history-asides", "header-lines"]
+    if row_cells(claim_text) or row_cells(_in_document(c)):
+        rules.append("table-rows")  # it reads only rows: elsewhere nothing to read again
     out = [
-        rule
-        for rule in ("history-asides", "header-lines", "table-rows")
-        if enabled(rule) and _without(rule, claim_text, c) != a.verdict_hint
+        rule for rule in rules if enabled(rule) and _without(rule, claim_text, c) != a.verdict_hint
     ]
     if (c.cosine < MIN_COSINE or a.subject_overlap < MIN_SUBJECT) and _values_vouch(c, a):
         out.append("values-vouch")
