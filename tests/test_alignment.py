@@ -201,6 +201,17 @@ def test_identifier_subtypes() -> None:
     } <= got
 
 
+def test_a_constant_written_as_a_prefix_is_one_identifier() -> None:
+    # "KF_SECRET_" names every variable it starts; the trailing "_" is part of the name
+    got = values("Secrets appear as variables prefixed with KF_VAULT_.", "identifier")
+    assert [(v.raw, v.unit) for v in got] == [("KF_VAULT_", "constant")]
+    swapped = align(
+        "Secrets from Vault appear as environment variables prefixed with KF_VAULT_.",
+        "They are injected from Vault as environment variables with the prefix `KF_SECRET_`.",
+    )
+    assert swapped.verdict_hint == "conflict" and "KF_SECRET_" in swapped.explain
+
+
 def test_names_and_hyphenated_english() -> None:
     names = {v.norm for v in values("Tobias Lund leads the Search & Signing team.", "identifier")}
     assert names == {"tobias lund", "search & signing"}

@@ -25,6 +25,8 @@ from ._context import near_words, role_score, subject_overlap, value_tokens
 from ._mismatch import negation_mismatch, quantifier_mismatch
 from ._roles import role_mismatch
 from ._sides import Side, side
+from ._switches import enabled
+from ._table import row_cells
 from ._values import Value, rule_of
 
 __all__ = ["Alignment", "Conflict", "Hint", "align"]
@@ -145,10 +147,13 @@ def _pair(
     rivals = 0
     ranges = _ranges(e.values)
     stated = cv.qualifier != "exact" and cv.qualifier != "approx"
+    headed = _headed_column(cv, e)
     for j, ev in enumerate(e.values):
         score = role_score(c.contexts[i], e.contexts[j])
         if j in ranges and not stated and _allowed_by(cv, ranges[j], hedged):
             continue
+        if headed and ev.kind == "number":
+            continue  # "Burst: 100" is no rate when "Requests per minute: 600" is the row's
         if agree(cv, ev):
             if best_eq is None or score > best_eq[0]:
                 best_eq = (score, j)
@@ -167,6 +172,21 @@ def _pair(
     if best_eq is not None:
         return e.values[best_eq[1]]
     return None
+
+
+def _headed_column(cv: Value, e: Side) -> bool:
+    """Whether table row ``e`` has a column whose header gives its numbers the unit of claim
+    value ``cv`` ("Requests per minute: 600" for "100 requests per minute"): that column
+    holds the claim's quantity, and a bare number under another header is another quantity
+    (rule "column-units")."""
+    if not (cv.unit and cv.kind in _HEADED and enabled("column-units")):
+        return False
+    if not (enabled("table-rows") and row_cells(e.text)):
+        return False  # not a row, or not read as one
+    return any(ev.kind == cv.kind and ev.unit == cv.unit for ev in e.values)
+
+
+_HEADED = frozenset({"count", "duration", "size", "percent", "money"})
 
 
 def _allowed_by(cv: Value, bounds: tuple[Value, Value], hedged: bool) -> bool:

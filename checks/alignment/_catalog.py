@@ -72,6 +72,19 @@ _ALL: tuple[Rule, ...] = (
         ),
     ),
     Rule(
+        "quantifier-phrases",
+        'a determiner governs its noun phrase, not the verb after it ("any correction is issued")',
+        "polarity",
+        (
+            Example(
+                "Any correction has to be issued as a credit note.",
+                (Passage("Credit notes are never issued on invoices older than 18 months."),),
+                "neither",
+                "conflict",
+            ),
+        ),
+    ),
+    Rule(
         "negated-bounds",
         'a strict bound under a negation turns over ("do not run more than 3": at most 3)',
         "polarity",
@@ -193,6 +206,29 @@ _ALL: tuple[Rule, ...] = (
         ),
     ),
     Rule(
+        "past-claims",
+        "a claim about a dated past event is told by a history, not refuted by how things are now",
+        "structure",
+        (
+            Example(
+                "During the March 2024 incident, pages were acknowledged within 10 minutes.",
+                (
+                    Passage(
+                        "Pages must be acknowledged within 5 minutes.", "docs/paging-policy.md"
+                    ),
+                    Passage(
+                        "In March 2024, pages were acknowledged within 10 minutes.",
+                        "docs/2024-03.md",
+                        cosine=0.95,
+                        heading="Postmortem: slow paging > Timeline",
+                    ),
+                ),
+                "agree",
+                "conflict",
+            ),
+        ),
+    ),
+    Rule(
         "history-asides",
         'asides on older values ("(previously 5 years)") are left out',
         "structure",
@@ -242,6 +278,20 @@ _ALL: tuple[Rule, ...] = (
             Example(
                 "The uploads service times out after 45 seconds.",
                 (Passage("Service: uploads; Owner: Media team; Timeout (ms): 45"),),
+                "conflict",
+                "agree",
+            ),
+        ),
+    ),
+    Rule(
+        "column-units",
+        "in a table row with a column of the claim's unit, a bare number elsewhere is another "
+        "quantity (\"Burst: 100\" beside \"Requests per minute: 600\")",
+        "structure",
+        (
+            Example(
+                "Accounts on the Business plan are limited to 100 requests per minute.",
+                (Passage("Plan: Business; Requests per minute: 600; Burst: 100"),),
                 "conflict",
                 "agree",
             ),

@@ -12,7 +12,8 @@ path       ``/etc/x.yaml``, ``src/a.py``, ``secret/app/key``
 file       ``config-reference.md``, ``Corvex.js``
 function   ``compute_backoff()``
 header     ``Idempotency-Key``, ``X-Request-Id``
-constant   ``FERRO_MAX_UPLOAD`` (env var), ``IDEMPOTENCY_KEY_REQUIRED`` (error code)
+constant   ``FERRO_MAX_UPLOAD`` (env var), ``IDEMPOTENCY_KEY_REQUIRED`` (error code),
+           ``KF_SECRET_`` (a prefix)
 key        ``upload.max_file_size_mb``, ``order.placed``
 snake      ``checkout_db``, ``customer_id``
 kebab      ``payments-core``, ``kafka-retail-01``
@@ -71,7 +72,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("file", re.compile(rf"(?<![\w/.\-])[\w\-]*[A-Za-z][\w\-]*(?:\.[\w\-]+)*\.(?:{_EXT})\b")),
     ("channel", re.compile(r"(?<![\w#])#[a-z0-9][\w\-]*[a-z0-9]")),
     ("header", re.compile(r"\b(?:X-)?[A-Z][a-z0-9]+(?:-[A-Z][A-Za-z0-9]*)+\b")),
-    ("constant", re.compile(r"\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b")),
+    ("constant", re.compile(r"\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+(?:_(?![\w]))?\b")),
     ("key", re.compile(r"(?<![\w.\-])[A-Za-z_][\w\-]*(?:\.[A-Za-z_][\w\-]*)+(?![\w(])")),
     ("snake", re.compile(r"(?<![\w.\-])[a-z0-9][a-z0-9]*(?:_[a-z0-9]+)+\b")),
     ("kebab", re.compile(r"(?<![\w.\-])[a-z][a-z0-9]*(?:-[a-z0-9]+)+(?![\w\-])")),

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from checks.language import Word, compounds, is_content, stem, words, wordset
+from checks.language import AUX, Word, compounds, is_content, stem, words, wordset
 
 from ._bounds import BOUND_BEFORE
 from ._lexicon import ANTONYMS
@@ -335,6 +335,8 @@ def _quantifiers(text: str, toks: list[Word]) -> list[Quantifier]:
         if w.lower == "some" and _starts_number(text, w.end):
             continue  # "some 40 minutes" is an approximation
         scope = _scope(text, toks, w.end, _MAX_QUANT_SCOPE)
+        if w.lower in _DETERMINERS:
+            scope = _noun_phrase(toks, i, scope)
         out.append(Quantifier(w.lower, found, w.start, w.end, scope))
     for phrase, qual in BOUND_BEFORE.items():
         if qual not in ("at_most", "at_least") or not phrase[0].isalpha() or " " not in phrase:
@@ -345,6 +347,24 @@ def _quantifiers(text: str, toks: list[Word]) -> list[Quantifier]:
             out.append(Quantifier(phrase, kind, m.start(), m.end(), scope))
     out.sort(key=lambda q: q.start)
     return out
+
+
+#: Quantifiers that are determiners: they govern the noun phrase after them ("any
+#: correction"), not the verb that follows it ("any correction has to be issued" says nothing
+#: of all issuing); an auxiliary or modal verb ends that phrase
+_DETERMINERS = wordset("all every each any some no several certain few many most whole entire")
+_AUXILIARIES = AUX | wordset("need needs needed")
+
+
+def _noun_phrase(toks: list[Word], i: int, scope: frozenset[str]) -> frozenset[str]:
+    """The stems of ``scope`` that come before the first auxiliary after ``toks[i]``."""
+    kept: set[str] = set()
+    for w in toks[i + 1 :]:
+        if w.lower in _AUXILIARIES:
+            break
+        if w.stem in scope:
+            kept.add(w.stem)
+    return frozenset(kept) if enabled("quantifier-phrases") else scope
 
 
 def _starts_number(text: str, pos: int) -> bool:

@@ -71,6 +71,8 @@ def run_alignment(claim_text: str, candidates: Sequence[Candidate]) -> Alignment
     # with a document describing how things are now
     stated_now = _stated(examined, history=False)
     stated_any = stated_now | _stated(examined, history=True)
+    if _about_past(claim_text):
+        stated_now = stated_any  # a claim about a dated past event: a history tells it
     conflicts = [
         (c, a)
         for c, a in on_subject
@@ -100,7 +102,11 @@ def run_alignment(claim_text: str, candidates: Sequence[Candidate]) -> Alignment
             # a current document both agrees and disagrees: trust the closer sentence
             best_agree = max(current_agrees, key=lambda ca: (ca[1].subject_overlap, ca[0].cosine))
             # ... unless only a history agrees and a document of how things are disagrees
-            past = _history(best_agree[0]) and not _history(conflict[0])
+            past = (
+                _history(best_agree[0])
+                and not _history(conflict[0])
+                and not _about_past(claim_text)
+            )
             if not past and (best_agree[1].subject_overlap, best_agree[0].cosine) > (
                 conflict[1].subject_overlap,
                 conflict[0].cosine,
@@ -173,7 +179,7 @@ def _reading(claim_text: str, c: Candidate, a: Alignment) -> list[str]:
     switched off, it would conclude something else; or that let it in at all."""
     rules = ["history-asides", "header-lines"]
     if row_cells(claim_text) or row_cells(_in_document(c)):
-        rules.append("table-rows")  # it reads only rows: elsewhere nothing to read again
+        rules += ["table-rows", "column-units"]  # they read only rows: elsewhere nothing to read
     out = [
         rule for rule in rules if enabled(rule) and _without(rule, claim_text, c) != a.verdict_hint
     ]
@@ -206,6 +212,26 @@ def _history(c: Candidate) -> bool:
     if not title:
         title = " ".join(_NAME_SPLIT.split(c.source.rsplit("/", 1)[-1]))
     return _HISTORY_TITLE.search(title) is not None
+
+
+#: A claim about a dated past event ("During the September 2024 outage the threshold was
+#: 50", "When the outage began, pages were acknowledged within 10 minutes"): it is told by
+#: a history, and a document of how things are now does not refute it (rule "past-claims")
+_PAST_VERB = re.compile(r"\b(?:was|were|had|did)\b", re.IGNORECASE)
+_PAST_TIME = re.compile(
+    r"\b(?:during|at the time|(?:19|20)\d\d|last (?:week|month|quarter|year)|ago|"
+    r"(?:january|february|march|april|june|july|august|september|october|november|december)"
+    r"|(?:happened|occurred|began|started|broke out))\b",
+    re.IGNORECASE,
+)
+
+
+def _about_past(claim_text: str) -> bool:
+    return (
+        enabled("past-claims")
+        and _PAST_VERB.search(claim_text) is not None
+        and _PAST_TIME.search(claim_text) is not None
+    )
 
 
 def _stated(examined: Sequence[tuple[Candidate, Alignment]], *, history: bool) -> set[object]:
