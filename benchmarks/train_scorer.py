@@ -1,15 +1,25 @@
 """Train the cascade's learned scorer and write checks/scorer/weights.json.
 
-    python benchmarks/train_scorer.py [--sets A,B,...] [--cv K]
+    python benchmarks/train_scorer.py [--sets A,B,...] [--weigh kinds|sets] [--leave-one-out]
+        [--cv K] [--out FILE]
 
 Training sets (fixed, so the weights are reproducible): ``ferrowave`` (the 180 claims
 written for this project against the bundled demo corpus, benchmarks/data/ferrowave),
+``tamarack``, ``quire``, ``wrenfield``, ``pellucid`` (180 claims each against the documents
+of four more invented organisations, benchmarks/data/train-NAME, written for this training
+only by writers who saw neither the checker nor any other set),
 ``vitaminc-heldout`` (600 VitaminC claims, 200 per VitaminC label, each checked against
 its own Wikipedia sentence as a context, labelled supported or unverifiable: pairs from the
 pages ``train_entailment.py`` holds out for validation, so the entailment model never saw
 them), ``scifact-train`` (809 claims, open
 retrieval over SciFact's 5,183 abstracts) and ``internal-dev``. In the fit each label of
-each set weighs the same (1000/3), whatever the set's size.
+each set weighs the same (1000/3), whatever the set's size, times the set's share of its
+kind (``--weigh kinds``, the default): the sets of organisation documents share one
+weight, VitaminC's contexts have another, SciFact's papers a third, so that more sets of
+one kind widen what the scorer sees of it without tipping its balance against the others
+(``--weigh sets``: every set weighs the same). ``--leave-one-out`` checks each training set
+of documents with the whole cascade and a scorer fitted on the other training sets: how a
+recipe does on documents it never saw, measured on training data alone.
 
 The committed weights are ``--sets ferrowave,vitaminc-heldout`` (the default). Measured
 2026-12-03 with the bundled entailment model, the cascade's verdicts (scorer alone, default
@@ -133,29 +143,72 @@ def _ferrowave() -> tuple[Path | None, list[dict[str, Any]]]:
     return REPO / "corpora" / "demo", list(read_jsonl(claims))
 
 
+def _org_set(name: str) -> Callable[[], tuple[Path | None, list[dict[str, Any]]]]:
+    """A training set of this repository: an invented organisation's documents and claims
+    (benchmarks/data/train-NAME), written for the scorer's training only."""
+
+    def load() -> tuple[Path | None, list[dict[str, Any]]]:
+        folder = REPO / "benchmarks" / "data" / f"train-{name}"
+        return folder / "corpus", list(read_jsonl(folder / "claims.jsonl"))
+
+    return load
+
+
 def _internal_dev() -> tuple[Path | None, list[dict[str, Any]]]:
     dev = require(SHARED / "internal-dev")
     return dev / "corpus", list(read_jsonl(dev / "claims.jsonl"))
 
 
+#: the bench cache folder of each set checked against a corpus
+CACHE_NAMES = {
+    "scifact-train": "scifact",
+    "ferrowave": "demo",
+    "tamarack": "train-tamarack",
+    "quire": "train-quire",
+    "wrenfield": "train-wrenfield",
+    "pellucid": "train-pellucid",
+    "internal-dev": "internal-dev",
+}
+
 _SETS: dict[str, Callable[[], tuple[Path | None, list[dict[str, Any]]]]] = {
     "ferrowave": _ferrowave,
+    "tamarack": _org_set("tamarack"),
+    "quire": _org_set("quire"),
+    "wrenfield": _org_set("wrenfield"),
+    "pellucid": _org_set("pellucid"),
     "vitaminc-heldout": lambda: (None, vitaminc_heldout()),
     "scifact-train": _scifact_train,
     "internal-dev": _internal_dev,
 }
 
 
+#: What each training set is made of. Each kind weighs the same in the fit, shared equally by
+#: its sets: more sets of organisation documents widen what the scorer sees of them without
+#: shifting its balance against claims read in a Wikipedia or paper context.
+_KIND = {"vitaminc-heldout": "wikipedia", "scifact-train": "science"}
+
+
+def shares(names: list[str], weigh: str = "kinds") -> list[float]:
+    """Each set's share of its kind's weight (organisation documents unless ``_KIND`` says);
+    with ``weigh="sets"`` every set weighs the same instead."""
+    kinds = [_KIND.get(n, "organisation") if weigh == "kinds" else n for n in names]
+    return [1 / kinds.count(k) for k in kinds]
+
+
 def fit(
-    parts: list[tuple[np.ndarray, np.ndarray]], keys: frozenset[str], about: dict[str, object]
+    parts: list[tuple[np.ndarray, np.ndarray]],
+    keys: frozenset[str],
+    about: dict[str, object],
+    share: list[float] | None = None,
 ) -> Scorer:
     """Logistic regression over the signals of several sets, (signals, label ids) each: every
-    set weighs the same per label it has (1000/3); seeded."""
+    set weighs the same per label it has (1000/3), times its ``share`` [1]; seeded."""
     from sklearn.linear_model import LogisticRegression
 
     x = np.vstack([p[0] for p in parts])
     y = np.concatenate([p[1] for p in parts])
-    weight = np.concatenate([_balanced(p[1]) for p in parts])
+    share = share or [1.0] * len(parts)
+    weight = np.concatenate([_balanced(p[1]) * w for p, w in zip(parts, share, strict=True)])
     mean, scale = x.mean(axis=0), x.std(axis=0)
     scale[scale == 0] = 1.0
     model = LogisticRegression(C=1.0, max_iter=3000, random_state=SEED)
@@ -193,6 +246,7 @@ def cross_validate(
     train: list[str],
     feats: dict[str, np.ndarray],
     sets: dict[str, tuple[Path | None, list[dict[str, Any]]]],
+    weigh: str = "kinds",
 ) -> dict[str, Any]:
     """internal-dev by K-fold: the whole cascade with a scorer that never saw the fold."""
     claims = sets["internal-dev"][1]
@@ -206,7 +260,7 @@ def cross_validate(
         kept_labels = [c["label"] for c, kept in zip(claims, keep, strict=True) if kept]
         parts = [(feats[t], labels_of(sets[t][1])) for t in others]
         parts.append((feats["internal-dev"][keep], labels_of([{"label": g} for g in kept_labels])))
-        scorer = fit(parts, frozenset(), {})
+        scorer = fit(parts, frozenset(), {}, shares([*others, "internal-dev"], weigh))
         held = [i for i, g in enumerate(fold) if g == f]
         batch = [
             Claim(claims[i]["id"], claims[i]["claim"], 0, len(claims[i]["claim"])) for i in held
@@ -215,6 +269,35 @@ def cross_validate(
         for i, v in zip(held, result.verdicts, strict=True):
             pred[i] = (v.label, v.score)
     return metrics([c["label"] for c in claims], [p[0] for p in pred], [p[1] for p in pred])
+
+
+def leave_one_out(
+    train: list[str],
+    feats: dict[str, np.ndarray],
+    sets: dict[str, tuple[Path | None, list[dict[str, Any]]]],
+    weigh: str,
+) -> dict[str, dict[str, Any]]:
+    """Each training set of documents checked by the whole cascade with a scorer fitted on
+    the other training sets only: how the recipe does on documents it never saw, measured
+    on training data alone (so a recipe is chosen without a dev set)."""
+    policy = cascade_policy(Config())
+    out: dict[str, dict[str, Any]] = {}
+    for held in train:
+        corpus, claims = sets[held]
+        if corpus is None or held not in CACHE_NAMES:
+            continue
+        rest = [t for t in train if t != held]
+        parts = [(feats[t], labels_of(sets[t][1])) for t in rest]
+        scorer = fit(parts, frozenset(), {}, shares(rest, weigh))
+        index = Index.open(CACHE / CACHE_NAMES[held], embedder=get_embedder(precision=PRECISION))
+        batch = [Claim(str(i), c["claim"], 0, len(c["claim"])) for i, c in enumerate(claims)]
+        result = Cascade(IndexEvidence(index), scorer=scorer, policy=policy).check(batch)
+        out[held] = metrics(
+            [c["label"] for c in claims],
+            [v.label for v in result.verdicts],
+            [v.score for v in result.verdicts],
+        )
+    return out
 
 
 def main() -> None:
@@ -227,16 +310,26 @@ def main() -> None:
         help="training sets, comma-separated (scifact-train needs its 45k-segment "
         "index, ~5 min to build on an idle 2-core machine)",
     )
+    ap.add_argument(
+        "--out", type=Path, default=WEIGHTS, help=f"where to write the weights [{WEIGHTS}]"
+    )
+    ap.add_argument(
+        "--weigh",
+        choices=("kinds", "sets"),
+        default="kinds",
+        help="kinds: each kind of set (organisation documents, Wikipedia contexts, papers) "
+        "weighs the same, shared by its sets; sets: every set weighs the same [kinds]",
+    )
+    ap.add_argument(
+        "--leave-one-out",
+        action="store_true",
+        help="also check each training set of documents with a scorer fitted on the others",
+    )
     args = ap.parse_args()
     train = [t.strip() for t in args.sets.split(",") if t.strip()]
     wanted = set(train) | ({"internal-dev"} if args.eval or args.cv else set())
     sets = datasets(wanted)
-    cache_names = {
-        "scifact-train": "scifact",
-        "ferrowave": "demo",
-        "internal-dev": "internal-dev",
-        "vitaminc-heldout": "",
-    }
+    cache_names = {**CACHE_NAMES, "vitaminc-heldout": ""}
     feats = {k: featurise(p, cache_names[k], c) for k, (p, c) in sets.items() if k in wanted}
     scorer = fit(
         [(feats[k], labels_of(sets[k][1])) for k in train],
@@ -246,9 +339,10 @@ def main() -> None:
             "n": sum(len(sets[k][1]) for k in train),
             "script": "benchmarks/train_scorer.py",
         },
+        shares(train, args.weigh),
     )
-    WEIGHTS.write_text(json.dumps(scorer.to_json(), indent=1) + "\n", encoding="utf-8")
-    print(f"wrote {WEIGHTS} ({scorer.meta['n'] if scorer.meta else 0} claims)")
+    args.out.write_text(json.dumps(scorer.to_json(), indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {args.out} ({scorer.meta['n'] if scorer.meta else 0} claims)")
     for f, w in zip(SIGNALS, scorer.coef.T, strict=True):
         print(f"  {f:12} " + " ".join(f"{v:+.2f}" for v in w))
     if args.eval:
@@ -258,8 +352,15 @@ def main() -> None:
             said = [max(p, key=lambda c: p[c]) for p in pred]
             acc = np.mean([g == s for g, s in zip(gold, said, strict=True)])
             print(f"  {k:14} accuracy {acc:.3f} (scorer alone, no alignment override)")
+    if args.leave_one_out:
+        held_out = leave_one_out(train, feats, sets, args.weigh)
+        print("each training set of documents, scorer fitted on the others (whole cascade):")
+        for name, m in held_out.items():
+            print(f"  {name:14} BA {m['balanced_accuracy']:.3f}  macro-F1 {m['macro_f1']:.3f}")
+        mean = np.mean([m["balanced_accuracy"] for m in held_out.values()])
+        print(f"  {'mean':14} BA {mean:.3f}")
     if args.cv:
-        m = cross_validate(args.cv, train, feats, sets)
+        m = cross_validate(args.cv, train, feats, sets, args.weigh)
         print(
             f"internal-dev, {args.cv}-fold cross-validation (whole cascade, verify bench metrics):"
         )
