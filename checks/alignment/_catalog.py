@@ -286,7 +286,7 @@ _ALL: tuple[Rule, ...] = (
     Rule(
         "column-units",
         "in a table row with a column of the claim's unit, a bare number elsewhere is another "
-        "quantity (\"Burst: 100\" beside \"Requests per minute: 600\")",
+        'quantity ("Burst: 100" beside "Requests per minute: 600")',
         "structure",
         (
             Example(
