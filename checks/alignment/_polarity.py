@@ -335,7 +335,7 @@ def _quantifiers(text: str, toks: list[Word]) -> list[Quantifier]:
         if w.lower == "some" and _starts_number(text, w.end):
             continue  # "some 40 minutes" is an approximation
         scope = _scope(text, toks, w.end, _MAX_QUANT_SCOPE)
-        if w.lower in _DETERMINERS:
+        if w.lower in _DETERMINERS and enabled("quantifier-phrases"):
             scope = _noun_phrase(toks, i, scope)
         out.append(Quantifier(w.lower, found, w.start, w.end, scope))
     for phrase, qual in BOUND_BEFORE.items():
@@ -364,7 +364,7 @@ def _noun_phrase(toks: list[Word], i: int, scope: frozenset[str]) -> frozenset[s
             break
         if w.stem in scope:
             kept.add(w.stem)
-    return frozenset(kept) if enabled("quantifier-phrases") else scope
+    return frozenset(kept)
 
 
 def _starts_number(text: str, pos: int) -> bool:

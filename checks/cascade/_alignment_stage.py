@@ -216,7 +216,8 @@ def _history(c: Candidate) -> bool:
 
 #: A claim about a dated past event ("During the September 2024 outage the threshold was
 #: 50", "When the outage began, pages were acknowledged within 10 minutes"): it is told by
-#: a history, and a document of how things are now does not refute it (rule "past-claims")
+#: a history, and a document of how things are now does not refute it (rule "past-claims").
+#: "May" is left out of the months: it is far more often the modal
 _PAST_VERB = re.compile(r"\b(?:was|were|had|did)\b", re.IGNORECASE)
 _PAST_TIME = re.compile(
     r"\b(?:during|at the time|(?:19|20)\d\d|last (?:week|month|quarter|year)|ago|"
