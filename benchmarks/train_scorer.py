@@ -57,7 +57,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks._common import CACHE, REPO, SHARED, read_jsonl, require
-from checks.cascade import SIGNALS, Cascade
+from checks.cascade import SIGNALS, Cascade, Policy
 from checks.entailment import get_entailment
 from checks.evidence import EvidenceSource, IndexEvidence
 from checks.scorer import CLASSES, Scorer, claim_key
@@ -252,7 +252,6 @@ def cross_validate(
     claims = sets["internal-dev"][1]
     fold = folds([c["label"] for c in claims], k)
     others = [t for t in train if t != "internal-dev"]
-    index = Index.open(CACHE / "internal-dev", embedder=get_embedder(precision=PRECISION))
     policy = cascade_policy(Config())
     pred: list[tuple[str, float]] = [("", 0.0)] * len(claims)
     for f in range(k):
@@ -262,12 +261,9 @@ def cross_validate(
         parts.append((feats["internal-dev"][keep], labels_of([{"label": g} for g in kept_labels])))
         scorer = fit(parts, frozenset(), {}, shares([*others, "internal-dev"], weigh))
         held = [i for i, g in enumerate(fold) if g == f]
-        batch = [
-            Claim(claims[i]["id"], claims[i]["claim"], 0, len(claims[i]["claim"])) for i in held
-        ]
-        result = Cascade(IndexEvidence(index), scorer=scorer, policy=policy).check(batch)
-        for i, v in zip(held, result.verdicts, strict=True):
-            pred[i] = (v.label, v.score)
+        checked = _check("internal-dev", [claims[i] for i in held], scorer, policy)
+        for i, said in zip(held, checked, strict=True):
+            pred[i] = said
     return metrics([c["label"] for c in claims], [p[0] for p in pred], [p[1] for p in pred])
 
 
@@ -284,20 +280,25 @@ def leave_one_out(
     out: dict[str, dict[str, Any]] = {}
     for held in train:
         corpus, claims = sets[held]
-        if corpus is None or held not in CACHE_NAMES:
-            continue
+        if corpus is None:
+            continue  # claims read in their own context: no documents to leave out
         rest = [t for t in train if t != held]
         parts = [(feats[t], labels_of(sets[t][1])) for t in rest]
         scorer = fit(parts, frozenset(), {}, shares(rest, weigh))
-        index = Index.open(CACHE / CACHE_NAMES[held], embedder=get_embedder(precision=PRECISION))
-        batch = [Claim(str(i), c["claim"], 0, len(c["claim"])) for i, c in enumerate(claims)]
-        result = Cascade(IndexEvidence(index), scorer=scorer, policy=policy).check(batch)
-        out[held] = metrics(
-            [c["label"] for c in claims],
-            [v.label for v in result.verdicts],
-            [v.score for v in result.verdicts],
-        )
+        said = _check(CACHE_NAMES[held], claims, scorer, policy)
+        gold = [c["label"] for c in claims]
+        out[held] = metrics(gold, [p[0] for p in said], [p[1] for p in said])
     return out
+
+
+def _check(
+    cache_name: str, claims: list[dict[str, Any]], scorer: Scorer, policy: Policy
+) -> list[tuple[str, float]]:
+    """(label, score) of each claim, checked by the whole cascade against a cached index."""
+    index = Index.open(CACHE / cache_name, embedder=get_embedder(precision=PRECISION))
+    batch = [Claim(str(i), c["claim"], 0, len(c["claim"])) for i, c in enumerate(claims)]
+    result = Cascade(IndexEvidence(index), scorer=scorer, policy=policy).check(batch)
+    return [(v.label, v.score) for v in result.verdicts]
 
 
 def main() -> None:

@@ -13,6 +13,7 @@ switches some off for what runs inside it, to measure what each is worth.
 from ._align import SUBJECT_MIN, Alignment, Conflict, Hint, align
 from ._bounds import Qualifier
 from ._catalog import RULES
+from ._lexicon import MONTHS
 from ._polarity import Negation, Polarity, Quantifier, QuantifierKind, polarity
 from ._rule import Example, Passage, Rule
 from ._switches import check_rules, disabled_rules, enabled
@@ -20,6 +21,7 @@ from ._table import row_cells
 from ._values import Norm, Value, ValueKind, extract_values
 
 __all__ = [
+    "MONTHS",
     "RULES",
     "SUBJECT_MIN",
     "Alignment",

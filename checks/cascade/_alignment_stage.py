@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from ..alignment import (
+    MONTHS,
     SUBJECT_MIN,
     Alignment,
     align,
@@ -217,12 +218,14 @@ def _history(c: Candidate) -> bool:
 #: A claim about a dated past event ("During the September 2024 outage the threshold was
 #: 50", "When the outage began, pages were acknowledged within 10 minutes"): it is told by
 #: a history, and a document of how things are now does not refute it (rule "past-claims").
-#: "May" is left out of the months: it is far more often the modal
+#: A month counts by its full name, but not "May": it is far more often the modal
 _PAST_VERB = re.compile(r"\b(?:was|were|had|did)\b", re.IGNORECASE)
+_MONTH_NAMES = sorted(
+    {max((k for k in MONTHS if MONTHS[k] == n), key=len) for n in MONTHS.values()} - {"may"}
+)
 _PAST_TIME = re.compile(
-    r"\b(?:during|at the time|(?:19|20)\d\d|last (?:week|month|quarter|year)|ago|"
-    r"(?:january|february|march|april|june|july|august|september|october|november|december)"
-    r"|(?:happened|occurred|began|started|broke out))\b",
+    rf"\b(?:during|at the time|(?:19|20)\d\d|last (?:week|month|quarter|year)|ago|"
+    rf"{'|'.join(_MONTH_NAMES)}|happened|occurred|began|started|broke out)\b",
     re.IGNORECASE,
 )
 
