@@ -61,6 +61,20 @@ def test_a_yes_or_no_falls_back_to_question_and_answer(question: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "question",
+    [
+        "Are both Diet Pepsi and Volvic carbonated drinks?",
+        "Are Lucia di Lammermoor and The Bartered Bride both comic operas?",
+        "Are all uploads scanned?",
+    ],
+)
+def test_a_no_to_a_question_about_a_whole_group_denies_the_group(question: str) -> None:
+    # "No" says not both (not all), which no statement with "not" before the predicate says
+    assert answer_statement(question, "No.") == f"{question} No."
+    assert answer_statement(question, "Yes.") != f"{question} Yes."
+
+
+@pytest.mark.parametrize(
     "answer", ["No, the port is 9443.", "Yes and no.", "Yes, but only on weekdays."]
 )
 def test_a_yes_or_no_with_more_to_say_is_not_a_bare_yes_or_no(answer: str) -> None:

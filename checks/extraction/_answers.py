@@ -105,6 +105,11 @@ def _yes_no(answer: str) -> bool | None:
     return None
 
 
+#: words that make a yes/no question one about a whole group: a "no" denies the group, not
+#: the predicate of each member
+_UNIVERSAL: Final = wordset("both all every each always")
+
+
 def _statement(question: str, *, positive: bool) -> str | None:
     """``question`` ("Is the port 8443?") as a statement ("the port is 8443"), or None."""
     if not question.endswith("?"):
@@ -112,6 +117,8 @@ def _statement(question: str, *, positive: bool) -> str | None:
     toks = tokenize(question)
     if len(toks) < 3 or any(t.word in ("or", "not") for t in toks):
         return None
+    if not positive and any(t.word in _UNIVERSAL for t in toks):
+        return None  # "no" to "Are both A and B X?" says not both, not that neither is X
     if any(t.raw.endswith(_ENDS_CLAUSE) for t in toks[:-1]):
         return None  # more than one clause: no single subject to find
     aux, rest = toks[0].word, toks[1:]
