@@ -358,6 +358,28 @@ def test_polarity_negation_scope_and_quantifiers() -> None:
     assert cond.negations[0].conditional
 
 
+def test_a_mark_inside_a_number_ends_no_clause() -> None:
+    # the comma of "3,912" (or the colon of "13:45") is no clause end: "none" governs "charged"
+    p = polarity("Reconciliation found that none of the 3,912 failed purchases had been charged.")
+    assert "charg" in p.negated
+    assert "charg" in polarity("The job stopped at 13:45 and nothing was charged.").negated
+
+
+def test_no_joined_to_a_word_is_no_negation() -> None:
+    p = polarity("Kofi wrote version 4.2.0 of the motor no-injury workflow.")
+    assert p.negations == () and p.quantifiers == ()
+    assert "injury" in p.affirmed
+
+
+def test_a_verb_that_forbids_negates_what_it_governs() -> None:
+    active = polarity("The runbook forbids restarting all router pods at once.")
+    passive = polarity("Rerunning a payroll run that reached the bank is forbidden.")
+    assert {"restart", "pod"} <= active.negated and active.negations[0].verb == "restart"
+    assert {"rerun", "payroll"} <= passive.negated and passive.negations[0].verb == "rerun"
+    assert "forbid" not in active.negated  # the cue itself is stated
+    assert "runbook" in active.affirmed and "bank" not in passive.affirmed
+
+
 # --- align: conflicts ---------------------------------------------------------------------
 
 

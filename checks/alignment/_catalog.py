@@ -144,6 +144,51 @@ _ALL: tuple[Rule, ...] = (
         ),
     ),
     Rule(
+        "prohibition-verbs",
+        '"forbids X", "X is prohibited" negate X as "never X" does',
+        "polarity",
+        (
+            Example(
+                "The runbook forbids restarting all router pods at once.",
+                (Passage("Never restart all router pods at once; in-flight pages would be lost."),),
+                "agree",
+                "conflict",
+            ),
+            Example(
+                "Rerunning a payroll run that has reached the bank is forbidden.",
+                (Passage("Never rerun a payroll run that has reached the bank."),),
+                "agree",
+                "conflict",
+            ),
+        ),
+    ),
+    Rule(
+        "without-phrases",
+        '"without" governs its noun phrase: "a claim without injury is closed" negates injury',
+        "polarity",
+        (
+            Example(
+                "A motor claim without injury is closed once documents are missing for 28 days.",
+                (Passage("Motor claims are closed when documents are missing for 28 days."),),
+                "agree",
+                "conflict",
+            ),
+        ),
+    ),
+    Rule(
+        "boolean-cells",
+        'a table cell that says no ("Backed up: no") denies its header of the row\'s subject',
+        "polarity",
+        (
+            Example(
+                "The /fast filesystem is backed up.",
+                (Passage("Filesystem: fast; Mount point: /fast; Backed up: no; Purge after: 30"),),
+                "conflict",
+                "agree",
+            ),
+        ),
+    ),
+    Rule(
         "unasserted",
         "what was only discussed, proposed or considered is not stated",
         "polarity",

@@ -9,6 +9,8 @@ found one and a short note for the explanation.
 
 from __future__ import annotations
 
+from checks.language import words
+
 from ._bounds import bound_before, bound_negation
 from ._compare import opposite_bounds
 from ._context import role_score, word_contexts
@@ -33,9 +35,9 @@ def negation_mismatch(c: Side, e: Side) -> tuple[bool, str, str]:
     Returns whether it found one, a note, and the rule that found it.
     """
     if enabled("negation"):
-        found, note = _negated(c, e)
+        found, note, rule = _negated(c, e)
         if found:
-            return True, note, "negation"
+            return True, note, rule
     if enabled("antonyms"):
         found, note = _opposed(c, e)
         if found:
@@ -43,22 +45,29 @@ def negation_mismatch(c: Side, e: Side) -> tuple[bool, str, str]:
     return False, "", ""
 
 
-def _negated(c: Side, e: Side) -> tuple[bool, str]:
+def _negated(c: Side, e: Side) -> tuple[bool, str, str]:
+    """Whether one side negates what the other states, a note, and the rule that found it
+    ("boolean-cells" where the negation is a table cell that says no)."""
     for who, neg, other in (("evidence", e, c), ("claim", c, e)):
         plain = other.pol.affirmed - other.pol.negated - other.pol.in_negated_clause()
         for n in neg.pol.negations:
             if n.conditional or n.scope & other.pol.negated or _bounds_only(neg, n):
                 continue
             floor = NEG_ROLE_SINGLE if len(n.scope) == 1 else NEG_ROLE_MIN
-            shared = frozenset(
-                w for w in n.scope & plain if _anchored(neg, other, w, w, floor, n.end)
-            )
+            if n.row:  # a cell that says no: about the row's subject, if the other names it
+                about = n.row <= {w.stem for w in words(other.text)}
+                shared = n.scope & plain if about else frozenset()
+            else:
+                shared = frozenset(
+                    w for w in n.scope & plain if _anchored(neg, other, w, w, floor, n.end)
+                )
             if n.prohibition and n.verb not in shared:
                 continue  # "Do not raise the timeout" says nothing of overriding it
             if len(shared) >= 2 or (shared and len(n.scope) == 1):
-                words = ", ".join(sorted(shared))
-                return True, f"{who} negates ({n.cue} {words}) what the other states"
-    return False, ""
+                named = ", ".join(sorted(shared))
+                note = f"{who} negates ({n.cue} {named}) what the other states"
+                return True, note, "boolean-cells" if n.row else "negation"
+    return False, "", ""
 
 
 def _bounds_only(side: Side, n: Negation) -> bool:

@@ -1,10 +1,11 @@
 """Negation and quantifiers in one sentence, as structured data.
 
 ``polarity(text)`` finds negation cues ("not", "never", "no", "without", "refuses to",
-contractions such as "isn't") and quantifiers ("all", "every", "some", "only", "at most",
-"at least", ...). Each carries a *scope*: the stems of the content words it governs, read to
-the right up to the end of the clause. "No more than", "not only" and friends are bounds or
-emphasis, not negation, and are recognised as such.
+"forbids", contractions such as "isn't", a table cell that says "no") and quantifiers ("all",
+"every", "some", "only", "at most", "at least", ...). Each carries a *scope*: the stems of the
+content words it governs, read to the right up to the end of the clause (to the left for a
+passive "is forbidden"; over its header for a cell). "No more than", "not only" and friends
+are bounds or emphasis, not negation, and are recognised as such.
 
 Words inside the values of the sentence (identifiers, numbers with their units) are not
 predicates and are left out: "never retried (`inventory.reserve_retries` is 0)" negates
@@ -14,7 +15,7 @@ predicates and are left out: "never retried (`inventory.reserve_retries` is 0)" 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from checks.language import AUX, Word, compounds, is_content, stem, words, wordset
@@ -22,6 +23,7 @@ from checks.language import AUX, Word, compounds, is_content, stem, words, words
 from ._bounds import BOUND_BEFORE
 from ._lexicon import ANTONYMS
 from ._switches import enabled
+from ._table import row_cells
 from ._values import extract_values
 
 __all__ = [
@@ -58,7 +60,10 @@ _NEG_PHRASES = re.compile(
 _NOT_NEGATION_AFTER = wordset(
     "only just more less fewer later earlier longer shorter greater higher lower matter sooner"
 )
-_CLAUSE_END = re.compile(r"[.;:!?|]|,|\b(?:but|whereas|while|although|though|so|because|unless)\b")
+#: a clause ends at a punctuation mark, but not one inside a number ("3,912", "2.5", "13:45")
+_CLAUSE_END = re.compile(
+    r"[;!?|]|[.,:](?!\d)|\b(?:but|whereas|while|although|though|so|because|unless)\b"
+)
 
 _QUANT: dict[str, QuantifierKind] = {
     "all": "universal", "every": "universal", "each": "universal", "always": "universal",
@@ -83,8 +88,11 @@ class Negation:
     ``conditional`` negations sit in an "if"/"unless"/"when" clause ("if the page is not
     acknowledged"): they describe a case, not a fact, and never count as a mismatch.
     ``prohibition`` marks an instruction that opens its sentence ("Do not raise the timeout
-    during an incident", "Never page ..."): it says the action its verb names, ``verb``
-    (a stem), must not be done, so it denies only a text that states that action.
+    during an incident", "Never page ...") or a verb that forbids ("The runbook forbids
+    pausing X", "Rerunning a run is forbidden"): it says the action its verb names, ``verb``
+    (a stem), must not be done, so it denies only a text that states that action. A table
+    cell that says no ("Backed up: no") negates its header's words, about the row's subject
+    (``row``).
     """
 
     cue: str
@@ -95,6 +103,10 @@ class Negation:
     clause: frozenset[str] = frozenset()  # every content stem of the clause holding the cue
     prohibition: bool = False
     verb: str = ""  # a prohibition's verb: the first content word after its cue
+    #: where the words it governs stand; (0, 0): from the cue to the end of its scope
+    governs: tuple[int, int] = (0, 0)
+    #: a table cell's: the stems of the row's first cell, what the row is about
+    row: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -164,7 +176,7 @@ _ASSERTING_CONSIDERED = re.compile(
 )
 #: "retries would have doubled the load": a clause about what did not happen
 _COUNTERFACTUAL = re.compile(r"\b(?:would|could|might)(?:\s+not)?\s+have\b", re.IGNORECASE)
-_CLAUSE_MARK = re.compile(r"[.;:!?,]")
+_CLAUSE_MARK = re.compile(r"[;!?]|[.,:](?!\d)")
 
 
 def _clause_start(text: str, pos: int) -> int:
@@ -198,7 +210,7 @@ def polarity(text: str) -> Polarity:
     negated: set[str] = set()
     for n in negations:
         negated |= n.scope
-        covered.append((n.end, _scope_end(text, toks, n.end)))
+        covered.append(_governed(text, toks, n))
     affirmed: set[str] = set()
     states: set[str] = set()
     joined = compounds(text, toks, [False] * len(toks))
@@ -222,6 +234,30 @@ def polarity(text: str) -> Polarity:
         tuple(negations), tuple(quantifiers), frozenset(negated), frozenset(affirmed),
         frozenset(states), hedged,
     )  # fmt: skip
+
+
+def _governed(text: str, toks: list[Word], n: Negation) -> tuple[int, int]:
+    """The span of ``text`` whose words negation ``n`` governs."""
+    return n.governs if n.governs != (0, 0) else _forward(text, toks, n.cue, n.end)
+
+
+def _forward(text: str, toks: list[Word], cue: str, start: int) -> tuple[int, int]:
+    """The span a negation ``cue`` ending at ``start`` governs, read to the right: to the end
+    of its scope; for "without", to the end of its noun phrase (rule "without-phrases")."""
+    end = _scope_end(text, toks, start)
+    if cue == "without" and enabled("without-phrases"):
+        end = _phrase_end(toks, start, end)
+    return start, end
+
+
+#: words that end the noun phrase "without" governs: "a claim without injury is closed"
+#: negates injury, not closing
+_PHRASE_ENDS = AUX | wordset("need needs needed that which who whose where when")
+
+
+def _phrase_end(toks: list[Word], start: int, end: int) -> int:
+    """Where the phrase from ``start`` ends: the first of ``_PHRASE_ENDS`` before ``end``."""
+    return next((w.start for w in toks if start <= w.start < end and w.lower in _PHRASE_ENDS), end)
 
 
 def _unasserted(text: str, toks: list[Word]) -> list[tuple[int, int]]:
@@ -253,6 +289,14 @@ def _scope_end(text: str, toks: list[Word], start: int, size: int = _MAX_SCOPE) 
             if count > size:
                 return w.start
     return limit
+
+
+def _scope_start(text: str, toks: list[Word], end: int, size: int = _MAX_SCOPE) -> int:
+    """Where the words a cue at ``end`` governs backwards begin: the start of its clause, or
+    the ``size``-th content word before it."""
+    begin = _clause_start(text, end)
+    inside = [w for w in toks if begin <= w.start < end and is_content(w)]
+    return inside[-size].start if len(inside) > size else begin
 
 
 def _scope(text: str, toks: list[Word], start: int, size: int = _MAX_SCOPE) -> frozenset[str]:
@@ -307,8 +351,11 @@ def _negations(text: str, toks: list[Word]) -> list[Negation]:
             continue
         if w.lower == "not" and i > 0 and toks[i - 1].lower in ("whether", "if"):
             continue
+        if _hyphened(text, w):
+            continue
+        begin, end = _forward(text, toks, w.lower, w.end)
+        scope = frozenset(t.stem for t in toks if begin <= t.start < end and is_content(t))
         cond = _conditional(text, w.start)
-        scope = _scope(text, toks, w.end)
         clause = _clause(text, toks, w.start)
         verb = _prohibited(text, toks, i)
         out.append(Negation(w.lower, w.start, w.end, scope, cond, clause, bool(verb), verb))
@@ -317,8 +364,79 @@ def _negations(text: str, toks: list[Word]) -> list[Negation]:
         cond = _conditional(text, m.start())
         clause = _clause(text, toks, m.start())
         out.append(Negation(m.group().lower(), m.start(), m.end(), scope, cond, clause))
+    if enabled("prohibition-verbs"):
+        out += _forbidding(text, toks)
+    if enabled("boolean-cells"):
+        out += _no_cells(text, toks)
     out.sort(key=lambda n: n.start)
     return out
+
+
+#: Verbs that forbid what they govern: "The runbook forbids pausing X" negates pausing X, as
+#: "Never pause X" does; in the passive ("Rerunning a run is forbidden") they govern the
+#: subject before them
+_FORBIDS = re.compile(r"\b(?:forbids?|forbade|prohibits?|bans|disallows?)\b", re.IGNORECASE)
+_FORBIDDEN = re.compile(
+    r"\b(?:is|are|was|were|be|been|being|remains?)\s+(?:strictly\s+|also\s+)?"
+    r"(?:forbidden|prohibited|banned|disallowed|not\s+(?:allowed|permitted))\b",
+    re.IGNORECASE,
+)
+
+
+def _forbidding(text: str, toks: list[Word]) -> list[Negation]:
+    """Negations whose cue is a verb that forbids: active, governing what follows; passive,
+    governing the words before it in its clause. Like "Do not X", each is a prohibition of
+    the action its first governed word names ("forbids pausing", "Reusing ... is forbidden")."""
+    after = [
+        _governing(text, toks, m, _forward(text, toks, m.group(), m.end()), True)
+        for m in _FORBIDS.finditer(text)
+    ]
+    before = [
+        _governing(text, toks, m, (_scope_start(text, toks, m.start()), m.start()), True)
+        for m in _FORBIDDEN.finditer(text)
+    ]
+    return after + before
+
+
+def _governing(
+    text: str, toks: list[Word], m: re.Match[str], span: tuple[int, int], prohibits: bool
+) -> Negation:
+    """The negation of cue ``m`` over the words of ``span``; where it ``prohibits``, of the
+    action its first governed word names."""
+    content = [w for w in toks if span[0] <= w.start < span[1] and is_content(w)]
+    verb = content[0].stem if content and prohibits else ""
+    return Negation(
+        m.group().lower(), m.start(), m.end(), frozenset(w.stem for w in content),
+        _conditional(text, m.start()), _clause(text, toks, m.start()), bool(verb), verb, span,
+    )  # fmt: skip
+
+
+#: A table cell that says no ("Backed up: no", "Enabled: false", "Purged: never") denies its
+#: column's header of what the row is about
+_NO_VALUE = re.compile(
+    r"[`*\s]*(?:no|false|off|never|none|disabled|not allowed)[`*\s.]*", re.IGNORECASE
+)
+
+
+def _no_cells(text: str, toks: list[Word]) -> list[Negation]:
+    """Negations of a table row (read as a sentence, ``row_cells``) whose cells say no: each
+    governs its header's words and is about the row's first cell (``Negation.row``)."""
+    cells = row_cells(text)
+    if not cells:
+        return []
+    first = text[slice(*cells[0].value)]
+    row = frozenset(w.stem for w in words(first) if is_content(w))
+    out = []
+    for cell in cells[1:]:
+        m = _NO_VALUE.fullmatch(text, *cell.value)
+        if m is not None and cell.value[1] > cell.value[0]:
+            out.append(replace(_governing(text, toks, m, cell.label, False), row=row))
+    return out
+
+
+def _hyphened(text: str, w: Word) -> bool:
+    """ "no" joined to the next word ("a no-injury claim"): a name of a kind, not a negation."""
+    return w.lower == "no" and text.startswith("-", w.end)
 
 
 def _quantifiers(text: str, toks: list[Word]) -> list[Quantifier]:
@@ -329,6 +447,8 @@ def _quantifiers(text: str, toks: list[Word]) -> list[Quantifier]:
             continue
         nxt = toks[i + 1].lower if i + 1 < len(toks) else ""
         if w.lower in ("no", "not") and nxt in _NOT_NEGATION_AFTER:
+            continue
+        if _hyphened(text, w):
             continue
         if w.lower == "most" and i > 0 and toks[i - 1].lower == "at":
             continue  # "at most" is a bound
