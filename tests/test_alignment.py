@@ -16,10 +16,11 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from fakes import cand
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from checks.alignment import Value, align, extract_values, polarity
+from checks.alignment import Value, align, extract_values, polarity, row_pairing
 from checks.alignment._roles import organisation
 from checks.cascade import run_alignment
 from checks.evidence import Candidate
@@ -924,3 +925,54 @@ def test_identifier_prefilters_never_change_what_is_found(text: str) -> None:
         assert _identifiers.find_identifiers(text) == fast
     finally:
         _identifiers._NEEDS = saved
+
+
+# --- rows of one table read together (rule "row-pairs") ------------------------------------
+
+CODES = [
+    "Status: 401; Code: TP-1101; Meaning: Missing or expired token",
+    "Status: 403; Code: TP-1103; Meaning: Token lacks the required scope",
+    "Status: 404; Code: TP-1204; Meaning: Resource not found in this tenant",
+]
+TEAMS = [
+    "Team: Document Services; Lead: Ana Ruiz; Deputy: Mei-Lin Castell",
+    "Team: Payments; Lead: Tom Okafor; Deputy: Priya Vandermeer",
+]
+
+
+def test_a_claim_that_pairs_cells_of_two_rows_is_told_which_row_says_otherwise() -> None:
+    found = row_pairing("A token that lacks the required scope gets error code TP-1101.", CODES)
+    assert found is not None
+    assert (found.row, found.other) == (0, 1)
+    assert found.explain == (
+        'claim pairs Code "TP-1101" with Meaning "Token lacks the required scope"; '
+        'that row has Meaning "Missing or expired token"'
+    )
+    found = row_pairing("Priya Vandermeer is the deputy of the Document Services team.", TEAMS)
+    assert found is not None and found.instead == "Mei-Lin Castell"
+
+
+@pytest.mark.parametrize(
+    ("claim", "rows"),
+    [
+        ("A token that lacks the required scope gets error code TP-1103.", CODES),  # right
+        ("TP-1101 means a missing or expired token; TP-1103 a token lacking scope.", CODES),
+        ("Priya Vandermeer has met the Document Services people.", TEAMS),  # no header named
+        ("Tom Okafor leads the Payments team.", TEAMS),  # one row
+        ("The deputy of Payments is Priya Vandermeer.", TEAMS[1:]),  # one row given
+        ("The Document Services lead is Ana Ruiz.", [TEAMS[0], "Plan: Basic; Lead: Ana Ruiz"]),
+    ],
+)
+def test_a_claim_within_one_row_or_naming_no_relation_pairs_nothing(
+    claim: str, rows: list[str]
+) -> None:
+    assert row_pairing(claim, rows) is None
+
+
+def test_a_claim_of_the_past_is_not_refuted_by_how_a_table_pairs_things_now() -> None:
+    rows = [cand(text, "docs/teams.md", line) for line, text in enumerate(TEAMS, 3)]
+    now = run_alignment("Priya Vandermeer is the deputy of the Document Services team.", rows)
+    assert now.conflict is not None and now.rules == ("row-pairs",)
+    assert now.conflict[0].line == 3  # the Document Services row, whose deputy it is not
+    past = "Priya Vandermeer used to be the deputy of the Document Services team."
+    assert run_alignment(past, rows).conflict is None

@@ -14,6 +14,7 @@ from ._align import SUBJECT_MIN, Alignment, Conflict, Hint, align
 from ._bounds import Qualifier
 from ._catalog import RULES
 from ._lexicon import MONTHS
+from ._pairs import Pairing, row_pairing
 from ._polarity import Negation, Polarity, Quantifier, QuantifierKind, polarity
 from ._rule import Example, Passage, Rule
 from ._switches import check_rules, disabled_rules, enabled
@@ -30,6 +31,7 @@ __all__ = [
     "Hint",
     "Negation",
     "Norm",
+    "Pairing",
     "Passage",
     "Polarity",
     "Qualifier",
@@ -45,4 +47,5 @@ __all__ = [
     "extract_values",
     "polarity",
     "row_cells",
+    "row_pairing",
 ]

@@ -189,6 +189,27 @@ _ALL: tuple[Rule, ...] = (
         ),
     ),
     Rule(
+        "row-pairs",
+        "a claim pairs cells two rows of one table keep apart (one's code, another's meaning)",
+        "structure",
+        (
+            Example(
+                "A token that lacks the required scope gets error code TP-1101.",
+                (
+                    Passage(
+                        "Status: 401; Code: TP-1101; Meaning: Missing or expired token", line=3
+                    ),
+                    Passage(
+                        "Status: 403; Code: TP-1103; Meaning: Token lacks the required scope",
+                        line=4,
+                    ),
+                ),
+                "conflict",
+                "agree",
+            ),
+        ),
+    ),
+    Rule(
         "unasserted",
         "what was only discussed, proposed or considered is not stated",
         "polarity",

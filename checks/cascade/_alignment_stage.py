@@ -21,6 +21,7 @@ from ..alignment import (
     extract_values,
     polarity,
     row_cells,
+    row_pairing,
 )
 from ..evidence import Candidate
 
@@ -116,6 +117,9 @@ def run_alignment(claim_text: str, candidates: Sequence[Candidate]) -> Alignment
     elif conflicts and current_agrees:
         old = conflicts[0][0]
         note = f"{old.source}:{old.line} disagrees, but that document is superseded"
+    paired = None  # a conflict of table rows read together
+    if conflict is None and not _about_past(claim_text, loose=True):
+        conflict = paired = _paired(claim_text, examined)
     old_conflicts = [c for c, a in on_subject if a.verdict_hint == "conflict" and _superseded(c)]
     if not note and conflict is None and old_conflicts and current_agrees:
         old = old_conflicts[0]
@@ -155,7 +159,7 @@ def run_alignment(claim_text: str, candidates: Sequence[Candidate]) -> Alignment
                 rules.append("history-documents")  # only a history agrees
         if note and decided is conflict:
             rules.append("superseded")
-        rules += _reading(claim_text, c, a)
+        rules += _reading(claim_text, c, a) if decided is not paired else []
         if agree is not None and decided is agree and agree[0] not in candidates:
             rules.append("continued-sentence")
         if close_sentence and decided is agree:
@@ -173,6 +177,32 @@ def run_alignment(claim_text: str, candidates: Sequence[Candidate]) -> Alignment
         unstated_numbers=_unstated_numbers(claim_text, examined),
         rules=tuple(dict.fromkeys(rules)),
     )
+
+
+def _paired(
+    claim_text: str, examined: Sequence[tuple[Candidate, Alignment]]
+) -> tuple[Candidate, Alignment] | None:
+    """A current table whose rows, read together, keep apart two cells the claim pairs
+    (``row_pairing``, rule "row-pairs"): the row whose cell the claim gets wrong, as a
+    conflict."""
+    if not enabled("row-pairs"):
+        return None
+    tables: dict[tuple[str, tuple[str, ...]], list[Candidate]] = {}
+    for c, _ in examined:
+        cells = row_cells(c.text)
+        if cells and not _superseded(c):
+            labels = tuple(c.text[slice(*cell.label)] for cell in cells)
+            rows = tables.setdefault((c.source, labels), [])
+            if all(r.line != c.line for r in rows):
+                rows.append(c)
+    for rows in tables.values():
+        pairing = row_pairing(claim_text, [r.text for r in rows]) if len(rows) > 1 else None
+        if pairing is not None:
+            found = Alignment(
+                0.0, (), (), False, False, (), "conflict", pairing.explain, ("row-pairs",)
+            )
+            return rows[pairing.row], found
+    return None
 
 
 def _reading(claim_text: str, c: Candidate, a: Alignment) -> list[str]:
@@ -230,7 +260,15 @@ _PAST_TIME = re.compile(
 )
 
 
-def _about_past(claim_text: str) -> bool:
+#: "used to", "formerly": of the past, with no date needed
+_FORMERLY = re.compile(r"\b(?:used to|formerly|previously)\b", re.IGNORECASE)
+
+
+def _about_past(claim_text: str, *, loose: bool = False) -> bool:
+    """Whether the claim is about a dated past event (rule "past-claims"); ``loose``: or
+    says it is of the past in other words ("used to", "formerly")."""
+    if loose and _FORMERLY.search(claim_text):
+        return True
     return (
         enabled("past-claims")
         and _PAST_VERB.search(claim_text) is not None
