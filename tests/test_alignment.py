@@ -512,6 +512,21 @@ def test_conditional_negation_is_no_mismatch() -> None:
     assert not a.negation_mismatch
 
 
+def test_a_negation_that_goes_on_with_a_condition_denies_only_that_case() -> None:
+    never = "Never rotate the signing key while any run is signing."
+    (n,) = polarity(never).negations
+    assert n.conditional and {"run", "sign"} <= n.case
+    assert not align(
+        "The scheduler is paused before the signing key is rotated.", never
+    ).negation_mismatch
+    assert align("The signing key is rotated while a run is signing.", never).negation_mismatch
+
+
+def test_other_than_negates_what_it_governs() -> None:
+    p = polarity("Every change is reviewed by a team member other than the author.")
+    assert "author" in p.negated and "review" in p.affirmed
+
+
 def test_quantifier_mismatch() -> None:
     a = align(
         "All services read their flags from Lantern.",

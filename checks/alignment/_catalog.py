@@ -210,6 +210,19 @@ _ALL: tuple[Rule, ...] = (
         ),
     ),
     Rule(
+        "trailing-conditions",
+        'a negation followed by a condition ("never rotate the key while a run signs") is one',
+        "polarity",
+        (
+            Example(
+                "The paymill scheduler is paused before the signing key is rotated.",
+                (Passage("Never rotate the signing key while any run is in SIGNING."),),
+                "neither",
+                "conflict",
+            ),
+        ),
+    ),
+    Rule(
         "unasserted",
         "what was only discussed, proposed or considered is not stated",
         "polarity",

@@ -51,8 +51,10 @@ def _negated(c: Side, e: Side) -> tuple[bool, str, str]:
     for who, neg, other in (("evidence", e, c), ("claim", c, e)):
         plain = other.pol.affirmed - other.pol.negated - other.pol.in_negated_clause()
         for n in neg.pol.negations:
-            if n.conditional or n.scope & other.pol.negated or _bounds_only(neg, n):
+            if n.scope & other.pol.negated or _bounds_only(neg, n):
                 continue
+            if n.conditional and not (n.case and n.case <= other.pol.affirmed):
+                continue  # a case, not a fact: it denies only a text stating that case
             floor = NEG_ROLE_SINGLE if len(n.scope) == 1 else NEG_ROLE_MIN
             if n.row:  # a cell that says no: about the row's subject, if the other names it
                 about = n.row <= {w.stem for w in words(other.text)}

@@ -54,7 +54,7 @@ _NEG_WORDS = wordset(
 )
 _NEG_PHRASES = re.compile(
     r"\b(?:refuses? to|refused to|unable to|no longer|instead of|rather than|prevents?|"
-    r"prevented from|declines? to|fails? to)\b",
+    r"prevented from|declines? to|fails? to|other than)\b",
     re.IGNORECASE,
 )
 _NOT_NEGATION_AFTER = wordset(
@@ -107,6 +107,9 @@ class Negation:
     governs: tuple[int, int] = (0, 0)
     #: a table cell's: the stems of the row's first cell, what the row is about
     row: frozenset[str] = frozenset()
+    #: the stems of a condition its clause goes on with ("... while a run is signing"):
+    #: it is ``conditional``, but still denies a text that states that case
+    case: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -321,6 +324,22 @@ def _conditional(text: str, pos: int) -> bool:
     return _CONDITIONAL.search(text[_clause_start(text, pos) : pos]) is not None
 
 
+#: a negation whose clause goes on with a condition ("Never rotate the key while a run is
+#: signing") forbids the case, not the action (rule "trailing-conditions")
+_TRAILING_CONDITION = re.compile(
+    r"\s*(?:while|when|whenever|if|unless|until|during|as long as)\b", re.IGNORECASE
+)
+
+
+def _case(text: str, toks: list[Word], scope_end: int) -> frozenset[str]:
+    """The content stems of the condition the clause of a negation whose scope ends at
+    ``scope_end`` goes on with; empty if it goes on with none."""
+    m = _TRAILING_CONDITION.match(text, scope_end) if enabled("trailing-conditions") else None
+    if m is None:
+        return frozenset()
+    return _scope(text, toks, m.end()) or frozenset({"_"})  # a case, if one of no words
+
+
 #: "Do not raise the timeout ...", "Don't deploy ...", "Never page ...": an instruction that
 #: opens its sentence forbids the action its verb names
 _IMPERATIVE = re.compile(r"(?:^|[.;:!?]|\n)[\s>*\-•|]*(?:please\s+)?$", re.IGNORECASE)
@@ -355,10 +374,13 @@ def _negations(text: str, toks: list[Word]) -> list[Negation]:
             continue
         begin, end = _forward(text, toks, w.lower, w.end)
         scope = frozenset(t.stem for t in toks if begin <= t.start < end and is_content(t))
-        cond = _conditional(text, w.start)
+        case = _case(text, toks, end)
+        cond = _conditional(text, w.start) or bool(case)
         clause = _clause(text, toks, w.start)
         verb = _prohibited(text, toks, i)
-        out.append(Negation(w.lower, w.start, w.end, scope, cond, clause, bool(verb), verb))
+        out.append(
+            Negation(w.lower, w.start, w.end, scope, cond, clause, bool(verb), verb, case=case)
+        )
     for m in _NEG_PHRASES.finditer(text):
         scope = _scope(text, toks, m.end())
         cond = _conditional(text, m.start())
