@@ -21,7 +21,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from checks.alignment import Value, align, extract_values, polarity, row_pairing
-from checks.alignment._roles import organisation
+from checks.alignment._roles import organisation, roles
+from checks.alignment._sides import side
 from checks.cascade import run_alignment
 from checks.evidence import Candidate
 
@@ -669,6 +670,16 @@ NAMES = "Owning team: Search (Team Birch), lead Sarah Fleming, deputy Li Ming."
             "Any other exception needs approval from both Kenji Sato and Amara Okoye.",
             "agree",
         ),
+        (  # a person and a title: the title may be hers (rule "role-titles")
+            "Correcting a filed run needs Sunniva Okello's approval.",
+            "Correcting a filed run needs approval from the payroll compliance officer.",
+            "neutral",
+        ),
+        (  # ... but two titles, or two persons, still differ
+            "Correcting a filed run needs the release manager's approval.",
+            "Correcting a filed run needs approval from the payroll compliance officer.",
+            "conflict",
+        ),
         # a team is not a person, and a possessor holds no role herself
         (
             "quillbridge is owned by Ines Moreau's team.",
@@ -991,3 +1002,9 @@ def test_a_claim_of_the_past_is_not_refuted_by_how_a_table_pairs_things_now() ->
     assert now.conflict[0].line == 3  # the Document Services row, whose deputy it is not
     past = "Priya Vandermeer used to be the deputy of the Document Services team."
     assert run_alignment(past, rows).conflict is None
+
+
+def test_a_preposition_is_not_part_of_who_approves() -> None:
+    assert roles(side("Never close a SEV1 without the IC's written sign-off.")) == {
+        "approver": {"ic"}
+    }

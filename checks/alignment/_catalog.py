@@ -223,6 +223,23 @@ _ALL: tuple[Rule, ...] = (
         ),
     ),
     Rule(
+        "role-titles",
+        "a person and a title do not conflict: the title may be the person's",
+        "polarity",
+        (
+            Example(
+                "Correcting a filed payroll run needs Sunniva Okello's approval.",
+                (
+                    Passage(
+                        "Correcting a filed payroll run needs approval from the compliance officer."
+                    ),
+                ),
+                "neither",
+                "conflict",
+            ),
+        ),
+    ),
+    Rule(
         "unasserted",
         "what was only discussed, proposed or considered is not stated",
         "polarity",

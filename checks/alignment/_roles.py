@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from checks.language import DETERMINERS, wordset
+from checks.language import DETERMINERS, PREPOSITIONS, wordset
 
 from ._sides import Side
 from ._switches import enabled
@@ -165,7 +165,7 @@ _APPROVAL_BEFORE = re.compile(
 )
 _APPROVAL_AFTER = re.compile(r"\b(?:approval|sign-off)\s+(?:from|of|by)\s+([^.;,()]+)")
 #: words around an approver's name that are not part of it
-_NOT_HOLDER = DETERMINERS | wordset("with and")
+_NOT_HOLDER = DETERMINERS | PREPOSITIONS | wordset("with and without")
 
 
 def _holder(words: str) -> str:
@@ -187,6 +187,36 @@ def _approvers(text: str, persons: list[tuple[int, int, str]]) -> set[str]:
     return out
 
 
+def _person_and_title(c: Side, people: set[str], e: Side, others: set[str]) -> bool:
+    """Whether one side names only persons and the other only titles ("Sunniva Okello's
+    approval" against "approval from the compliance officer"): the title may be hers, so
+    they do not conflict (rule "role-titles")."""
+    if not enabled("role-titles"):
+        return False
+    titles_c = {_title(c.text, who) for who in people}
+    titles_e = {_title(e.text, who) for who in others}
+    return len(titles_c) == len(titles_e) == 1 and titles_c != titles_e
+
+
+#: nouns that make a holder a title, not a person ("the compliance officer", "Storage Lead")
+_TITLE_NOUNS = wordset(
+    """
+    officer lead leads manager head director commander owner engineer chief administrator
+    admin approver reviewer member chair secretary coordinator on-call oncall supervisor
+    """
+)
+
+
+def _title(text: str, holder: str) -> bool:
+    """Whether ``holder`` (lowercased, as ``roles`` gives it) is a title in ``text``: it
+    holds a title noun, or is not written as a capitalised name there."""
+    if any(w in _TITLE_NOUNS for w in holder.split()):
+        return True
+    at = text.casefold().find(holder)
+    written = text[at : at + len(holder)].split() if at >= 0 else []
+    return not written or not all(w[:1].isupper() for w in written)
+
+
 def role_mismatch(c: Side, e: Side) -> tuple[bool, str]:
     """The claim gives a role to a person the evidence does not, and the evidence gives
     that role to someone else."""
@@ -195,7 +225,7 @@ def role_mismatch(c: Side, e: Side) -> tuple[bool, str]:
     claimed, stated = roles(c), roles(e)
     for role, people in claimed.items():
         others = stated.get(role, set())
-        if others and not people & others:
+        if others and not people & others and not _person_and_title(c, people, e, others):
             said = sorted(people)[0].title()
             holder = sorted(others)[0].title()
             return True, f"claim names {said} as {role}, evidence names {holder}"
