@@ -86,7 +86,9 @@ class Negation:
     """A negation cue and the stems of the content words it governs.
 
     ``conditional`` negations sit in an "if"/"unless"/"when" clause ("if the page is not
-    acknowledged"): they describe a case, not a fact, and never count as a mismatch.
+    acknowledged"): they describe a case, not a fact, and never count as a mismatch; or
+    their clause goes on with a condition ("Never rotate the key while a run is signing"):
+    they deny only a text that states that ``case``.
     ``prohibition`` marks an instruction that opens its sentence ("Do not raise the timeout
     during an incident", "Never page ...") or a verb that forbids ("The runbook forbids
     pausing X", "Rerunning a run is forbidden"): it says the action its verb names, ``verb``
@@ -331,13 +333,11 @@ _TRAILING_CONDITION = re.compile(
 )
 
 
-def _case(text: str, toks: list[Word], scope_end: int) -> frozenset[str]:
+def _case(text: str, toks: list[Word], scope_end: int) -> frozenset[str] | None:
     """The content stems of the condition the clause of a negation whose scope ends at
-    ``scope_end`` goes on with; empty if it goes on with none."""
+    ``scope_end`` goes on with; None if it goes on with none."""
     m = _TRAILING_CONDITION.match(text, scope_end) if enabled("trailing-conditions") else None
-    if m is None:
-        return frozenset()
-    return _scope(text, toks, m.end()) or frozenset({"_"})  # a case, if one of no words
+    return None if m is None else _scope(text, toks, m.end())
 
 
 #: "Do not raise the timeout ...", "Don't deploy ...", "Never page ...": an instruction that
@@ -375,11 +375,21 @@ def _negations(text: str, toks: list[Word]) -> list[Negation]:
         begin, end = _forward(text, toks, w.lower, w.end)
         scope = frozenset(t.stem for t in toks if begin <= t.start < end and is_content(t))
         case = _case(text, toks, end)
-        cond = _conditional(text, w.start) or bool(case)
+        cond = _conditional(text, w.start) or case is not None
         clause = _clause(text, toks, w.start)
         verb = _prohibited(text, toks, i)
         out.append(
-            Negation(w.lower, w.start, w.end, scope, cond, clause, bool(verb), verb, case=case)
+            Negation(
+                w.lower,
+                w.start,
+                w.end,
+                scope,
+                cond,
+                clause,
+                bool(verb),
+                verb,
+                case=case or frozenset(),
+            )
         )
     for m in _NEG_PHRASES.finditer(text):
         scope = _scope(text, toks, m.end())
