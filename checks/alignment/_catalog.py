@@ -211,7 +211,7 @@ _ALL: tuple[Rule, ...] = (
     ),
     Rule(
         "trailing-conditions",
-        'a negation followed by a condition ("never rotate the key while a run signs") is one',
+        'a negation followed by a condition ("never X while a run signs") denies only that case',
         "polarity",
         (
             Example(

@@ -187,6 +187,15 @@ def _approvers(text: str, persons: list[tuple[int, int, str]]) -> set[str]:
     return out
 
 
+#: nouns that make a holder a title, not a person ("the compliance officer", "Storage Lead")
+_TITLE_NOUNS = wordset(
+    """
+    officer lead leads manager head director commander owner engineer chief administrator
+    admin approver reviewer member chair secretary coordinator on-call oncall supervisor
+    """
+)
+
+
 def _person_and_title(c: Side, people: set[str], e: Side, others: set[str]) -> bool:
     """Whether one side names only persons and the other only titles ("Sunniva Okello's
     approval" against "approval from the compliance officer"): the title may be hers, so
@@ -196,15 +205,6 @@ def _person_and_title(c: Side, people: set[str], e: Side, others: set[str]) -> b
     titles_c = {_title(c.text, who) for who in people}
     titles_e = {_title(e.text, who) for who in others}
     return len(titles_c) == len(titles_e) == 1 and titles_c != titles_e
-
-
-#: nouns that make a holder a title, not a person ("the compliance officer", "Storage Lead")
-_TITLE_NOUNS = wordset(
-    """
-    officer lead leads manager head director commander owner engineer chief administrator
-    admin approver reviewer member chair secretary coordinator on-call oncall supervisor
-    """
-)
 
 
 def _title(text: str, holder: str) -> bool:
