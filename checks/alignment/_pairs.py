@@ -10,10 +10,10 @@ rows read together do (rule "row-pairs").
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from dataclasses import dataclass
 
-from checks.language import is_content, words
+from checks.language import content_stems
 
 from ._table import row_cells
 
@@ -50,7 +50,7 @@ def row_pairing(claim: str, rows: Sequence[str]) -> Pairing | None:
     cells = [_cells(r) for r in rows]
     if len(cells) < 2 or not all(cells) or len({tuple(c) for c in cells}) != 1:
         return None  # not rows of one table (the same headers)
-    stems = _stems(claim)
+    stems = content_stems(claim)
     tokens = {t.strip(".,;:()'\"`").lower() for t in claim.split()}
     named: dict[int, list[str]] = {}
     for i, row in enumerate(cells):
@@ -62,7 +62,7 @@ def row_pairing(claim: str, rows: Sequence[str]) -> Pairing | None:
     if len(named) != 2 or any(len(labels) != 1 for labels in named.values()):
         return None
     (a, (la,)), (b, (lb,)) = named.items()
-    if la == lb or not stems & (_stems(la) | _stems(lb)):
+    if la == lb or not stems & (content_stems(la) | content_stems(lb)):
         return None  # one column, or no header the claim speaks of: no pairing asserted
     # the claim names a's cell in column la and b's in lb: wrong if a's own cell in lb differs
     if _norm(cells[a][lb]) == _norm(cells[b][lb]):
@@ -77,15 +77,11 @@ def _cells(row: str) -> dict[str, str]:
     }
 
 
-def _stems(text: str) -> set[str]:
-    return {w.stem for w in words(text) if is_content(w)}
-
-
 def _norm(value: str) -> str:
     return " ".join(value.lower().split())
 
 
-def _named(value: str, stems: set[str], tokens: set[str], others: list[str]) -> bool:
+def _named(value: str, stems: Set[str], tokens: Set[str], others: list[str]) -> bool:
     """Whether the claim names cell ``value``: a code or identifier as written, a phrase of
     prose by most of its content words; never a bare number (values are aligned elsewhere),
     never what another row of the column says too."""
@@ -96,7 +92,7 @@ def _named(value: str, stems: set[str], tokens: set[str], others: list[str]) -> 
         return v in tokens and (
             any(ch.isdigit() for ch in v) or "-" in v or "_" in v or value[:1].isupper()
         )
-    content = _stems(value)
+    content = content_stems(value)
     if len(content) < _MIN_WORDS:
         return False
     return len(content & stems) >= _SHARE * len(content)

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from checks.language import AUX, Word, compounds, is_content, stem, words, wordset
+from checks.language import AUX, Word, compounds, content_stems, is_content, stem, words, wordset
 
 from ._bounds import BOUND_BEFORE
 from ._lexicon import ANTONYMS
@@ -457,7 +457,7 @@ def _no_cells(text: str, toks: list[Word]) -> list[Negation]:
     if not cells:
         return []
     first = text[slice(*cells[0].value)]
-    row = frozenset(w.stem for w in words(first) if is_content(w))
+    row = content_stems(first)
     out = []
     for cell in cells[1:]:
         m = _NO_VALUE.fullmatch(text, *cell.value)

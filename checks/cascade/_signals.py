@@ -7,12 +7,12 @@ result; the learned scorer reads exactly these names (``SIGNALS``).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 
 from ..alignment import Alignment
 from ..entailment import Entailment
 from ..evidence import Candidate
-from ..language import is_content, words
+from ..language import content_stems
 from ._alignment_stage import AlignmentResult
 
 __all__ = ["SIGNALS", "signals"]
@@ -41,10 +41,6 @@ SIGNALS = (
 _SPECIFIC = re.compile(r"[\d_./:@-]|^[A-Z]")
 
 
-def _content_stems(text: str) -> set[str]:
-    return {w.stem for w in words(text) if is_content(w)}
-
-
 def _specific_tokens(text: str) -> set[str]:
     """Tokens that name something (numbers, identifiers, proper nouns), case-folded."""
     out = set()
@@ -55,7 +51,7 @@ def _specific_tokens(text: str) -> set[str]:
     return out
 
 
-def _recall(need: set[str], have: set[str]) -> float:
+def _recall(need: Set[str], have: Set[str]) -> float:
     return len(need & have) / len(need) if need else 1.0
 
 
@@ -68,10 +64,10 @@ def signals(
     """``entailed``: the entailment stage's reading of the claim [default: nothing entails
     or contradicts it]."""
     entailed = entailed or Entailment()
-    claim_stems = _content_stems(claim_text)
+    claim_stems = content_stems(claim_text)
     top = list(cands[:3])
     cos = [c.cosine for c in cands]
-    union3 = set().union(*(_content_stems(c.text) for c in top)) if top else set()
+    union3 = set().union(*(content_stems(c.text) for c in top)) if top else set()
     specific = _specific_tokens(claim_text)
     have_specific = set().union(
         *(
@@ -82,7 +78,7 @@ def signals(
     return {
         "cos1": cos[0] if cos else 0.0,
         "cos3": sum(cos[:3]) / 3 if cos else 0.0,
-        "cover1": _recall(claim_stems, _content_stems(top[0].text)) if top else 0.0,
+        "cover1": _recall(claim_stems, content_stems(top[0].text)) if top else 0.0,
         "cover3": _recall(claim_stems, union3),
         "rare_cover": _recall(specific, have_specific),
         "subject": aligned.best_subject,

@@ -22,7 +22,16 @@ from ._lexicon import (
     wordset,
 )
 from ._stem import stem
-from ._tokens import Token, Word, code_spans, compounds, is_content, tokenize, words
+from ._tokens import (
+    Token,
+    Word,
+    code_spans,
+    compounds,
+    content_stems,
+    is_content,
+    tokenize,
+    words,
+)
 from ._verbs import IRREGULAR_FORMS, IRREGULAR_VERBS, VERB_BASES, verb_tags
 
 __all__ = [
@@ -43,6 +52,7 @@ __all__ = [
     "Word",
     "code_spans",
     "compounds",
+    "content_stems",
     "is_content",
     "stem",
     "tokenize",

@@ -22,7 +22,16 @@ from functools import lru_cache
 from ._lexicon import STOPWORDS
 from ._stem import stem
 
-__all__ = ["Token", "Word", "code_spans", "compounds", "is_content", "tokenize", "words"]
+__all__ = [
+    "Token",
+    "Word",
+    "code_spans",
+    "compounds",
+    "content_stems",
+    "is_content",
+    "tokenize",
+    "words",
+]
 
 _LEAD = "\"'“”‘’([{*_<>"
 _TRAIL = "\"'“”‘’)]}*_<>,;:.!?…"
@@ -178,3 +187,8 @@ def compounds(text: str, toks: list[Word], skip: list[bool]) -> dict[int, set[st
 def is_content(word: Word) -> bool:
     """A word that says what a sentence is about: not a stopword, not a lone letter."""
     return len(word.lower) > 1 and word.lower not in STOPWORDS
+
+
+def content_stems(text: str) -> frozenset[str]:
+    """The stems of the content words of ``text`` (``is_content``)."""
+    return frozenset(w.stem for w in words(text) if is_content(w))
