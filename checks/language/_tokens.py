@@ -23,15 +23,8 @@ from ._lexicon import STOPWORDS
 from ._stem import stem
 
 __all__ = [
-    "Token",
-    "Word",
-    "code_spans",
-    "compounds",
-    "content_stems",
-    "is_content",
-    "tokenize",
-    "words",
-]
+    "Token", "Word", "code_spans", "compounds", "content_stems", "is_content", "tokenize", "words",
+]  # fmt: skip
 
 _LEAD = "\"'“”‘’([{*_<>"
 _TRAIL = "\"'“”‘’)]}*_<>,;:.!?…"
