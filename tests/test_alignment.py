@@ -1008,3 +1008,26 @@ def test_a_preposition_is_not_part_of_who_approves() -> None:
     assert roles(side("Never close a SEV1 without the IC's written sign-off.")) == {
         "approver": {"ic"}
     }
+
+
+@pytest.mark.parametrize(
+    "claim",
+    [
+        "Preemption is switched off on the himem partition.",
+        "Preemption is turned off on the himem partition.",
+        "Preemption is disabled on the himem partition.",
+    ],
+)
+def test_a_cell_that_says_no_does_not_deny_a_claim_that_says_off(claim: str) -> None:
+    row = "partitions: himem; preemption: false"
+    assert align(claim, row).verdict_hint != "conflict"
+    assert align("Preemption is enabled on the himem partition.", row).verdict_hint == "conflict"
+
+
+def test_a_dated_cell_is_the_date_of_its_headers_event() -> None:
+    raised = "The search.ranking flag was raised to 25% on 2024-09-16."
+    assert align(raised, "flags: search.ranking; created: 2024-08-05").verdict_hint != "conflict"
+    created = "The search.ranking flag was created on 2024-09-16."
+    assert align(created, "flags: search.ranking; created: 2024-08-05").verdict_hint == "conflict"
+    review = "The Q3 review is on 2024-03-12."  # "Date" names no event: the row's own date
+    assert align(review, "Meeting: Q3 review; Date: 2024-03-14").verdict_hint == "conflict"

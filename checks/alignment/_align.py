@@ -17,8 +17,11 @@ since a sentence names many things in passing.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from typing import Literal
+
+from checks.language import content_stems
 
 from ._compare import agree, comparable, consistent
 from ._context import near_words, role_score, subject_overlap, value_tokens
@@ -154,6 +157,8 @@ def _pair(
             continue
         if headed and ev.kind == "number":
             continue  # "Burst: 100" is no rate when "Requests per minute: 600" is the row's
+        if cv.kind == "date" and ev.kind == "date" and _other_event(c, e, ev):
+            continue  # "Created: 2024-08-05" is no rival for the day something was raised
         if agree(cv, ev):
             if best_eq is None or score > best_eq[0]:
                 best_eq = (score, j)
@@ -187,6 +192,25 @@ def _headed_column(cv: Value, e: Side) -> bool:
 
 
 _HEADED = frozenset({"count", "duration", "size", "percent", "money"})
+
+#: header words that name no event of their own: the row's date, whatever happened on it
+_DATE_HEADERS = content_stems("date dated day when time timestamp effective")
+
+
+def _other_event(c: Side, e: Side, ev: Value) -> bool:
+    """Whether date ``ev`` stands in a table row's cell whose header names an event the claim
+    does not speak of ("Created: 2024-08-05" against "was raised on 2024-09-16"): a row's
+    dates are each the date of its header's event (rule "dated-cells")."""
+    if not (enabled("dated-cells") and enabled("table-rows")):
+        return False
+    for cell in row_cells(e.text):
+        if cell.value[0] <= ev.start < cell.value[1]:
+            header = content_stems(_JOINS.sub(" ", e.text[slice(*cell.label)])) - _DATE_HEADERS
+            return bool(header) and not header & content_stems(c.text)
+    return False
+
+
+_JOINS = re.compile(r"[._]")
 
 
 def _allowed_by(cv: Value, bounds: tuple[Value, Value], hedged: bool) -> bool:

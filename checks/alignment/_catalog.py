@@ -186,6 +186,12 @@ _ALL: tuple[Rule, ...] = (
                 "conflict",
                 "agree",
             ),
+            Example(  # an identifier's parts name the row's subject; a short row is no header line
+                "The checkout fast path is enabled.",
+                (Passage("key: checkout.fast_path; enabled: false", "config/feature-flags.json"),),
+                "conflict",
+                "agree",
+            ),
         ),
     ),
     Rule(
@@ -390,6 +396,20 @@ _ALL: tuple[Rule, ...] = (
                 (Passage("Plan: Business; Requests per minute: 600; Burst: 100"),),
                 "conflict",
                 "agree",
+            ),
+        ),
+    ),
+    Rule(
+        "dated-cells",
+        'a date in a table row is the date of its header\'s event: "Created: 2024-08-05" is no '
+        "rival for the day the claim says something else happened",
+        "structure",
+        (
+            Example(
+                "The search.semantic_ranking flag was raised to 25% on 2024-09-16.",
+                (Passage("flags: search.semantic_ranking; created: 2024-08-05"),),
+                "unstated",
+                "conflict",
             ),
         ),
     ),

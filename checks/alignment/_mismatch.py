@@ -9,7 +9,7 @@ found one and a short note for the explanation.
 
 from __future__ import annotations
 
-from checks.language import words
+from checks.language import stem, words
 
 from ._bounds import bound_before, bound_negation
 from ._compare import opposite_bounds
@@ -57,6 +57,8 @@ def _negated(c: Side, e: Side) -> tuple[bool, str, str]:
                 continue  # a case, not a fact: it denies only a text stating that case
             floor = NEG_ROLE_SINGLE if len(n.scope) == 1 else NEG_ROLE_MIN
             if n.row:  # a cell that says no: about the row's subject, if the other names it
+                if _says_off(other, n.scope):
+                    continue  # "Preemption is switched off" against "Preemption: false"
                 about = n.row <= {w.stem for w in words(other.text)}
                 shared = n.scope & plain if about else frozenset()
             else:
@@ -70,6 +72,17 @@ def _negated(c: Side, e: Side) -> tuple[bool, str, str]:
                 note = f"{who} negates ({n.cue} {named}) what the other states"
                 return True, note, "boolean-cells" if n.row else "negation"
     return False, "", ""
+
+
+#: "switched off", "turned off" (as ``compounds`` joins them), "disabled": a state said to be off
+_SWITCHED_OFF = frozenset({"switchoff", "turnoff", stem("disabled")})
+
+
+def _says_off(side: Side, header: frozenset[str]) -> bool:
+    """Whether ``side`` says the state a cell's ``header`` names is off: its opposite
+    ("inactive" for "Active"), or "disabled", "switched off", "turned off"."""
+    opposite = {antonym(h) for h in header} - {None}
+    return bool(side.pol.states & opposite or side.pol.affirmed & _SWITCHED_OFF)
 
 
 def _bounds_only(side: Side, n: Negation) -> bool:

@@ -450,14 +450,17 @@ _NO_VALUE = re.compile(
 )
 
 
+_IDENTIFIER_JOINS = re.compile(r"(?<=[A-Za-z])[._](?=[A-Za-z])")
+
+
 def _no_cells(text: str, toks: list[Word]) -> list[Negation]:
     """Negations of a table row (read as a sentence, ``row_cells``) whose cells say no: each
     governs its header's words and is about the row's first cell (``Negation.row``)."""
     cells = row_cells(text)
     if not cells:
         return []
-    first = text[slice(*cells[0].value)]
-    row = content_stems(first)
+    # an identifier's parts name the subject: "coinhall.bundle_discounts", bundle discounts
+    row = content_stems(_IDENTIFIER_JOINS.sub(" ", text[slice(*cells[0].value)]))
     out = []
     for cell in cells[1:]:
         m = _NO_VALUE.fullmatch(text, *cell.value)

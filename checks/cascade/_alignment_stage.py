@@ -361,7 +361,8 @@ def _current_only(text: str) -> str:
 
 
 #: A header line ("Incident date: 2024-03-12", "Effective 2024-02-01.") is about the document
-#: it heads: its subject is the document's name, which is read with it.
+#: it heads: its subject is the document's name, which is read with it. A table row is not
+#: one ("partitions: himem; preemption: false"): its first cell names its subject.
 _HEADER_WORDS = 6
 _NAME_SPLIT = re.compile(r"[-_.\s/]+")
 
@@ -370,6 +371,8 @@ def _in_document(c: Candidate) -> str:
     text = _current_only(c.text)
     if not enabled("header-lines") or len(text.split()) > _HEADER_WORDS or "#" in c.source:
         return text
+    if row_cells(text):
+        return text  # a table row names its subject in its first cell
     stem = c.source.rsplit("/", 1)[-1].rsplit(".", 1)[0]
     name = " ".join(w for w in _NAME_SPLIT.split(stem) if w.isalpha())
     return f"{name}: {text}" if name else text
