@@ -2,10 +2,11 @@
 
 A document is first cut into *blocks* (runs of lines) at structural boundaries: Markdown and
 reStructuredText headings, paragraphs, code fences, top-level Python definitions, top-level
-config keys and tables. Blocks are then packed into chunks of at most ``max_chars``; a hard
-boundary (a heading, a definition, a top-level key) always starts a new chunk. When a section
-needs several chunks, each repeats the last ``overlap_lines`` lines of the one before. Every
-line of a file lands in at least one chunk.
+config keys (and, softly, a config's objects and nested mappings) and tables. Blocks are then
+packed into chunks of at most ``max_chars``; a hard boundary (a heading, a definition, a
+top-level key) always starts a new chunk. When a section needs several chunks, each repeats
+the last ``overlap_lines`` lines of the one before (a config's, none: a line read out of its
+object would be misread). Every line of a file lands in at least one chunk.
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ _YAML_TOP_KEY = re.compile(r"^([A-Za-z0-9_.\"'-]+)\s*:")
 _TOML_TABLE = re.compile(r"^\s*\[+\s*([^\]]+?)\s*\]+\s*$")
 _TOML_KEY = re.compile(r"^([A-Za-z0-9_.\"'-]+)\s*=")
 _JSON_TOP_KEY = re.compile(r"^\s{1,4}\"([^\"]+)\"\s*:")
+#: A line that opens an element of a list or a mapping one level down ("    {", "  - name: x",
+#: "  align:"): a config's pieces start there, so an object is read whole where it fits.
+_NESTED_START = re.compile(r"^[ \t]{1,4}(?:[{\[]\s*$|-\s|[\w\"'.-]+\s*:\s*(?:[{\[]\s*)?(?:#.*)?$)")
 _RECORD_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(])")
 
 
@@ -49,6 +53,8 @@ def chunk_document(
     if lines and lines[-1] == "":
         lines.pop()
     blocks = _blocks(doc.kind, lines, doc.title)
+    if doc.kind == "config":
+        overlap_lines = 0  # its pieces start where its objects do: a repeated line is misread
     return _pack(doc, lines, blocks, max_chars, overlap_lines)
 
 
@@ -138,15 +144,21 @@ def _python_starts(lines: list[str], title: str) -> dict[int, tuple[bool, str]]:
 def _config_starts(lines: list[str], title: str) -> dict[int, tuple[bool, str]]:
     out: dict[int, tuple[bool, str]] = {}
     table = ""
+    heading = title
     for i, line in enumerate(lines):
         if m := _TOML_TABLE.match(line):
             table = m.group(1)
-            out[i] = (True, f"{title} > {table}")
+            heading = f"{title} > {table}"
+            out[i] = (True, heading)
         elif (m := _YAML_TOP_KEY.match(line)) and not line.startswith((" ", "\t", "-")):
-            out[i] = (True, f"{title} > {m.group(1)}")
+            heading = f"{title} > {m.group(1)}"
+            out[i] = (True, heading)
         elif m := _JSON_TOP_KEY.match(line):
             if line.startswith(('  "', '\t"', '    "')) and len(line) - len(line.lstrip()) <= 4:
-                out[i] = (False, f"{title} > {m.group(1)}")
+                heading = f"{title} > {m.group(1)}"
+                out[i] = (False, heading)
+        elif _NESTED_START.match(line):  # an object of a list, a mapping under a top key
+            out.setdefault(i, (False, heading))
         elif _TOML_KEY.match(line) and i > 0 and not lines[i - 1].strip():
             out.setdefault(i, (False, f"{title} > {table}" if table else title))
     return out

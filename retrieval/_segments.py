@@ -1,14 +1,17 @@
 """Cut a chunk into segments, the units the dense index embeds and evidence is quoted from.
 
 Prose gives one segment per sentence (list items, table rows and HTML lines are sentences of
-their own); code and config give short runs of lines. Headings are not segments: they are the
-context given to the embedder with every segment of their section.
+their own); a config whose structure names what its values belong to gives one per value,
+read by its key path (``_config``); code and flat config give short runs of lines. Headings
+are not segments: they are the context given to the embedder with every segment of their
+section.
 """
 
 from __future__ import annotations
 
 import re
 
+from ._config import read_config
 from ._types import Chunk, Segment
 
 __all__ = ["embedding_text", "segment_chunk", "split_prose"]
@@ -46,6 +49,8 @@ def segment_chunk(chunk: Chunk, kind: str) -> list[Segment]:
     lines = chunk.text.split("\n")
     if kind in _PROSE_KINDS:
         return _prose_segments(chunk, lines)
+    if kind == "config":
+        return _config_segments(chunk, lines)
     return _line_segments(chunk, lines)
 
 
@@ -133,6 +138,24 @@ def _line_starts(parts: list[str]) -> list[int]:
         starts.append(pos)
         pos += len(part) + 1
     return starts
+
+
+def _config_segments(chunk: Chunk, lines: list[str]) -> list[Segment]:
+    """A config read by its key paths (``_config``), its comment lines as prose; runs of
+    lines where no value has a name beyond its section's key (which the heading gives)."""
+    parents = chunk.heading.split(" > ")[1:2] if lines and lines[0][:1].isspace() else []
+    read = read_config(lines, parents)
+    if read is None or not any(item.named for item in read):
+        return _line_segments(chunk, lines)
+    comments = [""] * len(lines)
+    out: list[Segment] = []
+    for item in read:
+        if item.prose:
+            comments[item.line] = item.text
+        else:
+            _add(out, chunk, chunk.start_line + item.line, item.text)
+    out += _prose_segments(chunk, comments)
+    return sorted(out, key=lambda s: s.line)
 
 
 def _line_segments(chunk: Chunk, lines: list[str]) -> list[Segment]:

@@ -39,7 +39,7 @@ __all__ = [
     "remove_stale",
 ]
 
-SCHEMA_VERSION = "3"  # bump when chunking or segmenting changes: forces a rebuild
+SCHEMA_VERSION = "4"  # bump when chunking or segmenting changes: forces a rebuild
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS files (
