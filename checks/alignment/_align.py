@@ -17,7 +17,6 @@ since a sentence names many things in passing.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -25,6 +24,7 @@ from checks.language import content_stems
 
 from ._compare import agree, comparable, consistent
 from ._context import near_words, role_score, subject_overlap, value_tokens
+from ._identifiers import identifier_words
 from ._mismatch import negation_mismatch, quantifier_mismatch
 from ._roles import role_mismatch
 from ._sides import Side, side
@@ -205,12 +205,9 @@ def _other_event(c: Side, e: Side, ev: Value) -> bool:
         return False
     for cell in row_cells(e.text):
         if cell.value[0] <= ev.start < cell.value[1]:
-            header = content_stems(_JOINS.sub(" ", e.text[slice(*cell.label)])) - _DATE_HEADERS
+            header = content_stems(identifier_words(e.text[slice(*cell.label)])) - _DATE_HEADERS
             return bool(header) and not header & content_stems(c.text)
     return False
-
-
-_JOINS = re.compile(r"[._]")
 
 
 def _allowed_by(cv: Value, bounds: tuple[Value, Value], hedged: bool) -> bool:

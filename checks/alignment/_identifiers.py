@@ -37,7 +37,7 @@ from checks.language import STOPWORDS
 
 from ._lexicon import FILE_EXTENSIONS, HTTP_METHODS, MONTHS, NUMBER_WORDS, WEEKDAYS
 
-__all__ = ["IdSpan", "find_identifiers", "find_names", "identifier_parts"]
+__all__ = ["IdSpan", "find_identifiers", "find_names", "identifier_parts", "identifier_words"]
 
 
 class IdSpan(NamedTuple):
@@ -205,6 +205,15 @@ def identifier_parts(norm: str) -> list[str]:
     """Lowercase word parts of an identifier: ``CHECKOUT_DB_POOL`` -> checkout, db, pool."""
     spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", norm)
     return [p for p in re.split(r"[^A-Za-z0-9]+", spaced.lower()) if p and not p.isdigit()]
+
+
+_JOINS = re.compile(r"(?<=[A-Za-z])[._](?=[A-Za-z])")
+
+
+def identifier_words(text: str) -> str:
+    """``text`` with the dots and underscores that join an identifier's words read as spaces:
+    ``coinhall.bundle_discounts`` -> coinhall bundle discounts."""
+    return _JOINS.sub(" ", text)
 
 
 def _bad_name_word(word: str) -> bool:

@@ -21,6 +21,7 @@ from typing import Literal
 from checks.language import AUX, Word, compounds, content_stems, is_content, stem, words, wordset
 
 from ._bounds import BOUND_BEFORE
+from ._identifiers import identifier_words
 from ._lexicon import ANTONYMS
 from ._switches import enabled
 from ._table import row_cells
@@ -450,9 +451,6 @@ _NO_VALUE = re.compile(
 )
 
 
-_IDENTIFIER_JOINS = re.compile(r"(?<=[A-Za-z])[._](?=[A-Za-z])")
-
-
 def _no_cells(text: str, toks: list[Word]) -> list[Negation]:
     """Negations of a table row (read as a sentence, ``row_cells``) whose cells say no: each
     governs its header's words and is about the row's first cell (``Negation.row``)."""
@@ -460,7 +458,7 @@ def _no_cells(text: str, toks: list[Word]) -> list[Negation]:
     if not cells:
         return []
     # an identifier's parts name the subject: "coinhall.bundle_discounts", bundle discounts
-    row = content_stems(_IDENTIFIER_JOINS.sub(" ", text[slice(*cells[0].value)]))
+    row = content_stems(identifier_words(text[slice(*cells[0].value)]))
     out = []
     for cell in cells[1:]:
         m = _NO_VALUE.fullmatch(text, *cell.value)
