@@ -15,6 +15,7 @@ import ast
 import re
 from dataclasses import dataclass
 
+from ._config import SECTION
 from ._loader import Document
 from ._types import Chunk, chunk_id_for
 
@@ -27,7 +28,6 @@ _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _RST_UNDERLINE = re.compile(r"^([=\-~^\"'`#*+:.])\1{2,}\s*$")
 _YAML_TOP_KEY = re.compile(r"^([A-Za-z0-9_.\"'-]+)\s*:")
-_TOML_TABLE = re.compile(r"^\s*\[+\s*([^\]]+?)\s*\]+\s*$")
 _TOML_KEY = re.compile(r"^([A-Za-z0-9_.\"'-]+)\s*=")
 _JSON_TOP_KEY = re.compile(r"^\s{1,4}\"([^\"]+)\"\s*:")
 #: A line that opens an element of a list or a mapping one level down ("    {", "  - name: x",
@@ -146,7 +146,7 @@ def _config_starts(lines: list[str], title: str) -> dict[int, tuple[bool, str]]:
     table = ""
     heading = title
     for i, line in enumerate(lines):
-        if m := _TOML_TABLE.match(line):
+        if m := SECTION.match(line):
             table = m.group(1)
             heading = f"{title} > {table}"
             out[i] = (True, heading)

@@ -16,9 +16,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["ConfigLine", "read_config"]
+__all__ = ["SECTION", "ConfigLine", "read_config"]
 
-_SECTION = re.compile(r"^\s*\[+\s*([^\]\s][^\]]*?)\s*\]+\s*$")
+#: A section header, TOML's "[a.b]" and "[[a]]", INI's "[a]": the chunker starts a chunk there.
+SECTION = re.compile(r"^\s*\[+\s*([^\]\s][^\]]*?)\s*\]+\s*$")
 _DOTTED = re.compile(r"\"[^\"]*\"|'[^']*'|[^.\s][^.]*")  # the parts of a.b."c.d"
 _COMMENT = re.compile(r"^\s*(?:#|;|//)\s?")
 _KEY = re.compile(
@@ -98,7 +99,7 @@ def read_config(lines: list[str], parents: Sequence[str] = ()) -> list[ConfigLin
         if _COMMENT.match(raw):
             out.append(ConfigLine(i, _COMMENT.sub("", raw, count=1).strip(), prose=True))
             continue
-        if m := _SECTION.match(raw):
+        if m := SECTION.match(raw):
             row = None
             stack = [_Frame(-1, part.strip("\"'")) for part in _DOTTED.findall(m.group(1))]
         elif m := _CLOSE.match(raw):
